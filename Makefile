@@ -1,0 +1,51 @@
+# Ecosystem Tracker: `make run` serves the app with demo data, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := TRACKER_ENV=development $(BIN)/flask --app tracker
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test lint format browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## Serve on http://127.0.0.1:5000 with the embedded SQLite database and demo data.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+
+## The whole suite: on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set.
+test: install-test browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Debian's chromium for the browser tests (no browser download).
+browser:
+	@bash scripts/ensure-chromium.sh
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,109 @@
+"""Configuration classes. Environment variables override every default.
+
+`create_app()` without an argument picks the class named by `TRACKER_ENV`
+(`development`, `testing` or `production`; production when unset, so a
+deployment that forgot its settings refuses to start rather than run unsafe).
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def database_url(value: str | None, default: str) -> str:
+    """Normalise a database URL: plain `postgresql://` URLs use the psycopg 3 driver we ship."""
+    if not value:
+        return default
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix) :]
+    return value
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL"), f"sqlite:///{INSTANCE_DIR / 'tracker.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SCHEDULER_ENABLED = env_bool("SCHEDULER_ENABLED", False)
+    REPORTING_CURRENCY = os.environ.get("REPORTING_CURRENCY", "EUR").upper()
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = env_int("SMTP_PORT", 25)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "ecosystem-tracker@localhost")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a wall-clock hour
+
+    # Login throttling (Flask-Limiter). Use a shared store such as
+    # redis://host:6379 when several web processes serve the app.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    PAGE_SIZE = env_int("PAGE_SIZE", 50)
+
+
+class DevelopmentConfig(Config):
+    """`make run`: embedded SQLite, demo data, scheduler in the same process."""
+
+    DEBUG = False
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret-change-me"
+    SCHEDULER_ENABLED = env_bool("SCHEDULER_ENABLED", True)
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    # tests/conftest.py points SQLite runs at a temporary file.
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
+    SCHEDULER_ENABLED = False
+    RATELIMIT_ENABLED = False
+    WTF_CSRF_ENABLED = True
+    # Fast hashing in tests only; production uses the strong defaults below.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start on settings that would be unsafe in production."""
+        if not os.environ.get("SECRET_KEY"):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Production refuses to start without one: "
+                "set SECRET_KEY to a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}

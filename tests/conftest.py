@@ -1,0 +1,132 @@
+"""App, client, runner and database fixtures; logged-in clients per role."""
+
+import contextvars
+import os
+import re
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from config import TestConfig
+from tests.factories import PASSWORD, make_user
+from tracker import create_app
+from tracker.extensions import db
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Tests hold an app context for their own database work; without this, Flask
+    would reuse it for requests and share `g` (the logged-in user) and the
+    database session between the test and every request it makes.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # the test sees what the request committed
+        return response
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """PostgreSQL from TEST_DATABASE_URL, or a SQLite file (shared safely across threads)."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return TestConfig.SQLALCHEMY_DATABASE_URI
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    class SessionConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(SessionConfig)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Run each test inside an app context and leave every table empty afterwards."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
+        db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url: str) -> str:
+    """Fetch a page with a form and return the CSRF token it carries."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def post_form(client, url: str, data: dict, *, form_url: str | None = None, **kwargs):
+    """POST `data` to `url` with the CSRF token of the form page (default: `url` itself)."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def _client_for(app, role: str):
+    user = make_user(role)
+    db.session.commit()
+    client = app.test_client()
+    response = login(client, user.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def admin_client(app):
+    return _client_for(app, "admin")
+
+
+@pytest.fixture
+def manager_client(app):
+    return _client_for(app, "manager")
+
+
+@pytest.fixture
+def owner_client(app):
+    return _client_for(app, "owner")
+
+
+@pytest.fixture
+def viewer_client(app):
+    return _client_for(app, "viewer")

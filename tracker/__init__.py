@@ -1,0 +1,141 @@
+"""Ecosystem Tracker: the application factory."""
+
+import os
+
+from flask import Flask, render_template
+
+from config import CONFIGS, ProductionConfig
+
+# Every model module, imported so SQLAlchemy and Alembic see the whole schema.
+MODEL_MODULES = (
+    "tracker.auth.models",
+    "tracker.core.models",
+    "tracker.partners.models",
+    "tracker.incentives.models",
+    "tracker.commitments.models",
+    "tracker.monitoring.models",
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(config_class=None) -> Flask:
+    """Build the app. Without a class, `TRACKER_ENV` picks one (default: production)."""
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("TRACKER_ENV", "production")]
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import importlib
+
+    from tracker.auth.services import load_user_from_cookie
+    from tracker.extensions import csrf, db, limiter, login_manager, migrate
+
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user_from_cookie)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker import auth, main
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("error.html", error=error, code=code), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return (
+            render_template(
+                "error.html",
+                error=error,
+                code=400,
+                message=(
+                    "The form expired or was sent from elsewhere. Go back, reload and try again."
+                ),
+            ),
+            400,
+        )
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from tracker.auth.permissions import can
+    from tracker.core.forms import ConfirmForm
+    from tracker.main.navigation import nav_areas
+
+    @app.context_processor
+    def inject_helpers():
+        return {
+            "can": lambda permission: can(current_user, permission),
+            "confirm_form": ConfirmForm,
+            "nav_areas": nav_areas,
+        }
+
+
+def register_commands(app: Flask) -> None:
+    from tracker.commands import create_user_command, seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,50 @@
+"""Login, account and user-administration forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from tracker.auth.models import Role
+from tracker.auth.passwords import MIN_PASSWORD_LENGTH
+from tracker.core.forms import form_choices
+
+PASSWORD_LENGTH = Length(
+    min=MIN_PASSWORD_LENGTH,
+    max=200,
+    message=f"Password must be at least {MIN_PASSWORD_LENGTH} characters long (at most 200).",
+)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class UserForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=form_choices(Role), validators=[DataRequired()])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), PASSWORD_LENGTH],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=form_choices(Role), validators=[DataRequired()])
+    active = BooleanField("Active", description="Inactive users cannot sign in.")
+    password = PasswordField(
+        "New password",
+        validators=[Optional(), PASSWORD_LENGTH],
+        description="Leave empty to keep the current password. Setting one signs the user out.",
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    password = PasswordField("New password", validators=[DataRequired(), PASSWORD_LENGTH])
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
+    )

@@ -1,0 +1,57 @@
+"""Users and their roles."""
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.core.types import Choice, one_of, utcnow
+from tracker.extensions import db
+
+
+class Role(Choice):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    OWNER = "owner"
+    VIEWER = "viewer"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (one_of("role", Role.values()),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the login cookie's identity: rotating it ends every session of
+    # this user on the server side (logout, password change, deactivation).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every cookie issued so far for this user."""
+        self.session_token = new_session_token()
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} ({self.role})>"

@@ -1,0 +1,61 @@
+"""What each role may do, and the decorator every view declares its need with."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from tracker.auth.models import Role
+from tracker.extensions import login_manager
+
+READ = "read"
+WRITE_PARTNERS = "partners.write"
+WRITE_INCENTIVES = "incentives.write"
+CREATE_COMMITMENTS = "commitments.create"
+EDIT_ANY_COMMITMENT = "commitments.edit_any"
+MANAGE_USERS = "users.manage"
+MANAGE_SETTINGS = "settings.manage"
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(
+        {
+            READ,
+            WRITE_PARTNERS,
+            WRITE_INCENTIVES,
+            CREATE_COMMITMENTS,
+            EDIT_ANY_COMMITMENT,
+            MANAGE_USERS,
+            MANAGE_SETTINGS,
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {READ, WRITE_PARTNERS, WRITE_INCENTIVES, CREATE_COMMITMENTS, EDIT_ANY_COMMITMENT}
+    ),
+    Role.OWNER: frozenset({READ, CREATE_COMMITMENTS}),
+    Role.VIEWER: frozenset({READ}),
+}
+
+
+def can(user, permission: str) -> bool:
+    """True when `user` is signed in and their role grants `permission`."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def requires(permission: str):
+    """Guard a view: anonymous users go to the login page, others without the right get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator

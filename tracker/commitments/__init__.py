@@ -1,0 +1,1 @@
+"""Anchor commitments, co-investments, training programmes and milestones."""

@@ -1,0 +1,222 @@
+"""Commitments the company makes to grow a cluster, one table for every kind.
+
+Single-table inheritance: `Commitment.kind` is the discriminator, and the
+columns of one kind are NULL on the others.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.core.types import (
+    Choice,
+    CurrencyCode,
+    Money,
+    Quantity,
+    currency_check,
+    non_negative,
+    one_of,
+    utcnow,
+)
+from tracker.extensions import db
+from tracker.partners.models import Partner, Region
+
+
+class CommitmentKind(Choice):
+    ANCHOR_VOLUME = "anchor_volume"
+    CAPACITY_EXPANSION = "capacity_expansion"
+    CO_LOCATION = "co_location"
+    CO_INVESTMENT = "co_investment"
+    TRAINING_PROGRAMME = "training_programme"
+
+
+class CommitmentStatus(Choice):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    ON_HOLD = "on_hold"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class VolumePeriod(Choice):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    TOTAL = "total"
+
+
+class MilestoneStatus(Choice):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    MISSED = "missed"
+
+
+class Commitment(db.Model):
+    __tablename__ = "commitments"
+    __table_args__ = (
+        one_of("kind", CommitmentKind.values()),
+        one_of("status", CommitmentStatus.values()),
+        one_of("volume_period", VolumePeriod.values()),
+        currency_check("currency"),
+        non_negative("value"),
+        non_negative("committed_volume"),
+        non_negative("volume_taken"),
+        non_negative("target_capacity"),
+        non_negative("budget"),
+        non_negative("spend_to_date"),
+        non_negative("cohorts"),
+        non_negative("target_participants"),
+        non_negative("enrolled_participants"),
+        non_negative("completed_participants"),
+        CheckConstraint(
+            "end_on IS NULL OR start_on IS NULL OR end_on >= start_on", name="period_order"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    title: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True, default=CommitmentStatus.PLANNED)
+    counterparty_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[CurrencyCode]
+    value: Mapped[Money | None]
+    start_on: Mapped[date | None] = mapped_column(Date, index=True)
+    end_on: Mapped[date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    counterparty: Mapped[Partner] = relationship()
+    region: Mapped[Region | None] = relationship()
+    owner: Mapped[User] = relationship()
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="commitment",
+        cascade="all, delete-orphan",
+        order_by="(Milestone.position, Milestone.due_on)",
+    )
+
+    __mapper_args__ = {"polymorphic_on": "kind"}
+
+    @property
+    def kind_label(self) -> str:
+        return CommitmentKind(self.kind).label
+
+
+class AnchorVolumeCommitment(Commitment):
+    """Volume promised to a Tier-1 supplier per period, and what has been taken."""
+
+    committed_volume: Mapped[Quantity | None] = mapped_column(use_existing_column=True)
+    volume_unit: Mapped[str | None] = mapped_column(String(30), use_existing_column=True)
+    volume_period: Mapped[str | None] = mapped_column(String(8), use_existing_column=True)
+    volume_taken: Mapped[Quantity | None] = mapped_column(use_existing_column=True)
+
+    __mapper_args__ = {"polymorphic_identity": CommitmentKind.ANCHOR_VOLUME.value}
+
+
+class CapacityExpansionCommitment(Commitment):
+    """Support for a supplier adding capacity in a priority region."""
+
+    target_capacity: Mapped[Quantity | None] = mapped_column(use_existing_column=True)
+    capacity_unit: Mapped[str | None] = mapped_column(String(30), use_existing_column=True)
+
+    __mapper_args__ = {"polymorphic_identity": CommitmentKind.CAPACITY_EXPANSION.value}
+
+
+class CoLocationCommitment(Commitment):
+    site_name: Mapped[str | None] = mapped_column(String(200), use_existing_column=True)
+
+    __mapper_args__ = {"polymorphic_identity": CommitmentKind.CO_LOCATION.value}
+
+
+class CoInvestment(Commitment):
+    """A shared cost: joint facility, development, innovation programme."""
+
+    budget: Mapped[Money | None] = mapped_column(use_existing_column=True)
+    spend_to_date: Mapped[Money | None] = mapped_column(use_existing_column=True)
+
+    contributions: Mapped[list["Contribution"]] = relationship(
+        back_populates="commitment", cascade="all, delete-orphan", order_by="Contribution.id"
+    )
+
+    __mapper_args__ = {"polymorphic_identity": CommitmentKind.CO_INVESTMENT.value}
+
+
+class TrainingProgramme(Commitment):
+    """Run with an education partner (the counterparty), in cohorts."""
+
+    cohorts: Mapped[int | None] = mapped_column(Integer, use_existing_column=True)
+    target_participants: Mapped[int | None] = mapped_column(Integer, use_existing_column=True)
+    enrolled_participants: Mapped[int | None] = mapped_column(Integer, use_existing_column=True)
+    completed_participants: Mapped[int | None] = mapped_column(Integer, use_existing_column=True)
+    # The incentive obligation (e.g. training hours) this programme counts towards.
+    obligation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("obligations.id", ondelete="SET NULL"), index=True, use_existing_column=True
+    )
+
+    __mapper_args__ = {"polymorphic_identity": CommitmentKind.TRAINING_PROGRAMME.value}
+
+
+COMMITMENT_CLASSES: dict[str, type[Commitment]] = {
+    mapper.polymorphic_identity: mapper.class_
+    for mapper in Commitment.__mapper__.self_and_descendants
+    if mapper.polymorphic_identity
+}
+
+
+class Contribution(db.Model):
+    """One party's share of a co-investment; `partner_id` NULL means the company itself."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        currency_check("currency"),
+        non_negative("amount"),
+        non_negative("paid_to_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    amount: Mapped[Money]
+    currency: Mapped[CurrencyCode]
+    paid_to_date: Mapped[Money] = mapped_column(default=0)
+
+    commitment: Mapped[CoInvestment] = relationship(back_populates="contributions")
+    partner: Mapped[Partner | None] = relationship()
+
+
+class Milestone(db.Model):
+    __tablename__ = "milestones"
+    __table_args__ = (
+        one_of("status", MilestoneStatus.values()),
+        CheckConstraint("completed_on IS NULL OR status = 'done'", name="completed_only_when_done"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=MilestoneStatus.PLANNED, index=True)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    evidence_note: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    commitment: Mapped[Commitment] = relationship(back_populates="milestones")

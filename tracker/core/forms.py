@@ -1,0 +1,25 @@
+"""Forms shared by every area."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice
+
+from tracker.core.types import Choice
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST that carries only the CSRF token (logout, deletions)."""
+
+
+def apply_domain_error(form: FlaskForm, error) -> None:
+    """Show a service's `DomainError` on its field, or on the form as a whole."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_choices(choice_class: type[Choice], *, blank: str | None = None) -> list[SelectChoice]:
+    """Options for a `SelectField` from a `Choice` enum, optionally led by a blank option."""
+    options = [SelectChoice(value, label) for value, label in choice_class.choices()]
+    return [SelectChoice("", blank), *options] if blank is not None else options

@@ -1,0 +1,72 @@
+"""Column types and value helpers shared by the domain models."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from sqlalchemy import CheckConstraint, Numeric, String
+from sqlalchemy.orm import mapped_column
+
+# Money: 18 digits, 2 after the point, enough for HUF billions and cent precision.
+Money = Annotated[Decimal, mapped_column(Numeric(18, 2))]
+# A measured quantity (jobs, hours, tonnes, percent): fractional values allowed.
+Quantity = Annotated[Decimal, mapped_column(Numeric(18, 4))]
+CurrencyCode = Annotated[str, mapped_column(String(3))]
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware; used as a column default."""
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today's date in UTC: the one place the app reads the calendar."""
+    return utcnow().date()
+
+
+def currency_check(column: str) -> CheckConstraint:
+    """An ISO 4217 shape check: three upper-case letters."""
+    return CheckConstraint(
+        f"length({column}) = 3 AND upper({column}) = {column}", name=f"{column}_iso4217"
+    )
+
+
+def non_negative(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} IS NULL OR {column} >= 0", name=f"{column}_non_negative")
+
+
+def one_of(column: str, values) -> CheckConstraint:
+    """Keep an enumerated string column to its known values in the database too."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
+
+
+class Choice(StrEnum):
+    """A closed set of values stored as short strings, with readable labels."""
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.value, self.value.replace("_", " ").capitalize())
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]
+
+
+# Labels the generic "snake_case → Sentence case" rule would get wrong.
+LABELS = {
+    "tier1_supplier": "Tier-1 supplier",
+    "tier2_supplier": "Tier-2 supplier",
+    "education_provider": "Education / training provider",
+    "testing_certification": "Testing / certification",
+    "mou_signing": "MoU signing",
+    "co_location": "Co-location",
+    "co_investment": "Co-investment",
+    "capex": "Capital investment",
+    "in_compliance": "In compliance",
+}

@@ -1,0 +1,1 @@
+"""Incentives, their obligations, compliance reports and agency promises."""

@@ -1,0 +1,253 @@
+"""Incentives offered by public bodies, what they oblige us to, and what they promise back."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.core.types import (
+    Choice,
+    CurrencyCode,
+    Money,
+    Quantity,
+    currency_check,
+    non_negative,
+    one_of,
+    utcnow,
+)
+from tracker.extensions import db
+from tracker.partners.models import Partner, Region
+
+
+class IncentiveKind(Choice):
+    GRANT = "grant"
+    TAX_CREDIT = "tax_credit"
+    TAX_ABATEMENT = "tax_abatement"
+    LAND = "land"
+    INFRASTRUCTURE = "infrastructure"
+    TRAINING_SUBSIDY = "training_subsidy"
+    LOAN = "loan"
+    REGULATORY_FAST_TRACK = "regulatory_fast_track"
+    OTHER = "other"
+
+
+class IncentiveStatus(Choice):
+    IDENTIFIED = "identified"
+    PREPARING = "preparing"
+    SUBMITTED = "submitted"
+    AWARDED = "awarded"
+    IN_COMPLIANCE = "in_compliance"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CLAWED_BACK = "clawed_back"
+
+
+class ClawbackRule(Choice):
+    NONE = "none"
+    PRO_RATA = "pro_rata"  # repay the award in proportion to the shortfall
+    CLIFF = "cliff"  # below the floor, repay all of it
+
+
+class ObligationKind(Choice):
+    JOBS = "jobs"
+    CAPEX = "capex"
+    WAGES = "wages"
+    LOCAL_CONTENT = "local_content"
+    TRAINING_HOURS = "training_hours"
+    OTHER = "other"
+
+
+class PromiseKind(Choice):
+    PERMIT_FAST_TRACK = "permit_fast_track"
+    INFRASTRUCTURE = "infrastructure"
+    DISBURSEMENT = "disbursement"
+    TRAINING_FUNDS = "training_funds"
+    OTHER = "other"
+
+
+class PromiseStatus(Choice):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class Incentive(db.Model):
+    __tablename__ = "incentives"
+    __table_args__ = (
+        one_of("kind", IncentiveKind.values()),
+        one_of("status", IncentiveStatus.values()),
+        one_of("clawback_rule", ClawbackRule.values()),
+        currency_check("currency"),
+        non_negative("amount_offered"),
+        non_negative("amount_awarded"),
+        non_negative("amount_received"),
+        non_negative("clawback_interest_pct"),
+        CheckConstraint(
+            "clawback_floor_pct IS NULL OR (clawback_floor_pct >= 0 AND clawback_floor_pct <= 100)",
+            name="clawback_floor_pct_range",
+        ),
+        CheckConstraint(
+            "term_end_on IS NULL OR term_start_on IS NULL OR term_end_on >= term_start_on",
+            name="term_order",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True, default=IncentiveStatus.IDENTIFIED)
+    granting_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    currency: Mapped[CurrencyCode] = mapped_column(index=True)
+    amount_offered: Mapped[Money | None]
+    amount_awarded: Mapped[Money | None]
+    amount_received: Mapped[Money | None]
+
+    application_deadline: Mapped[date | None] = mapped_column(Date, index=True)
+    decision_expected_on: Mapped[date | None] = mapped_column(Date, index=True)
+    awarded_on: Mapped[date | None] = mapped_column(Date)
+    term_start_on: Mapped[date | None] = mapped_column(Date)
+    term_end_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+    clawback_terms: Mapped[str | None] = mapped_column(Text)
+    clawback_rule: Mapped[str] = mapped_column(String(16), default=ClawbackRule.NONE)
+    clawback_floor_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    clawback_interest_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))
+
+    # EU state aid
+    is_state_aid: Mapped[bool] = mapped_column(Boolean, default=False)
+    aid_scheme_number: Mapped[str | None] = mapped_column(String(20))
+    aid_type: Mapped[str | None] = mapped_column(String(60))
+    nace_code: Mapped[str | None] = mapped_column(String(10))
+    aid_granted_on: Mapped[date | None] = mapped_column(Date, index=True)
+    is_de_minimis: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    granting_partner: Mapped[Partner] = relationship()
+    region: Mapped[Region | None] = relationship()
+    owner: Mapped[User | None] = relationship()
+    obligations: Mapped[list["Obligation"]] = relationship(
+        back_populates="incentive", cascade="all, delete-orphan", order_by="Obligation.due_on"
+    )
+    compliance_reports: Mapped[list["ComplianceReport"]] = relationship(
+        back_populates="incentive",
+        cascade="all, delete-orphan",
+        order_by="ComplianceReport.due_on",
+    )
+    promises: Mapped[list["AgencyPromise"]] = relationship(
+        back_populates="incentive", cascade="all, delete-orphan", order_by="AgencyPromise.due_on"
+    )
+    status_changes: Mapped[list["IncentiveStatusChange"]] = relationship(
+        back_populates="incentive",
+        cascade="all, delete-orphan",
+        order_by="IncentiveStatusChange.changed_at",
+    )
+
+    @property
+    def status_label(self) -> str:
+        return IncentiveStatus(self.status).label
+
+
+class IncentiveStatusChange(db.Model):
+    """One dated step through the pipeline: the incentive's history."""
+
+    __tablename__ = "incentive_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incentive_id: Mapped[int] = mapped_column(
+        ForeignKey("incentives.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    changed_on: Mapped[date] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    incentive: Mapped[Incentive] = relationship(back_populates="status_changes")
+    user: Mapped[User | None] = relationship()
+
+
+class Obligation(db.Model):
+    """What the award obliges the company to achieve, by a date."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (
+        one_of("kind", ObligationKind.values()),
+        non_negative("target_value"),
+        non_negative("actual_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incentive_id: Mapped[int] = mapped_column(
+        ForeignKey("incentives.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    description: Mapped[str | None] = mapped_column(String(300))
+    target_value: Mapped[Quantity]
+    unit: Mapped[str] = mapped_column(String(30))
+    actual_value: Mapped[Quantity | None]
+    actual_as_of: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    incentive: Mapped[Incentive] = relationship(back_populates="obligations")
+    owner: Mapped[User | None] = relationship()
+
+
+class ComplianceReport(db.Model):
+    __tablename__ = "compliance_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incentive_id: Mapped[int] = mapped_column(
+        ForeignKey("incentives.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    submitted_on: Mapped[date | None] = mapped_column(Date, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    incentive: Mapped[Incentive] = relationship(back_populates="compliance_reports")
+
+
+class AgencyPromise(db.Model):
+    """What the public side promised in return: watched like our own obligations."""
+
+    __tablename__ = "agency_promises"
+    __table_args__ = (
+        one_of("kind", PromiseKind.values()),
+        one_of("status", PromiseStatus.values()),
+        non_negative("amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incentive_id: Mapped[int] = mapped_column(
+        ForeignKey("incentives.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    description: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PromiseStatus.PENDING, index=True)
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[Money | None]  # disbursements and training funds carry money
+    note: Mapped[str | None] = mapped_column(Text)
+
+    incentive: Mapped[Incentive] = relationship(back_populates="promises")

@@ -1,0 +1,1 @@
+"""Scheduled scans, alerts and notifications."""

@@ -1,0 +1,1 @@
+"""Regions, partners, contacts, engagements and follow-ups."""

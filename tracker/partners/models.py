@@ -1,0 +1,196 @@
+"""Regions, partners and the relationship log: contacts, engagements, follow-ups."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.core.types import Choice, one_of, utcnow
+from tracker.extensions import db
+
+
+class PartnerKind(Choice):
+    ECONOMIC_AGENCY = "economic_agency"
+    CLUSTER_ALLIANCE = "cluster_alliance"
+    TRADE_COUNCIL = "trade_council"
+    GOVERNMENT_BODY = "government_body"
+    EDUCATION_PROVIDER = "education_provider"
+    TIER1_SUPPLIER = "tier1_supplier"
+    TIER2_SUPPLIER = "tier2_supplier"
+    LOGISTICS_PROVIDER = "logistics_provider"
+    TESTING_CERTIFICATION = "testing_certification"
+    OTHER = "other"
+
+
+class PartnerStatus(Choice):
+    PROSPECT = "prospect"
+    ACTIVE = "active"
+    DORMANT = "dormant"
+    ARCHIVED = "archived"
+
+
+class EngagementKind(Choice):
+    MEETING = "meeting"
+    CALL = "call"
+    SITE_VISIT = "site_visit"
+    WORKSHOP = "workshop"
+    MOU_SIGNING = "mou_signing"
+    EVENT = "event"
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+    __table_args__ = (
+        UniqueConstraint("name", "country_code"),
+        CheckConstraint("length(country_code) = 2", name="country_code_iso3166"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    country_code: Mapped[str] = mapped_column(String(2), index=True)
+    sector_focus: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    partners: Mapped[list["Partner"]] = relationship(back_populates="region")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country_code})"
+
+
+class Partner(db.Model):
+    __tablename__ = "partners"
+    __table_args__ = (
+        # The natural key imports match on.
+        UniqueConstraint("name", "country_code"),
+        one_of("kind", PartnerKind.values()),
+        one_of("status", PartnerStatus.values()),
+        CheckConstraint("cadence_days IS NULL OR cadence_days > 0", name="cadence_positive"),
+        CheckConstraint("length(country_code) = 2", name="country_code_iso3166"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True, default=PartnerStatus.ACTIVE)
+    country_code: Mapped[str] = mapped_column(String(2), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    website: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    # Target days between engagements; NULL means the default for the kind.
+    cadence_days: Mapped[int | None] = mapped_column(Integer)
+    next_engagement_on: Mapped[date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    region: Mapped[Region | None] = relationship(back_populates="partners")
+    owner: Mapped[User | None] = relationship()
+    contacts: Mapped[list["Contact"]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan", order_by="Contact.name"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return PartnerKind(self.kind).label
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    job_title: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    partner: Mapped[Partner] = relationship(back_populates="contacts")
+
+
+engagement_partners = Table(
+    "engagement_partners",
+    db.metadata,
+    Column("engagement_id", ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True),
+    Column("partner_id", ForeignKey("partners.id"), primary_key=True),
+    Index("ix_engagement_partners_partner_id", "partner_id"),
+)
+
+engagement_attendees = Table(
+    "engagement_attendees",
+    db.metadata,
+    Column("engagement_id", ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Index("ix_engagement_attendees_user_id", "user_id"),
+)
+
+
+class Engagement(db.Model):
+    __tablename__ = "engagements"
+    __table_args__ = (one_of("kind", EngagementKind.values()),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    partners: Mapped[list[Partner]] = relationship(
+        secondary=engagement_partners, order_by="Partner.name"
+    )
+    attendees: Mapped[list[User]] = relationship(
+        secondary=engagement_attendees, order_by="User.name"
+    )
+    created_by: Mapped[User | None] = relationship()
+    follow_ups: Mapped[list["FollowUp"]] = relationship(
+        back_populates="engagement", cascade="all, delete-orphan", order_by="FollowUp.due_on"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return EngagementKind(self.kind).label
+
+
+class FollowUp(db.Model):
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(
+        ForeignKey("engagements.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    done_on: Mapped[date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    engagement: Mapped[Engagement] = relationship(back_populates="follow_ups")
+    owner: Mapped[User | None] = relationship()
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
