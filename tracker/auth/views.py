@@ -1,7 +1,5 @@
 """Signing in and out, the own-account page, and user administration."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -14,23 +12,12 @@ from tracker.auth.permissions import MANAGE_USERS, READ, requires
 from tracker.core import audit
 from tracker.core.errors import DomainError
 from tracker.core.forms import ConfirmForm, apply_domain_error
+from tracker.core.urls import safe_next
 from tracker.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "Invalid e-mail or password."
-
-
-def safe_next(target: str | None) -> str | None:
-    """Accept only a local path as a redirect target (no scheme, host or `//`)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 def _login_limit() -> str:

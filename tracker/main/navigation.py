@@ -9,48 +9,61 @@ from flask import current_app
 class Area:
     title: str
     endpoint: str
-    blueprint: str
-    table: str | None
+    table: str
     description: str
+    # Endpoints that belong to the area, so its tab is highlighted on them too.
+    also: tuple[str, ...] = ()
 
     @property
     def available(self) -> bool:
         return self.endpoint in current_app.view_functions
+
+    def is_current(self, endpoint: str | None) -> bool:
+        return endpoint == self.endpoint or endpoint in self.also
 
 
 AREAS = (
     Area(
         "Regions",
         "partners.regions",
-        "partners",
         "regions",
-        "Where clusters live: country, sector focus, maturity.",
+        "Where clusters live: country and sector focus.",
+        also=("partners.edit_region",),
     ),
     Area(
         "Partners",
         "partners.index",
         "partners",
-        "partners",
         "Agencies, cluster alliances, trade councils, suppliers and their contacts.",
+        also=(
+            "partners.show",
+            "partners.edit_partner",
+            "partners.delete_partner",
+            "partners.edit_contact",
+            "partners.delete_contact",
+        ),
     ),
     Area(
         "Engagements",
         "partners.engagements",
-        "partners",
         "engagements",
         "Meetings, site visits, MoU signings and the follow-ups they create.",
+        also=(
+            "partners.engagement",
+            "partners.edit_engagement",
+            "partners.new_follow_up",
+            "partners.follow_ups",
+        ),
     ),
     Area(
         "Incentives",
         "incentives.index",
-        "incentives",
         "incentives",
         "Grants, tax credits and land: deadlines, obligations, compliance, clawback.",
     ),
     Area(
         "Commitments",
         "commitments.index",
-        "commitments",
         "commitments",
         "Anchor volumes, co-investments, training programmes and milestones.",
     ),

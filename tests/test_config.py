@@ -1,0 +1,84 @@
+"""Configuration: environment overrides and production's refusal to run unsafe."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ProductionConfig, database_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        ProductionConfig.check()
+
+
+def test_environment_variables_override_defaults(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TRACKER_ENV": "production",
+        "SECRET_KEY": "from-the-environment",
+        "DATABASE_URL": "postgresql://u@db.example:5432/tracker",
+        "REPORTING_CURRENCY": "usd",
+        "SCHEDULER_ENABLED": "yes",
+        "SMTP_HOST": "smtp.example",
+        "SMTP_PORT": "2525",
+        "MAIL_FROM": "alerts@example.com",
+    }
+    code = (
+        "from tracker import create_app; app = create_app(); c = app.config; "
+        "print(c['SECRET_KEY'], c['SQLALCHEMY_DATABASE_URI'], c['REPORTING_CURRENCY'], "
+        "c['SCHEDULER_ENABLED'], c['SMTP_HOST'], c['SMTP_PORT'], c['MAIL_FROM'], "
+        "c['SESSION_COOKIE_SECURE'])"
+    )
+    result = _run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "from-the-environment",
+        "postgresql+psycopg://u@db.example:5432/tracker",
+        "USD",
+        "True",
+        "smtp.example",
+        "2525",
+        "alerts@example.com",
+        "True",
+    ]
+
+
+def test_production_start_without_secret_key_fails_with_clear_message():
+    result = _run_python(
+        "from tracker import create_app; create_app()",
+        {"PATH": "/usr/bin:/bin", "TRACKER_ENV": "production"},
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, "sqlite:///default.db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_url_normalisation(given, expected):
+    assert database_url(given, "sqlite:///default.db") == expected
