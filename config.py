@@ -80,7 +80,9 @@ class TestConfig(Config):
     # tests/conftest.py points SQLite runs at a temporary file.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     SCHEDULER_ENABLED = False
-    RATELIMIT_ENABLED = False
+    # The limiter is on, as in production, with room for the whole suite's sign-ins;
+    # tests/auth/test_rate_limit.py tightens it.
+    LOGIN_RATE_LIMIT = "100000 per minute"
     WTF_CSRF_ENABLED = True
     # Fast hashing in tests only; production uses the strong defaults below.
     ARGON2_TIME_COST = 1

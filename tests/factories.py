@@ -1,10 +1,21 @@
 """Small builders for test data: each returns a flushed object with sensible defaults."""
 
 import itertools
+from datetime import date
 
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
+from tracker.core.types import today
 from tracker.extensions import db
+from tracker.partners.models import (
+    Engagement,
+    EngagementKind,
+    FollowUp,
+    Partner,
+    PartnerKind,
+    PartnerStatus,
+    Region,
+)
 
 PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
@@ -25,3 +36,70 @@ def make_user(
     user.active = active
     db.session.flush()
     return user
+
+
+def make_region(name: str | None = None, country_code: str = "HU", **fields) -> Region:
+    region = Region(name=name or f"Region {next(_sequence)}", country_code=country_code, **fields)
+    db.session.add(region)
+    db.session.flush()
+    return region
+
+
+def make_partner(
+    name: str | None = None,
+    *,
+    kind: str = PartnerKind.ECONOMIC_AGENCY,
+    country_code: str = "HU",
+    **fields,
+) -> Partner:
+    partner = Partner(
+        name=name or f"Partner {next(_sequence)}",
+        kind=kind,
+        country_code=country_code,
+        status=fields.pop("status", PartnerStatus.ACTIVE),
+        **fields,
+    )
+    db.session.add(partner)
+    db.session.flush()
+    return partner
+
+
+def make_engagement(
+    partners: list[Partner],
+    *,
+    occurred_on: date | None = None,
+    kind: str = EngagementKind.MEETING,
+    attendees=(),
+    **fields,
+) -> Engagement:
+    engagement = Engagement(
+        kind=kind,
+        occurred_on=occurred_on or today(),
+        subject=fields.pop("subject", f"Engagement {next(_sequence)}"),
+        partners=list(partners),
+        attendees=list(attendees),
+        **fields,
+    )
+    db.session.add(engagement)
+    db.session.flush()
+    return engagement
+
+
+def make_follow_up(
+    engagement: Engagement,
+    *,
+    owner: User | None = None,
+    due_on: date | None = None,
+    done_on: date | None = None,
+    title: str | None = None,
+) -> FollowUp:
+    follow_up = FollowUp(
+        engagement=engagement,
+        owner=owner,
+        due_on=due_on or today(),
+        done_on=done_on,
+        title=title or f"Action {next(_sequence)}",
+    )
+    db.session.add(follow_up)
+    db.session.flush()
+    return follow_up

@@ -75,10 +75,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker import auth, main
+    from tracker import auth, main, partners
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
+    app.register_blueprint(partners.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -122,6 +123,7 @@ def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from tracker.auth.permissions import can
+    from tracker.core.codes import country_name
     from tracker.core.forms import ConfirmForm
     from tracker.main.navigation import nav_areas
 
@@ -131,6 +133,7 @@ def register_template_helpers(app: Flask) -> None:
             "can": lambda permission: can(current_user, permission),
             "confirm_form": ConfirmForm,
             "nav_areas": nav_areas,
+            "country_name": country_name,
         }
 
 

@@ -1,20 +1,20 @@
 """Login attempts are rate-limited per client address."""
 
-from config import TestConfig
-from tests.conftest import IsolatedClient, csrf_token
-from tracker import create_app
+import pytest
+
+from tests.conftest import csrf_token
+from tracker.extensions import limiter
 
 
-class LimitedConfig(TestConfig):
-    RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = "3 per minute"
+@pytest.fixture
+def tight_limit(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    limiter.reset()
+    yield
+    limiter.reset()
 
 
-def test_too_many_login_attempts_get_429(app):
-    LimitedConfig.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    limited = create_app(LimitedConfig)
-    limited.test_client_class = IsolatedClient
-    client = limited.test_client()
+def test_too_many_login_attempts_get_429(client, tight_limit):
     token = csrf_token(client, "/login")
     statuses = [
         client.post(
@@ -24,5 +24,7 @@ def test_too_many_login_attempts_get_429(app):
         for _ in range(5)
     ]
     assert statuses == [200, 200, 200, 429, 429]
+    limited = client.post("/login", data={"csrf_token": token})
+    assert "Too many attempts" in limited.get_data(as_text=True)
     # Reading the form is never limited.
     assert client.get("/login").status_code == 200

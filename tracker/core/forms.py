@@ -23,3 +23,16 @@ def form_choices(choice_class: type[Choice], *, blank: str | None = None) -> lis
     """Options for a `SelectField` from a `Choice` enum, optionally led by a blank option."""
     options = [SelectChoice(value, label) for value, label in choice_class.choices()]
     return [SelectChoice("", blank), *options] if blank is not None else options
+
+
+def optional_int(value) -> int | None:
+    """Coerce a select's value to an id; the blank option becomes None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def id_choices(records, *, blank: str | None = None, label=str) -> list[SelectChoice]:
+    """Options for choosing one of `records` by id."""
+    options = [SelectChoice(record.id, label(record)) for record in records]
+    return [SelectChoice("", blank), *options] if blank is not None else options

@@ -1,0 +1,59 @@
+"""Sorting and pagination for list pages, read from the query string."""
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, nulls_last
+from sqlalchemy.sql import ColumnElement
+
+from tracker.extensions import db
+
+
+@dataclass(frozen=True)
+class Sorting:
+    key: str
+    descending: bool
+
+    @property
+    def direction(self) -> str:
+        return "desc" if self.descending else "asc"
+
+
+def read_sorting(allowed: dict[str, ColumnElement], default: str) -> Sorting:
+    """`?sort=key&dir=asc|desc`; an unknown key falls back to `default` (`-key` = descending)."""
+    key = request.args.get("sort", "")
+    if key not in allowed:
+        return Sorting(default.lstrip("-"), default.startswith("-"))
+    return Sorting(key, request.args.get("dir") == "desc")
+
+
+def apply_sorting(query: Select, allowed: dict[str, ColumnElement], sorting: Sorting, tiebreak):
+    """Order by the chosen column (empty values last), then by `tiebreak` for a stable order."""
+    column = allowed[sorting.key]
+    ordered = column.desc() if sorting.descending else column.asc()
+    return query.order_by(nulls_last(ordered), tiebreak)
+
+
+class RowPagination(SelectPagination):
+    """Like `db.paginate`, but items are whole result rows (an entity plus aggregates)."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).unique().all())
+
+
+def paginate(query: Select, *, per_page: int | None = None, rows: bool = False):
+    """One page of `query` (`?page=N`) with its total count; out-of-range pages are empty.
+
+    With `rows=True` each item is a result row rather than the first column's entity.
+    """
+    pagination_class = RowPagination if rows else SelectPagination
+    return pagination_class(
+        select=query,
+        session=db.session(),
+        page=request.args.get("page", 1, type=int),
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+        max_per_page=500,
+        error_out=False,
+    )

@@ -1,0 +1,178 @@
+"""Forms for regions, partners, contacts, engagements, follow-ups and the list filters."""
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from tracker.core.codes import country_names
+from tracker.core.forms import form_choices, id_choices, optional_int
+from tracker.partners.models import EngagementKind, PartnerKind, PartnerStatus
+
+PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
+
+
+def country_choices(blank: str | None = None):
+    from wtforms import SelectChoice
+
+    options = [SelectChoice(code, f"{name} ({code})") for code, name in country_names().items()]
+    return [SelectChoice("", blank), *options] if blank is not None else options
+
+
+class RegionForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    country_code = SelectField(
+        "Country", choices=country_choices(blank="Choose a country"), validators=[DataRequired()]
+    )
+    sector_focus = StringField(
+        "Sector focus",
+        validators=[Optional(), Length(max=200)],
+        description="e.g. EV batteries and e-drive; automotive electronics",
+    )
+
+
+class PartnerForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Kind", choices=form_choices(PartnerKind), validators=[DataRequired()])
+    status = SelectField(
+        "Status", choices=form_choices(PartnerStatus), default=PartnerStatus.ACTIVE.value
+    )
+    country_code = SelectField(
+        "Country", choices=country_choices(blank="Choose a country"), validators=[DataRequired()]
+    )
+    region_id = SelectField("Region", coerce=optional_int, validators=[Optional()])
+    owner_id = SelectField("Relationship owner", coerce=optional_int, validators=[Optional()])
+    website = URLField(
+        "Website",
+        validators=[
+            Optional(),
+            URL(message="Enter a full address, e.g. https://…"),
+            Length(max=300),
+        ],
+    )
+    cadence_days = IntegerField(
+        "Engagement cadence (days)",
+        validators=[Optional(), NumberRange(min=1, max=730)],
+        description="Target days between engagements. Empty: the default for the kind.",
+    )
+    next_engagement_on = DateField("Next planned engagement", validators=[Optional()])
+    description = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, regions=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region_id.choices = id_choices(regions, blank="No region")
+        self.owner_id.choices = id_choices(users, blank="Nobody yet", label=lambda u: u.name)
+
+
+class ContactForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    email = EmailField(
+        "E-mail", validators=[Optional(), Email("Enter a valid e-mail address."), Length(max=254)]
+    )
+    phone = StringField(
+        "Phone",
+        validators=[Optional(), Length(max=40)],
+        description="International format, e.g. +36 96 555 0100",
+    )
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+    def validate_phone(self, field):
+        if field.data and not PHONE_RE.match(field.data.strip()):
+            raise ValidationError(
+                "Enter a phone number of digits, spaces and + ( ) - . / only, e.g. +36 96 555 0100."
+            )
+
+
+class EngagementForm(FlaskForm):
+    kind = SelectField("Kind", choices=form_choices(EngagementKind), validators=[DataRequired()])
+    occurred_on = DateField(
+        "Date", validators=[DataRequired(message="Enter the date (YYYY-MM-DD).")]
+    )
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
+    partner_ids = SelectMultipleField(
+        "Partners",
+        coerce=int,
+        validators=[DataRequired(message="Choose at least one partner.")],
+        description="Hold Ctrl (⌘ on a Mac) to choose several.",
+    )
+    attendee_ids = SelectMultipleField("Our attendees", coerce=int, validators=[Optional()])
+    summary = TextAreaField("Summary", validators=[Optional(), Length(max=20000)])
+    outcome = TextAreaField("Outcome", validators=[Optional(), Length(max=20000)])
+
+    def __init__(self, *args, partners=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner_ids.choices = id_choices(partners)
+        self.attendee_ids.choices = id_choices(users, label=lambda u: u.name)
+
+
+class FollowUpForm(FlaskForm):
+    title = StringField("Action", validators=[DataRequired(), Length(max=300)])
+    owner_id = SelectField(
+        "Owner", coerce=optional_int, validators=[DataRequired(message="Choose an owner.")]
+    )
+    due_on = DateField("Due", validators=[DataRequired(message="Enter the due date (YYYY-MM-DD).")])
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner_id.choices = id_choices(users, blank="Choose an owner", label=lambda u: u.name)
+
+
+class PartnerFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    kind = SelectField("Kind", choices=form_choices(PartnerKind, blank="Any kind"), default="")
+    region_id = SelectField("Region", coerce=optional_int)
+    country_code = SelectField("Country", choices=country_choices(blank="Any country"), default="")
+    status = SelectField(
+        "Status", choices=form_choices(PartnerStatus, blank="All but archived"), default=""
+    )
+    owner_id = SelectField("Owner", coerce=optional_int)
+
+    def __init__(self, *args, regions=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region_id.choices = id_choices(regions, blank="Any region")
+        self.owner_id.choices = id_choices(users, blank="Anyone", label=lambda u: u.name)
+
+
+class EngagementFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    partner_id = SelectField("Partner", coerce=optional_int)
+    kind = SelectField("Kind", choices=form_choices(EngagementKind, blank="Any kind"), default="")
+    region_id = SelectField("Region", coerce=optional_int)
+    attendee_id = SelectField("Attendee", coerce=optional_int)
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+    def __init__(self, *args, partners=(), regions=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner_id.choices = id_choices(partners, blank="Any partner")
+        self.region_id.choices = id_choices(regions, blank="Any region")
+        self.attendee_id.choices = id_choices(users, blank="Anyone", label=lambda u: u.name)
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")

@@ -1,0 +1,470 @@
+"""Queries and rules for regions, partners, contacts, engagements and follow-ups."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker.auth.models import User
+from tracker.core.errors import DomainError
+from tracker.core.models import AuditEvent
+from tracker.core.types import today
+from tracker.extensions import db
+from tracker.partners.models import (
+    Contact,
+    Engagement,
+    FollowUp,
+    Partner,
+    PartnerKind,
+    PartnerStatus,
+    Region,
+    engagement_attendees,
+    engagement_partners,
+)
+
+# Target days between engagements when a partner sets none: key public bodies and
+# Tier-1 suppliers monthly, councils and service providers quarterly.
+DEFAULT_CADENCE_DAYS: dict[str, int] = {
+    PartnerKind.ECONOMIC_AGENCY: 30,
+    PartnerKind.CLUSTER_ALLIANCE: 45,
+    PartnerKind.TRADE_COUNCIL: 90,
+    PartnerKind.GOVERNMENT_BODY: 60,
+    PartnerKind.EDUCATION_PROVIDER: 60,
+    PartnerKind.TIER1_SUPPLIER: 30,
+    PartnerKind.TIER2_SUPPLIER: 60,
+    PartnerKind.LOGISTICS_PROVIDER: 90,
+    PartnerKind.TESTING_CERTIFICATION: 90,
+    PartnerKind.OTHER: 90,
+}
+# How many days before the cadence runs out a partner shows as "due".
+DUE_WINDOW_DAYS = 7
+RECENT_DAYS = 90
+
+
+# --- Regions ----------------------------------------------------------------
+
+
+def check_region_unique(name: str, country_code: str, region_id: int | None = None) -> None:
+    query = select(Region.id).where(
+        func.lower(Region.name) == name.strip().lower(), Region.country_code == country_code
+    )
+    if region_id is not None:
+        query = query.where(Region.id != region_id)
+    if db.session.scalar(query) is not None:
+        raise DomainError(f"A region named {name} already exists in {country_code}.", "name")
+
+
+def regions_with_counts() -> list[tuple[Region, int]]:
+    counts = (
+        select(Partner.region_id, func.count().label("partners"))
+        .group_by(Partner.region_id)
+        .subquery()
+    )
+    query = (
+        select(Region, func.coalesce(counts.c.partners, 0))
+        .outerjoin(counts, counts.c.region_id == Region.id)
+        .order_by(Region.country_code, Region.name)
+    )
+    return db.session.execute(query).all()
+
+
+# --- Partners -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerFilters:
+    q: str = ""
+    kind: str = ""
+    region_id: int | None = None
+    country_code: str = ""
+    status: str = ""
+    owner_id: int | None = None
+
+
+def engagement_stats(as_of: date):
+    """Per partner: last engagement date and engagements in the last `RECENT_DAYS`."""
+    recent_since = as_of - timedelta(days=RECENT_DAYS)
+    return (
+        select(
+            engagement_partners.c.partner_id,
+            func.max(Engagement.occurred_on).label("last_on"),
+            func.count(case((Engagement.occurred_on >= recent_since, 1))).label("recent"),
+        )
+        .join(Engagement, Engagement.id == engagement_partners.c.engagement_id)
+        .where(Engagement.occurred_on <= as_of)
+        .group_by(engagement_partners.c.partner_id)
+        .subquery()
+    )
+
+
+def follow_up_stats(as_of: date):
+    """Per partner: open follow-ups, and how many of them are past due."""
+    is_open = FollowUp.done_on.is_(None)
+    return (
+        select(
+            engagement_partners.c.partner_id,
+            func.count(case((is_open, 1))).label("open"),
+            func.count(case((and_(is_open, FollowUp.due_on < as_of), 1))).label("overdue"),
+        )
+        .join(FollowUp, FollowUp.engagement_id == engagement_partners.c.engagement_id)
+        .group_by(engagement_partners.c.partner_id)
+        .subquery()
+    )
+
+
+def partner_rows_query(filters: PartnerFilters, as_of: date) -> tuple[Select, dict]:
+    """Partners with their relationship figures, filtered; and the sortable columns."""
+    engagements = engagement_stats(as_of)
+    follow_ups = follow_up_stats(as_of)
+    query = (
+        select(
+            Partner,
+            engagements.c.last_on,
+            func.coalesce(engagements.c.recent, 0).label("recent"),
+            func.coalesce(follow_ups.c.open, 0).label("open"),
+            func.coalesce(follow_ups.c.overdue, 0).label("overdue"),
+        )
+        .outerjoin(engagements, engagements.c.partner_id == Partner.id)
+        .outerjoin(follow_ups, follow_ups.c.partner_id == Partner.id)
+        .outerjoin(Region, Region.id == Partner.region_id)
+        .outerjoin(User, User.id == Partner.owner_id)
+        .options(joinedload(Partner.region), joinedload(Partner.owner))
+    )
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Partner.name).like(pattern),
+                func.lower(Partner.description).like(pattern),
+                func.lower(Partner.website).like(pattern),
+            )
+        )
+    if filters.kind:
+        query = query.where(Partner.kind == filters.kind)
+    if filters.region_id:
+        query = query.where(Partner.region_id == filters.region_id)
+    if filters.country_code:
+        query = query.where(Partner.country_code == filters.country_code)
+    if filters.status:
+        query = query.where(Partner.status == filters.status)
+    elif not filters.q:
+        query = query.where(Partner.status != PartnerStatus.ARCHIVED)
+    if filters.owner_id:
+        query = query.where(Partner.owner_id == filters.owner_id)
+    sortable = {
+        "name": func.lower(Partner.name),
+        "kind": Partner.kind,
+        "country": Partner.country_code,
+        "region": Region.name,
+        "status": Partner.status,
+        "owner": User.name,
+        "last": engagements.c.last_on,
+        "recent": func.coalesce(engagements.c.recent, 0),
+        "followups": func.coalesce(follow_ups.c.open, 0),
+        "next": Partner.next_engagement_on,
+    }
+    return query, sortable
+
+
+@dataclass(frozen=True)
+class Health:
+    """A partner's relationship health: a state for the badge and the reason in words."""
+
+    state: str  # on_cadence | due | overdue | dormant
+    reason: str
+    cadence_days: int
+    days_since: int | None
+    last_on: date | None
+    recent: int
+    open_follow_ups: int
+    overdue_follow_ups: int
+    next_on: date | None
+
+    @property
+    def label(self) -> str:
+        return self.state.replace("_", " ").capitalize()
+
+    @property
+    def colour(self) -> str:
+        return {"on_cadence": "green", "due": "amber", "overdue": "red"}.get(self.state, "grey")
+
+
+def cadence_for(partner: Partner) -> int:
+    return partner.cadence_days or DEFAULT_CADENCE_DAYS.get(partner.kind, 90)
+
+
+def relationship_health(
+    partner: Partner,
+    last_on: date | None,
+    recent: int,
+    open_follow_ups: int,
+    overdue_follow_ups: int,
+    as_of: date,
+) -> Health:
+    """Judge the relationship against the cadence.
+
+    On cadence while the last engagement is within the cadence; due in its last
+    `DUE_WINDOW_DAYS` days (or when a follow-up is overdue); overdue past it;
+    dormant after twice the cadence, or when there has never been an engagement.
+    A planned next engagement inside the cadence is named in the reason.
+    """
+    cadence = cadence_for(partner)
+    next_on = partner.next_engagement_on if partner.next_engagement_on else None
+    if next_on is not None and next_on < as_of:
+        next_on = None  # a plan in the past is no plan
+    days_since = (as_of - last_on).days if last_on else None
+    plan = f"; next planned {next_on.isoformat()}" if next_on else "; nothing planned"
+
+    ago = {0: "today", 1: "yesterday"}.get(days_since, f"{days_since} days ago")
+    if days_since is None:
+        state, reason = "dormant", "No engagement recorded yet"
+    elif days_since > 2 * cadence:
+        state = "dormant"
+        reason = f"Last engagement {ago}, over twice the {cadence}-day cadence"
+    elif days_since > cadence:
+        state = "overdue"
+        reason = f"Last engagement {ago}, {days_since - cadence} past the {cadence}-day cadence"
+    elif days_since > cadence - DUE_WINDOW_DAYS:
+        state = "due"
+        reason = (
+            f"Last engagement {ago}; "
+            f"the {cadence}-day cadence runs out in {cadence - days_since} days"
+        )
+    else:
+        state = "on_cadence"
+        reason = f"Last engagement {ago}, within the {cadence}-day cadence"
+    if overdue_follow_ups:
+        noun = "follow-up" if overdue_follow_ups == 1 else "follow-ups"
+        reason += f"; {overdue_follow_ups} overdue {noun}"
+        if state == "on_cadence":
+            state = "due"
+    return Health(
+        state=state,
+        reason=reason + plan,
+        cadence_days=cadence,
+        days_since=days_since,
+        last_on=last_on,
+        recent=recent,
+        open_follow_ups=open_follow_ups,
+        overdue_follow_ups=overdue_follow_ups,
+        next_on=next_on,
+    )
+
+
+def partner_health(partner: Partner, as_of: date | None = None) -> Health:
+    """Health of one partner, computed with the same SQL aggregates as the list."""
+    as_of = as_of or today()
+    query, _ = partner_rows_query(PartnerFilters(), as_of)
+    row = db.session.execute(query.where(Partner.id == partner.id)).one()
+    return relationship_health(partner, row.last_on, row.recent, row.open, row.overdue, as_of)
+
+
+def check_partner_unique(name: str, country_code: str, partner_id: int | None = None) -> None:
+    query = select(Partner.id).where(
+        func.lower(Partner.name) == name.strip().lower(), Partner.country_code == country_code
+    )
+    if partner_id is not None:
+        query = query.where(Partner.id != partner_id)
+    if db.session.scalar(query) is not None:
+        raise DomainError(
+            f"A partner named {name.strip()} already exists in {country_code}.", "name"
+        )
+
+
+def check_region_matches_country(region_id: int | None, country_code: str) -> None:
+    if not region_id:
+        return
+    region = db.session.get(Region, region_id)
+    if region is None:
+        raise DomainError("Choose a region from the list.", "region_id")
+    if region.country_code != country_code:
+        raise DomainError(
+            f"{region.name} is in {region.country_code}, but the partner's country is "
+            f"{country_code}. Choose a region in the same country.",
+            "region_id",
+        )
+
+
+def what_blocks_deletion(partner: Partner) -> list[str]:
+    """The records that hang on a partner; it may be deleted only when this is empty."""
+    from tracker.commitments.models import Commitment, Contribution
+    from tracker.incentives.models import Incentive
+
+    checks = [
+        ("engagement", select(func.count()).where(engagement_partners.c.partner_id == partner.id)),
+        ("incentive", select(func.count()).where(Incentive.granting_partner_id == partner.id)),
+        ("commitment", select(func.count()).where(Commitment.counterparty_id == partner.id)),
+        ("contribution", select(func.count()).where(Contribution.partner_id == partner.id)),
+    ]
+    blockers = []
+    for noun, query in checks:
+        count = db.session.scalar(query)
+        if count:
+            blockers.append(f"{count} {noun}{'s' if count != 1 else ''}")
+    return blockers
+
+
+def partner_history(partner: Partner, limit: int = 50) -> list[AuditEvent]:
+    """Changes to the partner, its contacts, and the engagements it took part in."""
+    engagement_ids = select(engagement_partners.c.engagement_id).where(
+        engagement_partners.c.partner_id == partner.id
+    )
+    query = (
+        select(AuditEvent)
+        .where(
+            or_(
+                and_(AuditEvent.entity_type == "partners", AuditEvent.entity_id == partner.id),
+                and_(
+                    AuditEvent.entity_type == "engagements",
+                    AuditEvent.entity_id.in_(engagement_ids),
+                ),
+            )
+        )
+        .options(joinedload(AuditEvent.user))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def entity_history(entity_type: str, entity_id: int, limit: int = 50) -> list[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+        .options(joinedload(AuditEvent.user))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def partner_timeline(partner: Partner) -> list[Engagement]:
+    query = (
+        select(Engagement)
+        .join(engagement_partners, engagement_partners.c.engagement_id == Engagement.id)
+        .where(engagement_partners.c.partner_id == partner.id)
+        .options(
+            selectinload(Engagement.partners),
+            selectinload(Engagement.attendees),
+            selectinload(Engagement.follow_ups).joinedload(FollowUp.owner),
+        )
+        .order_by(Engagement.occurred_on.desc(), Engagement.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+# --- Engagements and follow-ups ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class EngagementFilters:
+    partner_id: int | None = None
+    kind: str = ""
+    region_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    attendee_id: int | None = None
+    q: str = ""
+
+
+def engagement_list_query(filters: EngagementFilters) -> tuple[Select, dict]:
+    query = select(Engagement).options(
+        selectinload(Engagement.partners),
+        selectinload(Engagement.attendees),
+        selectinload(Engagement.follow_ups),
+    )
+    if filters.partner_id:
+        query = query.where(
+            Engagement.id.in_(
+                select(engagement_partners.c.engagement_id).where(
+                    engagement_partners.c.partner_id == filters.partner_id
+                )
+            )
+        )
+    if filters.region_id:
+        query = query.where(
+            Engagement.id.in_(
+                select(engagement_partners.c.engagement_id)
+                .join(Partner, Partner.id == engagement_partners.c.partner_id)
+                .where(Partner.region_id == filters.region_id)
+            )
+        )
+    if filters.attendee_id:
+        query = query.where(
+            Engagement.id.in_(
+                select(engagement_attendees.c.engagement_id).where(
+                    engagement_attendees.c.user_id == filters.attendee_id
+                )
+            )
+        )
+    if filters.kind:
+        query = query.where(Engagement.kind == filters.kind)
+    if filters.date_from:
+        query = query.where(Engagement.occurred_on >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Engagement.occurred_on <= filters.date_to)
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Engagement.subject).like(pattern),
+                func.lower(Engagement.summary).like(pattern),
+                func.lower(Engagement.outcome).like(pattern),
+            )
+        )
+    sortable = {
+        "date": Engagement.occurred_on,
+        "kind": Engagement.kind,
+        "subject": func.lower(Engagement.subject),
+    }
+    return query, sortable
+
+
+def set_engagement_people(engagement: Engagement, partner_ids: list[int], attendee_ids: list[int]):
+    """Replace the engagement's partners and attendees; unknown ids are a `DomainError`."""
+    partners = list(db.session.scalars(select(Partner).where(Partner.id.in_(partner_ids))))
+    if len(partners) != len(set(partner_ids)):
+        raise DomainError("One of the chosen partners does not exist.", "partner_ids")
+    if not partners:
+        raise DomainError("Choose at least one partner.", "partner_ids")
+    attendees = list(db.session.scalars(select(User).where(User.id.in_(attendee_ids))))
+    if len(attendees) != len(set(attendee_ids)):
+        raise DomainError("One of the chosen attendees does not exist.", "attendee_ids")
+    engagement.partners = partners
+    engagement.attendees = attendees
+
+
+def follow_up_list_query(owner_id: int | None, show: str, as_of: date) -> Select:
+    """Follow-ups, overdue first, then by due date. `show`: open | done | all."""
+    query = select(FollowUp).options(
+        joinedload(FollowUp.owner),
+        joinedload(FollowUp.engagement).selectinload(Engagement.partners),
+    )
+    if owner_id:
+        query = query.where(FollowUp.owner_id == owner_id)
+    if show == "open":
+        query = query.where(FollowUp.done_on.is_(None))
+    elif show == "done":
+        query = query.where(FollowUp.done_on.is_not(None))
+    overdue_first = case((and_(FollowUp.done_on.is_(None), FollowUp.due_on < as_of), 0), else_=1)
+    return query.order_by(overdue_first, FollowUp.due_on, FollowUp.id)
+
+
+def open_follow_ups_for(partner: Partner) -> list[FollowUp]:
+    query = (
+        select(FollowUp)
+        .join(engagement_partners, engagement_partners.c.engagement_id == FollowUp.engagement_id)
+        .where(engagement_partners.c.partner_id == partner.id, FollowUp.done_on.is_(None))
+        .options(joinedload(FollowUp.owner), joinedload(FollowUp.engagement))
+        .order_by(FollowUp.due_on)
+    )
+    return list(db.session.scalars(query))
+
+
+def active_users() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.active).order_by(User.name)))
+
+
+def contact_summary(contact: Contact) -> str:
+    return f"{contact.name}{f' ({contact.job_title})' if contact.job_title else ''}"
