@@ -44,6 +44,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SCHEDULER_ENABLED = env_bool("SCHEDULER_ENABLED", False)
     REPORTING_CURRENCY = os.environ.get("REPORTING_CURRENCY", "EUR").upper()
+    # An obligation is "at risk" when its progress lags the time elapsed by more than
+    # this many percentage points.
+    OBLIGATION_AT_RISK_TOLERANCE = env_int("OBLIGATION_AT_RISK_TOLERANCE", 10)
+    # EU de minimis ceiling per single undertaking over three rolling years (Reg. 2023/2831).
+    DE_MINIMIS_CEILING_EUR = env_int("DE_MINIMIS_CEILING_EUR", 300_000)
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
     SMTP_PORT = env_int("SMTP_PORT", 25)
     MAIL_FROM = os.environ.get("MAIL_FROM", "ecosystem-tracker@localhost")
@@ -64,6 +69,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     PAGE_SIZE = env_int("PAGE_SIZE", 50)
+    # Commitment health: amber when a milestone that has not started is due within this many
+    # days, or when progress lags the time elapsed by more than this many percentage points.
+    COMMITMENT_AMBER_DAYS = env_int("COMMITMENT_AMBER_DAYS", 14)
+    COMMITMENT_LAG_TOLERANCE = env_int("COMMITMENT_LAG_TOLERANCE", 10)
 
 
 class DevelopmentConfig(Config):

@@ -103,3 +103,57 @@ def make_follow_up(
     db.session.add(follow_up)
     db.session.flush()
     return follow_up
+
+
+def make_incentive(granting_partner: Partner | None = None, **fields):
+    from decimal import Decimal
+
+    from tracker.incentives.models import Incentive, IncentiveKind, IncentiveStatus
+
+    incentive = Incentive(
+        title=fields.pop("title", f"Incentive {next(_sequence)}"),
+        kind=fields.pop("kind", IncentiveKind.GRANT),
+        status=fields.pop("status", IncentiveStatus.IDENTIFIED),
+        granting_partner=granting_partner or make_partner(),
+        currency=fields.pop("currency", "EUR"),
+        amount_offered=fields.pop("amount_offered", Decimal("1000000")),
+        **fields,
+    )
+    db.session.add(incentive)
+    db.session.flush()
+    return incentive
+
+
+def make_obligation(incentive, *, target, actual=None, due_on=None, **fields):
+    from decimal import Decimal
+
+    from tracker.incentives.models import Obligation, ObligationKind
+
+    obligation = Obligation(
+        incentive=incentive,
+        kind=fields.pop("kind", ObligationKind.JOBS),
+        unit=fields.pop("unit", "jobs"),
+        target_value=Decimal(target),
+        actual_value=None if actual is None else Decimal(actual),
+        due_on=due_on or today(),
+        **fields,
+    )
+    db.session.add(obligation)
+    db.session.flush()
+    return obligation
+
+
+def make_fx_rate(currency: str, rate: str, effective_on: date, reporting: str = "EUR"):
+    from decimal import Decimal
+
+    from tracker.core.models import FxRate
+
+    fx_rate = FxRate(
+        currency=currency,
+        rate=Decimal(rate),
+        effective_on=effective_on,
+        reporting_currency=reporting,
+    )
+    db.session.add(fx_rate)
+    db.session.flush()
+    return fx_rate

@@ -75,11 +75,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker import auth, main, partners
+    from tracker import auth, incentives, main, partners
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(partners.bp)
+    for package in (auth, main, partners, incentives):
+        app.register_blueprint(package.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -125,7 +124,10 @@ def register_template_helpers(app: Flask) -> None:
     from tracker.auth.permissions import can
     from tracker.core.codes import country_name
     from tracker.core.forms import ConfirmForm
+    from tracker.core.money import format_amount
     from tracker.main.navigation import nav_areas
+
+    app.add_template_filter(format_amount, "amount")
 
     @app.context_processor
     def inject_helpers():

@@ -1,3 +1,11 @@
-from tracker.auth.views import bp
+"""Users, roles, signing in and out, user administration."""
 
-__all__ = ["bp"]
+
+def __getattr__(name: str):
+    # The blueprint is handed on lazily, so importing this package's models does not
+    # import its views (which import other domains' models) and no import cycle forms.
+    if name == "bp":
+        from tracker.auth.views import bp
+
+        return bp
+    raise AttributeError(name)

@@ -1,0 +1,207 @@
+"""Obligation status, clawback exposure and the de minimis ceiling, against hand-worked figures."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_fx_rate, make_incentive, make_obligation
+from tracker.incentives.services import (
+    add_months,
+    clawback_exposure,
+    de_minimis_position,
+    de_minimis_warning,
+    obligation_status,
+)
+
+START, DUE = date(2026, 1, 1), date(2026, 11, 28)  # 331 days
+
+
+def _status(target, actual, as_of, tolerance=10):
+    incentive = make_incentive()
+    obligation = make_obligation(incentive, target=target, actual=actual, due_on=DUE)
+    return obligation_status(obligation, START, as_of, tolerance)
+
+
+# --- Obligation status ------------------------------------------------------------
+
+
+def test_met_as_soon_as_actual_reaches_target_even_early_or_late():
+    assert _status(100, 100, START).state == "met"
+    assert _status(100, 120, DUE + timedelta(days=30)).state == "met"
+
+
+def test_missed_the_day_after_the_due_date_not_on_it():
+    assert _status(100, 99, DUE).state != "missed"
+    missed = _status(100, 60, DUE + timedelta(days=1))
+    assert missed.state == "missed"
+    assert missed.reason == "Due 2026-11-28; reached 60.0% of the target"
+
+
+def test_at_risk_when_progress_lags_elapsed_time_by_more_than_the_tolerance():
+    # Half-way through: 165 of 331 days → 49.8 % elapsed.
+    halfway = START + timedelta(days=165)
+    assert _status(1000, 398, halfway).state == "on_track"  # 39.8 % = 49.8 − 10 exactly
+    assert _status(1000, 397, halfway).state == "at_risk"  # 39.7 % lags by 10.1
+    at_risk = _status(1000, 300, halfway)
+    assert at_risk.reason == "30.0% done with 49.8% of the time gone; 166 days left"
+    assert _status(1000, 300, halfway, tolerance=19).state == "at_risk"  # 30 < 30.8
+    assert _status(1000, 300, halfway, tolerance=20).state == "on_track"  # 30 ≥ 29.8
+
+
+def test_no_actual_yet_counts_as_zero_progress():
+    assert _status(100, None, START).state == "on_track"  # nothing elapsed yet
+    assert _status(100, None, START + timedelta(days=60)).state == "at_risk"
+
+
+# --- Clawback -----------------------------------------------------------------------
+
+
+def _awarded(
+    rule,
+    *,
+    awarded="1000000",
+    received=None,
+    floor=None,
+    interest=None,
+    awarded_on=date(2025, 1, 1),
+):
+    return make_incentive(
+        status="in_compliance",
+        currency="HUF",
+        amount_awarded=Decimal(awarded),
+        amount_received=Decimal(received) if received else None,
+        clawback_rule=rule,
+        clawback_floor_pct=Decimal(floor) if floor else None,
+        clawback_interest_pct=Decimal(interest) if interest else None,
+        awarded_on=awarded_on,
+    )
+
+
+def test_pro_rata_60_of_100_jobs_returns_40_percent():
+    incentive = _awarded("pro_rata")
+    make_obligation(incentive, target=100, actual=60, due_on=date(2027, 1, 1))
+    make_obligation(incentive, target=50, actual=45, kind="capex", due_on=date(2027, 1, 1))
+    exposure = clawback_exposure(incentive, date(2026, 1, 1))
+    assert exposure.share_pct == Decimal("40.0")
+    assert exposure.principal == Decimal("400000.00")
+    assert exposure.amount == Decimal("400000.00")
+    assert [s.triggers for s in exposure.shortfalls] == [True, False]
+    assert not exposure.missed
+    assert "the largest shortfall is 40.0%" in exposure.steps[0]
+
+
+def test_pro_rata_uses_amount_received_when_there_is_one_and_caps_overachievement():
+    incentive = _awarded("pro_rata", received="500000")
+    make_obligation(incentive, target=100, actual=150, due_on=date(2027, 1, 1))
+    make_obligation(incentive, target=200, actual=150, due_on=date(2027, 1, 1))
+    exposure = clawback_exposure(incentive, date(2026, 1, 1))
+    assert exposure.basis_label == "amount received"
+    assert exposure.share_pct == Decimal("25.0")
+    assert exposure.principal == Decimal("125000.00")
+
+
+@pytest.mark.parametrize(("actual", "share"), [(79, "100"), (80, "0"), (100, "0")])
+def test_cliff_repays_everything_only_below_the_floor(actual, share):
+    incentive = _awarded("cliff", floor="80")
+    make_obligation(incentive, target=100, actual=actual, due_on=date(2025, 6, 1))
+    exposure = clawback_exposure(incentive, date(2026, 1, 1))
+    assert exposure.share_pct == Decimal(share)
+    assert exposure.principal == Decimal(1000000) * Decimal(share) / 100
+    assert exposure.missed == (actual < 100)
+
+
+def test_interest_is_simple_and_runs_from_the_award_date():
+    incentive = _awarded("pro_rata", interest="5", awarded_on=date(2025, 1, 1))
+    make_obligation(incentive, target=100, actual=60, due_on=date(2025, 12, 31))
+    exposure = clawback_exposure(incentive, date(2026, 1, 1))  # 365 days later
+    # 400,000 × 5 % × 365/365 = 20,000
+    assert exposure.interest_days == 365
+    assert exposure.interest == Decimal("20000.00")
+    assert exposure.amount == Decimal("420000.00")
+    assert exposure.missed
+    half = clawback_exposure(incentive, date(2025, 7, 2))  # 182 days
+    assert half.interest == Decimal("9972.60")  # 400,000 × 0.05 × 182 / 365
+
+
+def test_no_exposure_before_award_without_rule_or_without_obligations():
+    pipeline = make_incentive(status="submitted", clawback_rule="pro_rata")
+    make_obligation(pipeline, target=100, actual=0)
+    assert clawback_exposure(pipeline, date(2026, 1, 1)).amount == 0
+    assert clawback_exposure(_awarded("none"), date(2026, 1, 1)).amount == 0
+    assert clawback_exposure(_awarded("pro_rata"), date(2026, 1, 1)).amount == 0
+
+
+def test_exposure_page_shows_the_working_in_both_currencies(viewer_client):
+    make_fx_rate("HUF", "0.0025", date(2024, 1, 1))
+    incentive = _awarded("pro_rata")
+    make_obligation(incentive, target=100, actual=60, due_on=date(2099, 1, 1))
+    from tracker.extensions import db
+
+    db.session.commit()
+    html = viewer_client.get(f"/incentives/{incentive.id}").get_data(as_text=True)
+    assert "HUF 400,000" in html
+    assert "EUR 1,000" in html  # 400,000 × 0.0025
+    assert "Principal: 40.0% of the amount awarded HUF 1,000,000.00 = HUF 400,000.00." in html
+
+
+# --- De minimis -----------------------------------------------------------------------
+
+
+def _de_minimis(amount, granted_on, currency="EUR", status="awarded"):
+    return make_incentive(
+        status=status,
+        currency=currency,
+        amount_awarded=Decimal(amount),
+        is_state_aid=True,
+        is_de_minimis=True,
+        aid_granted_on=granted_on,
+    )
+
+
+def test_rolling_three_years_counts_only_aid_granted_inside_the_window():
+    as_of = date(2026, 6, 30)
+    _de_minimis("100000", add_months(as_of, -36))  # exactly three years ago: out
+    _de_minimis("120000", add_months(as_of, -36) + timedelta(days=1))
+    _de_minimis("50000", as_of)
+    _de_minimis("999999", date(2026, 1, 1), status="rejected")
+    position = de_minimis_position(as_of)
+    assert position.total == Decimal("170000")
+    assert position.headroom == Decimal("130000")
+
+
+def test_warning_before_a_new_award_would_pass_the_ceiling():
+    make_fx_rate("PLN", "0.25", date(2020, 1, 1))
+    on = date(2026, 6, 30)
+    _de_minimis("250000", date(2025, 1, 1))
+    fits = _de_minimis("200000", None, currency="PLN", status="submitted")  # EUR 50,000
+    assert de_minimis_warning(fits, on) is None
+    over = _de_minimis("200004", None, currency="PLN", status="submitted")  # EUR 50,001
+    warning = de_minimis_warning(over, on)
+    assert warning.startswith("This award would bring de minimis aid")
+    assert "EUR 300,001, over the EUR 300,000 ceiling" in warning
+    not_de_minimis = make_incentive(currency="EUR", amount_awarded=Decimal("9000000"))
+    assert de_minimis_warning(not_de_minimis, on) is None
+
+
+def test_award_over_the_ceiling_needs_explicit_confirmation(manager_client):
+    from tests.conftest import post_form
+    from tracker.core.types import today
+    from tracker.extensions import db
+    from tracker.incentives.models import Incentive
+
+    _de_minimis("290000", today() - timedelta(days=100))
+    incentive = _de_minimis("20000", None, status="submitted")
+    db.session.commit()
+    url = f"/incentives/{incentive.id}"
+    page = manager_client.get(url).get_data(as_text=True)
+    assert "over the EUR 300,000 ceiling" in page
+    data = {"to_status": "awarded", "changed_on": today().isoformat()}
+    refused = post_form(manager_client, f"{url}/transition", data, form_url=url)
+    assert "Tick the box to award it anyway." in refused.get_data(as_text=True)
+    assert db.session.get(Incentive, incentive.id).status == "submitted"
+    confirmed = post_form(
+        manager_client, f"{url}/transition", {**data, "confirm_over_ceiling": "y"}, form_url=url
+    )
+    assert confirmed.status_code == 302
+    assert db.session.get(Incentive, incentive.id).status == "awarded"

@@ -1,0 +1,258 @@
+"""Forms for incentives, their pipeline, obligations, reports, promises, and FX rates."""
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from tracker.core.codes import is_currency
+from tracker.core.forms import form_choices, id_choices, optional_int
+from tracker.incentives.models import (
+    ClawbackRule,
+    IncentiveKind,
+    IncentiveStatus,
+    ObligationKind,
+    PromiseKind,
+    PromiseStatus,
+)
+
+SCHEME_RE = re.compile(r"^SA\.\d{5,6}$")
+NACE_RE = re.compile(r"^[A-U](\d{2}(\.\d{1,2})?)?$|^\d{2}(\.\d{1,2})?$")
+AMOUNT = [Optional(), NumberRange(min=0, message="Amounts cannot be negative.")]
+
+
+def amount_field(label: str, **kwargs) -> DecimalField:
+    return DecimalField(label, places=2, validators=AMOUNT, **kwargs)
+
+
+class CurrencyField(StringField):
+    """An ISO 4217 code, upper-cased; unknown codes are refused."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data:
+            self.data = self.data.strip().upper()
+
+    def pre_validate(self, form):
+        if self.data and not is_currency(self.data):
+            raise ValidationError(f"{self.data} is not an ISO 4217 currency code (e.g. EUR, HUF).")
+
+
+class IncentiveForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Kind", choices=form_choices(IncentiveKind), validators=[DataRequired()])
+    granting_partner_id = SelectField(
+        "Granted by", coerce=optional_int, validators=[DataRequired(message="Choose the body.")]
+    )
+    region_id = SelectField("Region", coerce=optional_int, validators=[Optional()])
+    owner_id = SelectField("Owner", coerce=optional_int, validators=[Optional()])
+    currency = CurrencyField(
+        "Currency", validators=[DataRequired(), Length(min=3, max=3)], default="EUR"
+    )
+    amount_offered = amount_field("Offered")
+    amount_awarded = amount_field("Awarded")
+    amount_received = amount_field("Received so far")
+    application_deadline = DateField("Application deadline", validators=[Optional()])
+    decision_expected_on = DateField("Decision expected", validators=[Optional()])
+    term_start_on = DateField("Term starts", validators=[Optional()])
+    term_end_on = DateField("Term ends", validators=[Optional()])
+    clawback_rule = SelectField("Clawback rule", choices=form_choices(ClawbackRule))
+    clawback_floor_pct = DecimalField(
+        "Cliff floor (% of target)",
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        description="For a cliff: below this share of any obligation's target, all is repaid.",
+    )
+    clawback_interest_pct = DecimalField(
+        "Interest on repayment (% a year)",
+        places=3,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    clawback_terms = TextAreaField("Clawback terms (as agreed)", validators=[Optional()])
+    is_state_aid = BooleanField("EU state aid")
+    aid_scheme_number = StringField(
+        "Aid scheme number", validators=[Optional(), Length(max=20)], description="e.g. SA.58314"
+    )
+    aid_type = StringField("Aid type", validators=[Optional(), Length(max=60)])
+    nace_code = StringField(
+        "NACE sector code", validators=[Optional(), Length(max=10)], description="e.g. 27.20"
+    )
+    aid_granted_on = DateField("Aid granted on", validators=[Optional()])
+    is_de_minimis = BooleanField("De minimis aid")
+    description = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
+
+    def __init__(self, *args, partners=(), regions=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.granting_partner_id.choices = id_choices(partners, blank="Choose the granting body")
+        self.region_id.choices = id_choices(regions, blank="No region")
+        self.owner_id.choices = id_choices(users, blank="Nobody yet", label=lambda u: u.name)
+
+    def validate_term_end_on(self, field):
+        if field.data and self.term_start_on.data and field.data < self.term_start_on.data:
+            raise ValidationError("The term ends before it starts.")
+
+    def validate_amount_received(self, field):
+        if (
+            field.data
+            and self.amount_awarded.data is not None
+            and field.data > self.amount_awarded.data
+        ):
+            raise ValidationError("More received than awarded: check both amounts.")
+
+    def validate_aid_scheme_number(self, field):
+        if field.data and not SCHEME_RE.match(field.data.strip()):
+            raise ValidationError("Use the Commission's form SA.12345.")
+
+    def validate_nace_code(self, field):
+        if field.data and not NACE_RE.match(field.data.strip()):
+            raise ValidationError("Use a NACE code such as 27.20 or C.")
+
+    def validate_clawback_rule(self, field):
+        if field.data == ClawbackRule.CLIFF and self.clawback_floor_pct.data is None:
+            raise ValidationError(
+                "A cliff needs its floor: the share of target below which all of it is repaid."
+            )
+
+    def validate_is_de_minimis(self, field):
+        if field.data and not self.is_state_aid.data:
+            raise ValidationError("De minimis aid is EU state aid: tick that too.")
+        if field.data and not self.aid_granted_on.data:
+            raise ValidationError("Give the date the aid was granted: the ceiling counts from it.")
+
+
+class TransitionForm(FlaskForm):
+    to_status = SelectField("Move to", validators=[DataRequired()])
+    changed_on = DateField("On", validators=[DataRequired(message="Enter the date (YYYY-MM-DD).")])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    confirm_over_ceiling = BooleanField("I know this passes the de minimis ceiling")
+
+    def __init__(self, *args, allowed=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every status is a valid choice for the form, so a crafted POST reaches the
+        # pipeline rule and gets its message; the page offers only the allowed ones.
+        self.to_status.choices = form_choices(IncentiveStatus)
+        self.allowed = allowed
+
+
+class ObligationForm(FlaskForm):
+    kind = SelectField("Kind", choices=form_choices(ObligationKind), validators=[DataRequired()])
+    description = StringField("Description", validators=[Optional(), Length(max=300)])
+    target_value = DecimalField(
+        "Target",
+        places=2,
+        validators=[
+            DataRequired(message="Enter the target as a number."),
+            NumberRange(min=0, message="The target cannot be negative."),
+        ],
+    )
+    unit = StringField(
+        "Unit", validators=[DataRequired(), Length(max=30)], description="jobs, EUR, hours, %…"
+    )
+    actual_value = DecimalField(
+        "Actual so far",
+        places=2,
+        validators=[Optional(), NumberRange(min=0, message="The actual cannot be negative.")],
+    )
+    actual_as_of = DateField("Actual as of", validators=[Optional()])
+    due_on = DateField("Due", validators=[DataRequired(message="Enter the due date (YYYY-MM-DD).")])
+
+
+class ActualForm(FlaskForm):
+    actual_value = DecimalField(
+        "Actual",
+        places=2,
+        validators=[
+            DataRequired(message="Enter the actual as a number."),
+            NumberRange(min=0, message="The actual cannot be negative."),
+        ],
+    )
+    actual_as_of = DateField("As of", validators=[Optional()])
+
+
+FREQUENCIES = [
+    SelectChoice("once", "Once"),
+    SelectChoice("quarterly", "Quarterly"),
+    SelectChoice("half_yearly", "Every six months"),
+    SelectChoice("yearly", "Yearly"),
+]
+
+
+class ReportScheduleForm(FlaskForm):
+    title = StringField(
+        "Report", validators=[DataRequired(), Length(max=160)], default="Annual compliance report"
+    )
+    first_due_on = DateField("First due", validators=[DataRequired(message="Enter the date.")])
+    frequency = SelectField("Repeats", choices=FREQUENCIES, default="yearly")
+    until = DateField(
+        "Until", validators=[Optional()], description="Empty: the end of the incentive's term."
+    )
+
+
+class ReportSubmittedForm(FlaskForm):
+    submitted_on = DateField("Submitted on", validators=[DataRequired(message="Enter the date.")])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+
+
+class PromiseForm(FlaskForm):
+    kind = SelectField("Kind", choices=form_choices(PromiseKind), validators=[DataRequired()])
+    description = StringField("What was promised", validators=[DataRequired(), Length(max=300)])
+    due_on = DateField("By", validators=[DataRequired(message="Enter the date.")])
+    amount = amount_field("Amount (in the incentive's currency)")
+    status = SelectField("Status", choices=form_choices(PromiseStatus))
+    delivered_on = DateField("Delivered on", validators=[Optional()])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+
+    def validate_status(self, field):
+        # Checked here: `delivered_on` is Optional, which skips its own inline check.
+        if field.data == PromiseStatus.DELIVERED and not self.delivered_on.data:
+            raise ValidationError("Give the delivery date.")
+        if self.delivered_on.data and field.data != PromiseStatus.DELIVERED:
+            raise ValidationError("Only a delivered promise has a delivery date.")
+
+
+class IncentiveFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    kind = SelectField("Kind", choices=form_choices(IncentiveKind, blank="Any kind"), default="")
+    status = SelectField(
+        "Status", choices=form_choices(IncentiveStatus, blank="Any status"), default=""
+    )
+    partner_id = SelectField("Granted by", coerce=optional_int)
+    region_id = SelectField("Region", coerce=optional_int)
+    currency = SelectField("Currency", default="")
+    deadline_from = DateField("Deadline from", validators=[Optional()])
+    deadline_to = DateField("Deadline to", validators=[Optional()])
+
+    def __init__(self, *args, partners=(), regions=(), currencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner_id.choices = id_choices(partners, blank="Anyone")
+        self.region_id.choices = id_choices(regions, blank="Any region")
+        self.currency.choices = [SelectChoice("", "Any"), *(SelectChoice(c) for c in currencies)]
+
+    def validate_deadline_to(self, field):
+        if field.data and self.deadline_from.data and field.data < self.deadline_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+class FxRateForm(FlaskForm):
+    currency = CurrencyField("Currency", validators=[DataRequired(), Length(min=3, max=3)])
+    rate = DecimalField(
+        "Rate",
+        places=10,
+        validators=[
+            DataRequired(message="Enter the rate as a number."),
+            NumberRange(min=0.0000000001, message="A rate must be above zero."),
+        ],
+    )
+    effective_on = DateField("Effective from", validators=[DataRequired(message="Enter the date.")])

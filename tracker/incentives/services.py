@@ -1,0 +1,649 @@
+"""Incentive rules: the pipeline, obligation status, clawback, de minimis, deadlines."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker.core.errors import DomainError
+from tracker.core.money import RateBook, Total, quantize
+from tracker.extensions import db
+from tracker.incentives.models import (
+    AgencyPromise,
+    ClawbackRule,
+    ComplianceReport,
+    Incentive,
+    IncentiveStatus,
+    IncentiveStatusChange,
+    Obligation,
+    PromiseStatus,
+)
+from tracker.partners.models import Partner, Region
+
+S = IncentiveStatus
+
+# The pipeline: which status may follow which. Closed, rejected and clawed back end it.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.IDENTIFIED: (S.PREPARING,),
+    S.PREPARING: (S.SUBMITTED,),
+    S.SUBMITTED: (S.AWARDED, S.REJECTED),
+    S.AWARDED: (S.IN_COMPLIANCE, S.CLAWED_BACK),
+    S.IN_COMPLIANCE: (S.CLOSED, S.CLAWED_BACK),
+    S.CLOSED: (),
+    S.REJECTED: (),
+    S.CLAWED_BACK: (),
+}
+# Statuses in which the company holds (or may have to return) an award.
+AWARDED_STATUSES = (S.AWARDED, S.IN_COMPLIANCE)
+HUNDRED = Decimal(100)
+
+
+def allowed_transitions(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def transition(
+    incentive: Incentive,
+    to_status: str,
+    on: date,
+    user_id: int | None,
+    note: str | None,
+    today: date,
+) -> IncentiveStatusChange:
+    """Move the incentive along the pipeline, dated; refuses what the pipeline forbids."""
+    if to_status not in allowed_transitions(incentive.status):
+        allowed = ", ".join(S(s).label for s in allowed_transitions(incentive.status)) or "none"
+        raise DomainError(
+            f"An incentive that is {S(incentive.status).label.lower()} cannot move to "
+            f"“{to_status.replace('_', ' ')}”. Allowed next: {allowed}.",
+            "to_status",
+        )
+    if on > today:
+        raise DomainError("A status change cannot be dated in the future.", "changed_on")
+    last = incentive.status_changes[-1].changed_on if incentive.status_changes else None
+    if last and on < last:
+        raise DomainError(
+            f"The change must be dated on or after the previous one ({last.isoformat()}).",
+            "changed_on",
+        )
+    change = IncentiveStatusChange(
+        incentive=incentive,
+        from_status=incentive.status,
+        to_status=to_status,
+        changed_on=on,
+        user_id=user_id,
+        note=note or None,
+    )
+    incentive.status = to_status
+    if to_status == S.AWARDED and incentive.awarded_on is None:
+        incentive.awarded_on = on
+    db.session.add(change)
+    return change
+
+
+# --- Obligations -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObligationStatus:
+    state: str  # on_track | at_risk | met | missed
+    progress_pct: Decimal | None  # actual / target × 100
+    elapsed_pct: Decimal | None  # share of the period gone by
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return self.state.replace("_", " ").capitalize()
+
+    @property
+    def colour(self) -> str:
+        return {"met": "green", "on_track": "green", "at_risk": "amber", "missed": "red"}[
+            self.state
+        ]
+
+
+def _pct(numerator: Decimal, denominator: Decimal) -> Decimal:
+    return (numerator * HUNDRED / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def obligation_status(
+    obligation: Obligation, period_start: date | None, as_of: date, tolerance_pct: int
+) -> ObligationStatus:
+    """Met once the actual reaches the target; missed when the due date passed without it.
+
+    Before the due date it is at risk when progress (actual / target) lags the share
+    of the period elapsed (from `period_start` to the due date) by more than
+    `tolerance_pct` percentage points, on track otherwise.
+    """
+    target, actual = obligation.target_value, obligation.actual_value
+    progress = _pct(actual or Decimal(0), target) if target else None
+    if target == 0 or (actual is not None and actual >= target):
+        return ObligationStatus("met", progress, None, "Target reached")
+    if as_of > obligation.due_on:
+        return ObligationStatus(
+            "missed",
+            progress,
+            Decimal(100),
+            f"Due {obligation.due_on.isoformat()}; reached {progress}% of the target",
+        )
+    elapsed = None
+    if period_start and period_start < obligation.due_on:
+        span = (obligation.due_on - period_start).days
+        gone = min(max((as_of - period_start).days, 0), span)
+        elapsed = _pct(Decimal(gone), Decimal(span))
+    days_left = (obligation.due_on - as_of).days
+    if elapsed is not None and progress is not None and progress < elapsed - tolerance_pct:
+        return ObligationStatus(
+            "at_risk",
+            progress,
+            elapsed,
+            f"{progress}% done with {elapsed}% of the time gone; {days_left} days left",
+        )
+    return ObligationStatus(
+        "on_track",
+        progress,
+        elapsed,
+        f"{progress}% done"
+        + (f" with {elapsed}% of the time gone" if elapsed is not None else "")
+        + f"; {days_left} days left",
+    )
+
+
+def period_start(incentive: Incentive) -> date | None:
+    return incentive.term_start_on or incentive.awarded_on
+
+
+# --- Clawback --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObligationShortfall:
+    obligation: Obligation
+    achieved_pct: Decimal
+    shortfall_pct: Decimal
+    triggers: bool  # does this obligation set the exposure?
+
+
+@dataclass
+class Exposure:
+    """The clawback exposure of one incentive, with the working shown step by step."""
+
+    incentive: Incentive
+    rule: str
+    basis: Decimal  # the amount a clawback applies to, in the incentive's currency
+    basis_label: str
+    share_pct: Decimal = Decimal(0)  # of the basis that would be repaid
+    principal: Decimal = Decimal(0)
+    interest: Decimal = Decimal(0)
+    interest_days: int = 0
+    shortfalls: list[ObligationShortfall] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    missed: bool = False  # an obligation is past due and short
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal + self.interest
+
+
+def clawback_exposure(incentive: Incentive, as_of: date) -> Exposure:
+    """Compute what the company would repay if the obligations stood as they are today.
+
+    * pro rata: the award × the largest shortfall among the obligations (60 of 100
+      jobs → 40 %);
+    * cliff: all of the award when any obligation is below the floor (a percentage
+      of its target), nothing otherwise;
+    * interest, when a rate is set: simple interest on that principal at the yearly
+      rate from the award date to `as_of` (days / 365).
+
+    The basis is the amount received when any is recorded, otherwise the amount
+    awarded. Only awarded and in-compliance incentives carry an exposure.
+    """
+    received = incentive.amount_received or Decimal(0)
+    basis = received if received > 0 else (incentive.amount_awarded or Decimal(0))
+    basis_label = "amount received" if received > 0 else "amount awarded"
+    exposure = Exposure(incentive, incentive.clawback_rule, basis, basis_label)
+    if incentive.status not in AWARDED_STATUSES:
+        exposure.steps.append(
+            f"{S(incentive.status).label}: no award is held, so nothing more can be clawed back."
+        )
+        return exposure
+    if incentive.clawback_rule == ClawbackRule.NONE:
+        exposure.steps.append("No clawback rule recorded for this incentive.")
+        return exposure
+    if not incentive.obligations:
+        exposure.steps.append("No obligations recorded: nothing to measure a shortfall against.")
+        return exposure
+
+    floor = incentive.clawback_floor_pct if incentive.clawback_floor_pct is not None else HUNDRED
+    for obligation in incentive.obligations:
+        target = obligation.target_value
+        actual = obligation.actual_value or Decimal(0)
+        achieved = min(_pct(actual, target), HUNDRED) if target else HUNDRED
+        shortfall = HUNDRED - achieved
+        exposure.shortfalls.append(ObligationShortfall(obligation, achieved, shortfall, False))
+        if achieved < HUNDRED and as_of > obligation.due_on:
+            exposure.missed = True
+
+    if incentive.clawback_rule == ClawbackRule.PRO_RATA:
+        worst = max(exposure.shortfalls, key=lambda s: s.shortfall_pct)
+        exposure.share_pct = worst.shortfall_pct
+        if worst.shortfall_pct > 0:
+            exposure.shortfalls = [
+                ObligationShortfall(s.obligation, s.achieved_pct, s.shortfall_pct, s is worst)
+                for s in exposure.shortfalls
+            ]
+            exposure.steps.append(
+                f"Pro rata: the largest shortfall is {worst.shortfall_pct}% "
+                f"({_describe(worst.obligation)}: {worst.achieved_pct}% achieved)."
+            )
+        else:
+            exposure.steps.append("Pro rata: every obligation is at or above target.")
+    else:
+        below = [s for s in exposure.shortfalls if s.achieved_pct < floor]
+        exposure.shortfalls = [
+            ObligationShortfall(s.obligation, s.achieved_pct, s.shortfall_pct, s in below)
+            for s in exposure.shortfalls
+        ]
+        if below:
+            exposure.share_pct = HUNDRED
+            exposure.steps.append(
+                f"Cliff at {floor}%: {_describe(below[0].obligation)} stands at "
+                f"{below[0].achieved_pct}%, below the floor, so all of it is repaid."
+            )
+        else:
+            exposure.steps.append(f"Cliff at {floor}%: every obligation is at or above the floor.")
+
+    exposure.principal = quantize(basis * exposure.share_pct / HUNDRED)
+    exposure.steps.append(
+        f"Principal: {exposure.share_pct}% of the {basis_label} "
+        f"{incentive.currency} {basis:,.2f} = {incentive.currency} {exposure.principal:,.2f}."
+    )
+    rate = incentive.clawback_interest_pct
+    if rate and exposure.principal and incentive.awarded_on:
+        exposure.interest_days = max((as_of - incentive.awarded_on).days, 0)
+        exposure.interest = quantize(
+            exposure.principal * rate / HUNDRED * exposure.interest_days / Decimal(365)
+        )
+        exposure.steps.append(
+            f"Interest: {rate}% a year on {incentive.currency} {exposure.principal:,.2f} for "
+            f"{exposure.interest_days} days since the award "
+            f"({incentive.awarded_on.isoformat()}) = {incentive.currency} "
+            f"{exposure.interest:,.2f}."
+        )
+    exposure.steps.append(
+        f"Exposure: {incentive.currency} {exposure.amount:,.2f}, measured on today's actuals; "
+        "obligations not yet due can still close the gap."
+    )
+    return exposure
+
+
+def _describe(obligation: Obligation) -> str:
+    return obligation.description or obligation.kind.replace("_", " ")
+
+
+# --- Compliance reports -------------------------------------------------------------
+
+FREQUENCY_MONTHS = {"once": 0, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    return min(
+        day.replace(year=year, month=month, day=1) + timedelta(days=day.day - 1),
+        next_month - timedelta(days=1),
+    )
+
+
+def schedule_reports(
+    incentive: Incentive, title: str, first_due: date, frequency: str, until: date | None
+) -> list[ComplianceReport]:
+    """Create one report, or a recurring series from `first_due` to `until` (the term end)."""
+    months = FREQUENCY_MONTHS.get(frequency)
+    if months is None:
+        raise DomainError("Choose how often the report is due.", "frequency")
+    check_within_term(incentive, first_due, "first_due_on")
+    dates = [first_due]
+    if months:
+        until = until or incentive.term_end_on
+        if until is None:
+            raise DomainError(
+                "A recurring report needs an end: give one, or set the incentive's term end.",
+                "until",
+            )
+        if until < first_due:
+            raise DomainError("The series ends before its first due date.", "until")
+        check_within_term(incentive, until, "until")
+        n = 1
+        while (next_due := add_months(first_due, months * n)) <= until:
+            dates.append(next_due)
+            n += 1
+    reports = []
+    for number, due in enumerate(dates, start=1):
+        label = title if len(dates) == 1 else f"{title} ({number} of {len(dates)})"
+        report = ComplianceReport(incentive=incentive, title=label, due_on=due)
+        db.session.add(report)
+        reports.append(report)
+    return reports
+
+
+def check_within_term(incentive: Incentive, day: date, field_name: str) -> None:
+    start, end = incentive.term_start_on, incentive.term_end_on
+    if (start and day < start) or (end and day > end):
+        term = f"{start.isoformat() if start else '…'} to {end.isoformat() if end else '…'}"
+        raise DomainError(
+            f"{day.isoformat()} is outside the incentive's term ({term}).", field_name
+        )
+
+
+# --- De minimis ---------------------------------------------------------------------
+
+
+@dataclass
+class DeMinimis:
+    ceiling: Decimal
+    since: date
+    total: Decimal  # in EUR
+    incentives: list[tuple[Incentive, Decimal | None]]  # amount in EUR, None if no rate
+    missing_rates: list[str]
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.ceiling - self.total
+
+    @property
+    def used_pct(self) -> Decimal:
+        return _pct(self.total, self.ceiling) if self.ceiling else HUNDRED
+
+
+def de_minimis_amount(incentive: Incentive) -> Decimal:
+    return incentive.amount_awarded or incentive.amount_offered or Decimal(0)
+
+
+def de_minimis_position(as_of: date, book: RateBook | None = None) -> DeMinimis:
+    """De minimis aid granted in the rolling three years up to `as_of`, in EUR."""
+    book = book or RateBook()
+    since = add_months(as_of, -36)
+    query = (
+        select(Incentive)
+        .where(
+            Incentive.is_de_minimis,
+            Incentive.status.in_((*AWARDED_STATUSES, S.CLOSED)),
+            Incentive.aid_granted_on.is_not(None),
+            Incentive.aid_granted_on > since,
+            Incentive.aid_granted_on <= as_of,
+        )
+        .options(joinedload(Incentive.granting_partner))
+        .order_by(Incentive.aid_granted_on)
+    )
+    rows, total, missing = [], Decimal(0), []
+    for incentive in db.session.scalars(query):
+        eur = book.convert_between(
+            de_minimis_amount(incentive), incentive.currency, "EUR", incentive.aid_granted_on
+        )
+        rows.append((incentive, eur))
+        if eur is None:
+            missing.append(incentive.currency)
+        else:
+            total += eur
+    ceiling = Decimal(current_app.config["DE_MINIMIS_CEILING_EUR"])
+    return DeMinimis(ceiling, since, total, rows, sorted(set(missing)))
+
+
+def de_minimis_warning(incentive: Incentive, on: date, book: RateBook | None = None) -> str | None:
+    """A warning when awarding this de minimis incentive on `on` would pass the ceiling."""
+    if not incentive.is_de_minimis:
+        return None
+    book = book or RateBook()
+    position = de_minimis_position(on, book)
+    already = any(existing.id == incentive.id for existing, _ in position.incentives)
+    amount = book.convert_between(de_minimis_amount(incentive), incentive.currency, "EUR", on)
+    if amount is None:
+        return (
+            f"No EUR rate for {incentive.currency}: the de minimis ceiling cannot be checked. "
+            "Add the rate first."
+        )
+    projected = position.total + (Decimal(0) if already else amount)
+    if projected <= position.ceiling:
+        return None
+    return (
+        f"This award would bring de minimis aid in the three years to {on.isoformat()} to "
+        f"EUR {projected:,.0f}, over the EUR {position.ceiling:,.0f} ceiling "
+        f"(EUR {position.total:,.0f} already granted)."
+    )
+
+
+# --- Lists, totals, deadlines --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncentiveFilters:
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    partner_id: int | None = None
+    region_id: int | None = None
+    currency: str = ""
+    deadline_from: date | None = None
+    deadline_to: date | None = None
+
+
+def incentive_list_query(filters: IncentiveFilters) -> tuple[Select, dict]:
+    query = (
+        select(Incentive)
+        .outerjoin(Partner, Partner.id == Incentive.granting_partner_id)
+        .outerjoin(Region, Region.id == Incentive.region_id)
+        .options(
+            joinedload(Incentive.granting_partner),
+            joinedload(Incentive.region),
+            selectinload(Incentive.obligations),
+        )
+    )
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Incentive.title).like(pattern),
+                func.lower(Incentive.description).like(pattern),
+                func.lower(Incentive.aid_scheme_number).like(pattern),
+            )
+        )
+    for column, value in (
+        (Incentive.kind, filters.kind),
+        (Incentive.status, filters.status),
+        (Incentive.granting_partner_id, filters.partner_id),
+        (Incentive.region_id, filters.region_id),
+        (Incentive.currency, filters.currency),
+    ):
+        if value:
+            query = query.where(column == value)
+    if filters.deadline_from:
+        query = query.where(Incentive.application_deadline >= filters.deadline_from)
+    if filters.deadline_to:
+        query = query.where(Incentive.application_deadline <= filters.deadline_to)
+    sortable = {
+        "title": func.lower(Incentive.title),
+        "kind": Incentive.kind,
+        "status": Incentive.status,
+        "partner": Partner.name,
+        "region": Region.name,
+        "currency": Incentive.currency,
+        "offered": Incentive.amount_offered,
+        "awarded": Incentive.amount_awarded,
+        "deadline": Incentive.application_deadline,
+        "term_end": Incentive.term_end_on,
+    }
+    return query, sortable
+
+
+@dataclass
+class PortfolioTotals:
+    offered: Total
+    awarded: Total
+    received: Total
+    exposure: Total
+
+    @property
+    def warnings(self) -> list[str]:
+        return sorted(
+            {
+                t.warning
+                for t in (self.offered, self.awarded, self.received, self.exposure)
+                if t.warning
+            }
+        )
+
+
+def portfolio_totals(query: Select, as_of: date, book: RateBook) -> PortfolioTotals:
+    """Totals of the filtered incentives in the reporting currency, converted at `as_of`."""
+    incentives = db.session.scalars(
+        query.order_by(None).options(selectinload(Incentive.obligations))
+    ).unique()
+    currency = book.reporting
+    totals = PortfolioTotals(Total(currency), Total(currency), Total(currency), Total(currency))
+    for incentive in incentives:
+        totals.offered.add(book, incentive.amount_offered, incentive.currency, as_of)
+        totals.awarded.add(book, incentive.amount_awarded, incentive.currency, as_of)
+        totals.received.add(book, incentive.amount_received, incentive.currency, as_of)
+        exposure = clawback_exposure(incentive, as_of)
+        if exposure.amount:
+            totals.exposure.add(book, exposure.amount, incentive.currency, as_of)
+    return totals
+
+
+@dataclass(frozen=True)
+class Deadline:
+    on: date
+    kind: str
+    label: str
+    incentive: Incentive
+    detail: str = ""
+
+    def days_left(self, as_of: date) -> int:
+        return (self.on - as_of).days
+
+
+OPEN_STATUSES = (S.IDENTIFIED, S.PREPARING, S.SUBMITTED, S.AWARDED, S.IN_COMPLIANCE)
+
+
+def deadlines(
+    as_of: date, *, include_past_days: int = 365, horizon_days: int = 730
+) -> list[Deadline]:
+    """Every open dated item of every live incentive, soonest first.
+
+    Done items drop out: submitted reports, met obligations, delivered promises, and
+    application or decision dates once the pipeline has moved past them.
+    """
+    earliest, latest = (
+        as_of - timedelta(days=include_past_days),
+        as_of + timedelta(days=horizon_days),
+    )
+    items: list[Deadline] = []
+    incentives = db.session.scalars(
+        select(Incentive)
+        .where(Incentive.status.in_(OPEN_STATUSES))
+        .options(
+            joinedload(Incentive.granting_partner),
+            selectinload(Incentive.obligations),
+            selectinload(Incentive.compliance_reports),
+            selectinload(Incentive.promises),
+        )
+    ).unique()
+    for incentive in incentives:
+        if incentive.status in (S.IDENTIFIED, S.PREPARING) and incentive.application_deadline:
+            items.append(
+                Deadline(
+                    incentive.application_deadline, "application", "Application deadline", incentive
+                )
+            )
+        if incentive.status == S.SUBMITTED and incentive.decision_expected_on:
+            items.append(
+                Deadline(incentive.decision_expected_on, "decision", "Decision expected", incentive)
+            )
+        if incentive.status in AWARDED_STATUSES:
+            for obligation in incentive.obligations:
+                if (
+                    obligation.actual_value is None
+                    or obligation.actual_value < obligation.target_value
+                ):
+                    items.append(
+                        Deadline(
+                            obligation.due_on,
+                            "obligation",
+                            "Obligation due",
+                            incentive,
+                            f"{_describe(obligation)}: {obligation.actual_value or 0:,.0f} of "
+                            f"{obligation.target_value:,.0f} {obligation.unit}",
+                        )
+                    )
+            for report in incentive.compliance_reports:
+                if report.submitted_on is None:
+                    items.append(
+                        Deadline(
+                            report.due_on,
+                            "report",
+                            "Compliance report due",
+                            incentive,
+                            report.title,
+                        )
+                    )
+            for promise in incentive.promises:
+                if promise.status == PromiseStatus.PENDING:
+                    items.append(
+                        Deadline(
+                            promise.due_on,
+                            "promise",
+                            "Agency promise due",
+                            incentive,
+                            promise.description,
+                        )
+                    )
+            if incentive.term_end_on:
+                items.append(Deadline(incentive.term_end_on, "term_end", "Term ends", incentive))
+    items = [item for item in items if earliest <= item.on <= latest]
+    return sorted(items, key=lambda item: (item.on, item.kind, item.incentive.id))
+
+
+def late_promises(incentive: Incentive, as_of: date) -> list[AgencyPromise]:
+    return [p for p in incentive.promises if p.status == PromiseStatus.PENDING and p.due_on < as_of]
+
+
+def incentives_for_partner(partner_id: int) -> list[Incentive]:
+    query = (
+        select(Incentive)
+        .where(Incentive.granting_partner_id == partner_id)
+        .options(selectinload(Incentive.obligations))
+        .order_by(Incentive.status, Incentive.title)
+    )
+    return list(db.session.scalars(query))
+
+
+def obligation_choices() -> list[Obligation]:
+    """Obligations a training programme may count towards, with their incentive loaded."""
+    query = (
+        select(Obligation)
+        .join(Incentive)
+        .where(and_(Incentive.status.in_(OPEN_STATUSES)))
+        .options(joinedload(Obligation.incentive))
+        .order_by(Incentive.title, Obligation.due_on)
+    )
+    return list(db.session.scalars(query))
+
+
+def record_first_status(incentive: Incentive, user_id: int | None, on: date) -> None:
+    """The history starts with the status an incentive is created in."""
+    db.session.add(
+        IncentiveStatusChange(
+            incentive=incentive,
+            from_status=None,
+            to_status=incentive.status,
+            changed_on=on,
+            user_id=user_id,
+            note="Recorded",
+        )
+    )
