@@ -29,7 +29,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 ## The whole suite: on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set.
 test: install-test browser

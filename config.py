@@ -50,8 +50,19 @@ class Config:
     # EU de minimis ceiling per single undertaking over three rolling years (Reg. 2023/2831).
     DE_MINIMIS_CEILING_EUR = env_int("DE_MINIMIS_CEILING_EUR", 300_000)
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    MAIL_ENABLED = env_bool("MAIL_ENABLED", True)
     SMTP_PORT = env_int("SMTP_PORT", 25)
     MAIL_FROM = os.environ.get("MAIL_FROM", "ecosystem-tracker@localhost")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = env_bool("SMTP_STARTTLS", False)
+    # Links in e-mails point here.
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # An incoming-webhook URL (Teams, Slack, …) that also receives every alert.
+    ALERT_WEBHOOK_URL = os.environ.get("ALERT_WEBHOOK_URL")
+    ALERT_MAX_ATTEMPTS = env_int("ALERT_MAX_ATTEMPTS", 10)
+    SCAN_INTERVAL_MINUTES = env_int("SCAN_INTERVAL_MINUTES", 5)
+    DIGEST_HOUR = env_int("DIGEST_HOUR", 7)  # UTC
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -81,6 +92,8 @@ class DevelopmentConfig(Config):
     DEBUG = False
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret-change-me"
     SCHEDULER_ENABLED = env_bool("SCHEDULER_ENABLED", True)
+    # A laptop has no mail relay: send only when one is configured.
+    MAIL_ENABLED = env_bool("MAIL_ENABLED", "SMTP_HOST" in os.environ)
 
 
 class TestConfig(Config):

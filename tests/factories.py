@@ -157,3 +157,105 @@ def make_fx_rate(currency: str, rate: str, effective_on: date, reporting: str = 
     db.session.add(fx_rate)
     db.session.flush()
     return fx_rate
+
+
+def make_commitment(
+    kind: str = "co_investment",
+    *,
+    owner: User | None = None,
+    counterparty: Partner | None = None,
+    start_on: date | None = None,
+    end_on: date | None = None,
+    **fields,
+):
+    """A commitment of `kind` (a `CommitmentKind` value), running a year from today by default."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from tracker.commitments.models import COMMITMENT_CLASSES, CommitmentStatus
+
+    defaults = {
+        "anchor_volume": {
+            "committed_volume": Decimal(1200),
+            "volume_unit": "modules",
+            "volume_period": "year",
+            "volume_taken": Decimal(0),
+        },
+        "co_investment": {"budget": Decimal(1_000_000), "spend_to_date": Decimal(0)},
+        "training_programme": {
+            "target_participants": 100,
+            "enrolled_participants": 0,
+            "completed_participants": 0,
+        },
+    }.get(kind, {})
+    partner_kind = {
+        "anchor_volume": PartnerKind.TIER1_SUPPLIER,
+        "training_programme": PartnerKind.EDUCATION_PROVIDER,
+    }.get(kind, PartnerKind.TIER1_SUPPLIER)
+    start_on = start_on or today()
+    commitment = COMMITMENT_CLASSES[kind](
+        title=fields.pop("title", f"Commitment {next(_sequence)}"),
+        status=fields.pop("status", CommitmentStatus.ACTIVE),
+        owner=owner or make_user("owner"),
+        counterparty=counterparty or make_partner(kind=partner_kind),
+        currency=fields.pop("currency", "EUR"),
+        start_on=start_on,
+        end_on=end_on or start_on + timedelta(days=365),
+        **{**defaults, **fields},
+    )
+    if kind == "co_investment" and "value" not in fields:
+        commitment.value = commitment.budget
+    db.session.add(commitment)
+    db.session.flush()
+    return commitment
+
+
+def make_milestone(
+    commitment,
+    *,
+    due_on: date | None = None,
+    status: str = "planned",
+    completed_on: date | None = None,
+    title: str | None = None,
+    position: int | None = None,
+    **fields,
+):
+    from tracker.commitments.models import Milestone
+
+    milestone = Milestone(
+        commitment=commitment,
+        title=title or f"Milestone {next(_sequence)}",
+        due_on=due_on or today(),
+        status=status,
+        completed_on=completed_on,
+        position=len(commitment.milestones) if position is None else position,
+        **fields,
+    )
+    db.session.add(milestone)
+    db.session.flush()
+    return milestone
+
+
+def make_contribution(
+    commitment,
+    amount: str = "100000",
+    *,
+    partner: Partner | None = None,
+    currency: str | None = None,
+    paid_to_date: str = "0",
+):
+    """A share of a co-investment; no `partner` means the company itself."""
+    from decimal import Decimal
+
+    from tracker.commitments.models import Contribution
+
+    contribution = Contribution(
+        commitment=commitment,
+        partner=partner,
+        amount=Decimal(amount),
+        currency=currency or commitment.currency,
+        paid_to_date=Decimal(paid_to_date),
+    )
+    db.session.add(contribution)
+    db.session.flush()
+    return contribution

@@ -7,8 +7,9 @@ import pytest
 from tests.conftest import csrf_token
 from tracker.auth.permissions import READ, ROLE_PERMISSIONS
 
-# Routes open to anyone: signing in, the health check, static files.
-PUBLIC = {"auth.login", "main.healthz", "static"}
+# Routes open to anyone: signing in, the health check, static files, and the calendar
+# feed, which calendar clients reach with the secret token in its URL.
+PUBLIC = {"auth.login", "main.healthz", "static", "monitoring.calendar"}
 
 
 def _routes(app):

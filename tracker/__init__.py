@@ -75,9 +75,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker import auth, incentives, main, partners
+    from tracker import auth, commitments, incentives, main, monitoring, partners
 
-    for package in (auth, main, partners, incentives):
+    for package in (auth, main, partners, incentives, commitments, monitoring):
         app.register_blueprint(package.bp)
 
 
@@ -126,6 +126,7 @@ def register_template_helpers(app: Flask) -> None:
     from tracker.core.forms import ConfirmForm
     from tracker.core.money import format_amount
     from tracker.main.navigation import nav_areas
+    from tracker.monitoring.services import open_alert_count
 
     app.add_template_filter(format_amount, "amount")
 
@@ -136,11 +137,19 @@ def register_template_helpers(app: Flask) -> None:
             "confirm_form": ConfirmForm,
             "nav_areas": nav_areas,
             "country_name": country_name,
+            "open_alerts": lambda: open_alert_count(current_user.id),
         }
 
 
 def register_commands(app: Flask) -> None:
-    from tracker.commands import create_user_command, seed_demo_command
+    from tracker import commands
 
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(seed_demo_command)
+    for command in (
+        commands.create_user_command,
+        commands.seed_demo_command,
+        commands.scan_command,
+        commands.digest_command,
+        commands.scheduler_command,
+        commands.serve_command,
+    ):
+        app.cli.add_command(command)

@@ -95,7 +95,9 @@ def test_sort_by_name_descending_reverses(seeded, viewer_client):
 
 def test_sort_by_last_engagement_puts_most_recent_first(seeded, viewer_client):
     html = viewer_client.get("/partners?sort=last&dir=desc").get_data(as_text=True)
-    dates = re.findall(r"<td>(\d{4}-\d\d-\d\d|never)</td>\s*<td class=\"num\">", html)
+    dates = re.findall(
+        r"<td class=\"date\">(\d{4}-\d\d-\d\d|never)</td>\s*<td class=\"num\">", html
+    )
     real = [d for d in dates if d != "never"]
     assert real == sorted(real, reverse=True)
     assert dates[len(real) :] == ["never"] * (len(dates) - len(real))  # empty values last

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     # Part of the login cookie's identity: rotating it ends every session of
     # this user on the server side (logout, password change, deactivation).
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # The secret in the user's calendar feed URL; regenerating it revokes old links.
+    calendar_token: Mapped[str] = mapped_column(String(64), default=new_session_token, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -1,13 +1,35 @@
-"""Alerts raised by the scheduled scans."""
+"""Alerts raised by the scheduled scans, who they go to, the rules, and the job history."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
-from tracker.core.types import utcnow
+from tracker.core.types import Choice, one_of, utcnow
 from tracker.extensions import db
+
+
+class ItemKind(Choice):
+    """The kinds of dated item the scan watches; one reminder rule each."""
+
+    APPLICATION_DEADLINE = "application_deadline"
+    DECISION = "decision"
+    OBLIGATION_DUE = "obligation_due"
+    REPORT_DUE = "report_due"
+    TERM_END = "term_end"
+    PROMISE_DUE = "promise_due"
+    MILESTONE_DUE = "milestone_due"
+    FOLLOW_UP_DUE = "follow_up_due"
 
 
 class Alert(db.Model):
@@ -20,7 +42,10 @@ class Alert(db.Model):
     """
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "kind", "threshold_days"),)
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "kind", "threshold_days"),
+        one_of("kind", ItemKind.values()),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_type: Mapped[str] = mapped_column(String(32))
@@ -28,14 +53,91 @@ class Alert(db.Model):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     threshold_days: Mapped[int] = mapped_column(Integer)
     due_on: Mapped[date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(String(300))
     message: Mapped[str] = mapped_column(String(300))
-    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200), default="/")  # the page of the item
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    send_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    webhook_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    webhook_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    webhook_error: Mapped[str | None] = mapped_column(Text)
 
-    recipient: Mapped[User | None] = relationship(foreign_keys=[recipient_id])
-    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    acknowledged_by: Mapped[User | None] = relationship()
+    recipients: Mapped[list["AlertRecipient"]] = relationship(
+        back_populates="alert", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None and self.resolved_at is None
+
+
+class AlertRecipient(db.Model):
+    """A user an alert is for, and the state of the e-mail to them."""
+
+    __tablename__ = "alert_recipients"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    alert: Mapped[Alert] = relationship(back_populates="recipients")
+    user: Mapped[User] = relationship()
+
+
+class ReminderRule(db.Model):
+    """When, relative to an item's date, alerts are raised for that kind of item, and for whom.
+
+    Offsets are comma-separated day counts, e.g. "30,14,7,1" before and "1,7,30" after.
+    """
+
+    __tablename__ = "reminder_rules"
+    __table_args__ = (one_of("item_kind", ItemKind.values()),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_kind: Mapped[str] = mapped_column(String(40), unique=True)
+    days_before: Mapped[str] = mapped_column(String(100), default="30,14,7,1")
+    days_after: Mapped[str] = mapped_column(String(100), default="1,7,30")
+    notify_owner: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_partner_owner: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_managers: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class JobRun(db.Model):
+    """One run of a scheduled job: when, how it ended, and what it did."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(32), index=True)
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    raised: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(200))
+
+
+class SchedulerLease(db.Model):
+    """On SQLite, the row a scheduler holds while it works; PostgreSQL uses an advisory lock."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

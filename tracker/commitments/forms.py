@@ -1,0 +1,376 @@
+"""Forms for commitments (fields follow the kind), milestones, contributions and list filters."""
+
+import decimal
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from tracker.commitments.models import (
+    CommitmentKind,
+    CommitmentStatus,
+    MilestoneStatus,
+    VolumePeriod,
+)
+from tracker.core.codes import is_currency
+from tracker.core.forms import form_choices, id_choices, optional_int
+
+# Fields every commitment has, and the ones only its kind has (in form order).
+COMMON_FIELDS = [
+    "title",
+    "status",
+    "counterparty_id",
+    "region_id",
+    "owner_id",
+    "start_on",
+    "end_on",
+    "currency",
+    "value",
+    "description",
+]
+KIND_FIELDS: dict[str, list[str]] = {
+    CommitmentKind.ANCHOR_VOLUME: [
+        "committed_volume",
+        "volume_unit",
+        "volume_period",
+        "volume_taken",
+    ],
+    CommitmentKind.CAPACITY_EXPANSION: ["target_capacity", "capacity_unit"],
+    CommitmentKind.CO_LOCATION: ["site_name"],
+    CommitmentKind.CO_INVESTMENT: ["budget", "spend_to_date"],
+    CommitmentKind.TRAINING_PROGRAMME: [
+        "cohorts",
+        "target_participants",
+        "enrolled_participants",
+        "completed_participants",
+        "obligation_id",
+    ],
+}
+# A co-investment's value is its budget: the form asks for the budget only.
+HIDDEN_COMMON_FIELDS: dict[str, list[str]] = {CommitmentKind.CO_INVESTMENT: ["value"]}
+COUNTERPARTY_LABELS = {
+    CommitmentKind.ANCHOR_VOLUME: "Tier-1 supplier",
+    CommitmentKind.TRAINING_PROGRAMME: "Education partner",
+    CommitmentKind.CO_INVESTMENT: "Lead partner",
+}
+KIND_DESCRIPTIONS = {
+    CommitmentKind.ANCHOR_VOLUME: "Volume promised to a Tier-1 supplier per period, and what "
+    "has been taken so far.",
+    CommitmentKind.CAPACITY_EXPANSION: "Support for a supplier adding capacity in a priority "
+    "region.",
+    CommitmentKind.CO_LOCATION: "Suppliers settling next to us, or next to each other, on one "
+    "site.",
+    CommitmentKind.CO_INVESTMENT: "A shared cost — joint facility, development or innovation "
+    "programme — with each party's contribution.",
+    CommitmentKind.TRAINING_PROGRAMME: "Cohorts trained with an education partner, counted "
+    "towards a training incentive where there is one.",
+}
+
+MAX_MONEY = Decimal("1e15")  # below Numeric(18, 2)'s limit
+MAX_QUANTITY = Decimal("1e13")  # below Numeric(18, 4)'s limit
+MAX_PEOPLE = 1_000_000
+
+
+def fields_for(kind: str) -> list[str]:
+    """The commitment fields a form for `kind` shows, in order."""
+    hidden = HIDDEN_COMMON_FIELDS.get(kind, [])
+    common = [name for name in COMMON_FIELDS if name not in hidden]
+    return common[:-1] + KIND_FIELDS.get(kind, []) + common[-1:]
+
+
+class NumberField(DecimalField):
+    """A decimal: spaces between thousands are fine; commas, NaN, infinity and too many
+    decimals are refused with a message rather than misread."""
+
+    def __init__(self, *args, max_places: int = 2, **kwargs):
+        kwargs.setdefault("places", None)
+        super().__init__(*args, **kwargs)
+        self.max_places = max_places
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = (valuelist[0] or "").replace(" ", "").replace("\u00a0", "")
+        if not raw:
+            self.data = None
+            raise ValueError("Enter a number.")
+        if "," in raw:
+            self.data = None
+            raise ValueError("Write the number without commas, e.g. 1250000.50.")
+        try:
+            value = Decimal(raw)
+        except (decimal.InvalidOperation, ValueError) as exc:
+            self.data = None
+            raise ValueError("Enter a number, e.g. 1250000.50.") from exc
+        if not value.is_finite():
+            self.data = None
+            raise ValueError("Enter a number, e.g. 1250000.50.")
+        scale = Decimal(1).scaleb(-self.max_places)
+        if value != value.quantize(scale, rounding=decimal.ROUND_DOWN):
+            self.data = None
+            raise ValueError(f"Use at most {self.max_places} decimal places.")
+        # Stored at the column's scale, so an unchanged figure does not show up as a change.
+        self.data = value.quantize(scale) if abs(value) < MAX_MONEY * 10 else value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = format(self.data, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _money(label: str, *, required: bool = False, description: str | None = None):
+    first = InputRequired(message="Enter an amount.") if required else Optional()
+    return NumberField(
+        label,
+        validators=[
+            first,
+            NumberRange(min=0, max=MAX_MONEY, message="Enter zero or more (no negative amounts)."),
+        ],
+        description=description,
+    )
+
+
+def _quantity(label: str, *, required: bool = False, description: str | None = None):
+    first = InputRequired(message="Enter a number.") if required else Optional()
+    return NumberField(
+        label,
+        max_places=4,
+        validators=[
+            first,
+            NumberRange(
+                min=0, max=MAX_QUANTITY, message="Enter zero or more; it cannot be negative."
+            ),
+        ],
+        description=description,
+    )
+
+
+def _people(label: str, *, required: bool = False):
+    first = InputRequired(message="Enter a number.") if required else Optional()
+    return IntegerField(
+        label,
+        validators=[
+            first,
+            NumberRange(min=0, max=MAX_PEOPLE, message="Enter a whole number, zero or more."),
+        ],
+    )
+
+
+def _validate_currency(field) -> None:
+    if field.data and not is_currency(field.data):
+        raise ValidationError(
+            f"“{field.data}” is not an ISO 4217 currency code; use one such as EUR, USD or HUF."
+        )
+
+
+def _clean_code(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+class CommitmentForm(FlaskForm):
+    """Every kind's fields; `keep_fields(kind)` removes those the kind does not have."""
+
+    kind = HiddenField("Kind")
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    status = SelectField(
+        "Status", choices=form_choices(CommitmentStatus), default=CommitmentStatus.PLANNED.value
+    )
+    counterparty_id = SelectField(
+        "Counterparty",
+        coerce=optional_int,
+        validators=[DataRequired(message="Choose the counterparty.")],
+    )
+    region_id = SelectField("Region", coerce=optional_int, validators=[Optional()])
+    owner_id = SelectField(
+        "Programme owner",
+        coerce=optional_int,
+        validators=[DataRequired(message="Choose who owns the commitment.")],
+    )
+    start_on = DateField(
+        "Start", validators=[DataRequired(message="Enter the start date (YYYY-MM-DD).")]
+    )
+    end_on = DateField("End", validators=[DataRequired(message="Enter the end date (YYYY-MM-DD).")])
+    currency = StringField(
+        "Currency",
+        filters=[_clean_code],
+        validators=[DataRequired(message="Enter a currency code."), Length(min=3, max=3)],
+        description="ISO 4217 code, e.g. EUR, USD, HUF, CZK, PLN, MXN.",
+    )
+    value = _money("Value", description="What the commitment is worth over its term.")
+
+    committed_volume = _quantity("Committed volume", required=True, description="Per period.")
+    volume_unit = StringField(
+        "Unit", validators=[DataRequired(message="Enter the unit."), Length(max=30)]
+    )
+    volume_period = SelectField(
+        "Per", choices=form_choices(VolumePeriod), default=VolumePeriod.YEAR.value
+    )
+    volume_taken = _quantity("Volume taken so far", description="Since the start, in the unit.")
+
+    target_capacity = _quantity("Target capacity")
+    capacity_unit = StringField("Capacity unit", validators=[Optional(), Length(max=30)])
+
+    site_name = StringField("Site", validators=[Optional(), Length(max=200)])
+
+    budget = _money("Total budget", required=True, description="In the currency above.")
+    spend_to_date = _money("Spend to date", description="In the currency above.")
+
+    cohorts = _people("Cohorts")
+    target_participants = _people("Target participants", required=True)
+    enrolled_participants = _people("Enrolled participants")
+    completed_participants = _people("Completed participants")
+    obligation_id = SelectField(
+        "Counts towards incentive obligation",
+        coerce=optional_int,
+        validators=[Optional()],
+        description="The training obligation of an incentive this programme helps meet.",
+    )
+
+    description = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+
+    def __init__(
+        self,
+        *args,
+        kind: str = "",
+        partners=(),
+        regions=(),
+        users=(),
+        obligations=(),
+        obligation_label=str,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.counterparty_id.choices = id_choices(partners, blank="Choose a partner")
+        self.region_id.choices = id_choices(regions, blank="No region")
+        self.owner_id.choices = id_choices(users, blank="Choose an owner", label=lambda u: u.name)
+        self.obligation_id.choices = [
+            SelectChoice("", "None"),
+            *(
+                SelectChoice(obligation.id, obligation_label(obligation, incentive))
+                for obligation, incentive in obligations
+            ),
+        ]
+        if kind in COUNTERPARTY_LABELS:
+            self.counterparty_id.label.text = COUNTERPARTY_LABELS[kind]
+        if kind == CommitmentKind.CO_INVESTMENT:
+            self.currency.label.text = "Budget currency"
+
+    def keep_fields(self, kind: str, *, with_kind: bool = True) -> None:
+        """Drop every commitment field `kind` does not have (and `kind` itself on edits)."""
+        keep = set(fields_for(kind)) | {"csrf_token"}
+        if with_kind:
+            keep.add("kind")
+        for name in list(self._fields):
+            if name not in keep:
+                del self[name]
+
+    def validate_kind(self, field):
+        if field.data not in CommitmentKind.values():
+            kinds = ", ".join(kind.label.lower() for kind in CommitmentKind)
+            raise ValidationError(f"Unknown kind of commitment; choose one of: {kinds}.")
+
+    def validate_currency(self, field):
+        _validate_currency(field)
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField("Milestone", validators=[DataRequired(), Length(max=200)])
+    due_on = DateField("Due", validators=[DataRequired(message="Enter the due date (YYYY-MM-DD).")])
+    status = SelectField(
+        "Status", choices=form_choices(MilestoneStatus), default=MilestoneStatus.PLANNED.value
+    )
+    completed_on = DateField(
+        "Completed on",
+        validators=[Optional()],
+        description="For a done milestone; empty means today.",
+    )
+    evidence_note = TextAreaField(
+        "Evidence",
+        validators=[Optional(), Length(max=5000)],
+        description="What shows it happened: a signed document, a report, an approval.",
+    )
+
+
+class ContributionForm(FlaskForm):
+    partner_id = SelectField("Party", coerce=optional_int, validators=[Optional()])
+    amount = _money("Amount", required=True)
+    currency = StringField(
+        "Currency",
+        filters=[_clean_code],
+        validators=[DataRequired(message="Enter a currency code."), Length(min=3, max=3)],
+        description="Converted into the budget's currency to check it against the budget.",
+    )
+    paid_to_date = _money("Paid so far")
+
+    def __init__(self, *args, partners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner_id.choices = id_choices(partners, blank="Our company")
+
+    def validate_currency(self, field):
+        _validate_currency(field)
+
+
+class CommitmentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    kind = SelectField("Kind", choices=form_choices(CommitmentKind, blank="Any kind"), default="")
+    status = SelectField(
+        "Status", choices=form_choices(CommitmentStatus, blank="Any status"), default=""
+    )
+    owner_id = SelectField("Owner", coerce=optional_int)
+    counterparty_id = SelectField("Counterparty", coerce=optional_int)
+    region_id = SelectField("Region", coerce=optional_int)
+
+    def __init__(self, *args, partners=(), regions=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner_id.choices = id_choices(users, blank="Anyone", label=lambda u: u.name)
+        self.counterparty_id.choices = id_choices(partners, blank="Any partner")
+        self.region_id.choices = id_choices(regions, blank="Any region")
+
+
+MILESTONE_SHOW_CHOICES = [
+    SelectChoice("open", "Not done"),
+    *(SelectChoice(value, label) for value, label in MilestoneStatus.choices()),
+    SelectChoice("all", "All"),
+]
+
+
+class MilestoneFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    scope = SelectField(
+        "Whose",
+        choices=[SelectChoice("mine", "Mine"), SelectChoice("everyone", "Everyone's")],
+        default="mine",
+    )
+    status = SelectField("Status", choices=MILESTONE_SHOW_CHOICES, default="open")
+    kind = SelectField("Kind", choices=form_choices(CommitmentKind, blank="Any kind"), default="")
+    due_from = DateField("Due from", validators=[Optional()])
+    due_to = DateField("Due to", validators=[Optional()])
+
+    def validate_due_to(self, field):
+        if field.data and self.due_from.data and field.data < self.due_from.data:
+            raise ValidationError("The end date is before the start date.")

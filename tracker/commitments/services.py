@@ -1,0 +1,874 @@
+"""Rules for commitments: who may edit, health and progress, budgets, milestone dates, lists."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from flask import current_app
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload, with_polymorphic
+
+from tracker.auth.models import User
+from tracker.auth.permissions import (
+    CREATE_COMMITMENTS,
+    EDIT_ANY_COMMITMENT,
+    ROLE_PERMISSIONS,
+    can,
+)
+from tracker.commitments.models import (
+    AnchorVolumeCommitment,
+    CoInvestment,
+    Commitment,
+    CommitmentKind,
+    CommitmentStatus,
+    Contribution,
+    Milestone,
+    MilestoneStatus,
+    TrainingProgramme,
+    VolumePeriod,
+)
+from tracker.core import audit
+from tracker.core.errors import DomainError
+from tracker.core.models import AuditEvent
+from tracker.core.money import RateBook, Total, format_amount
+from tracker.core.types import today
+from tracker.extensions import db
+from tracker.incentives.models import Incentive, Obligation, ObligationKind
+from tracker.partners.models import Partner, PartnerKind, PartnerStatus, Region
+
+# Every kind's columns load with the row: a list page must not lazy-load them one by one.
+AnyCommitment = with_polymorphic(Commitment, "*")
+
+# The partner kind a commitment's counterparty must be, where the kind asks for one.
+COUNTERPARTY_KINDS: dict[str, str] = {
+    CommitmentKind.ANCHOR_VOLUME: PartnerKind.TIER1_SUPPLIER,
+    CommitmentKind.TRAINING_PROGRAMME: PartnerKind.EDUCATION_PROVIDER,
+}
+# Commitments in these states are finished: they have no health, only a grey badge.
+CLOSED_STATUSES = (CommitmentStatus.COMPLETED, CommitmentStatus.CANCELLED)
+OPEN_MILESTONE = (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)
+# Days in one volume period; a year is 365.25 days so leap years even out over a term.
+PERIOD_DAYS: dict[str, Fraction] = {
+    VolumePeriod.MONTH: Fraction(36525, 1200),
+    VolumePeriod.QUARTER: Fraction(36525, 400),
+    VolumePeriod.YEAR: Fraction(36525, 100),
+}
+
+
+def money(amount: Decimal | None, currency: str | None) -> str:
+    """`EUR 1,250,000`, with cents only when there are any; None → an em dash."""
+    if amount is None:
+        return "—"
+    places = 0 if amount == amount.to_integral_value() else 2
+    return f"{currency} {format_amount(amount, places)}"
+
+
+def quantity(value: Decimal | Fraction | int | None, places: int = 0) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return format_amount(Decimal(value), places)
+
+
+def percent(value: Fraction | None) -> str:
+    """A fraction as a whole percentage (`0.456` → `46%`)."""
+    if value is None:
+        return "—"
+    return f"{round(value * 100)}%"
+
+
+def bar(value) -> float:
+    """A fraction as the value of a 0–100 `<progress>` bar (clamped)."""
+    if value is None:
+        return 0.0
+    return round(min(max(float(value) * 100, 0.0), 100.0), 1)
+
+
+# --- Who may edit -------------------------------------------------------------
+
+
+def can_edit(user, commitment: Commitment) -> bool:
+    """Managers and admins edit every commitment; programme owners only their own."""
+    if can(user, EDIT_ANY_COMMITMENT):
+        return True
+    return can(user, CREATE_COMMITMENTS) and commitment.owner_id == getattr(user, "id", None)
+
+
+# --- Progress and health ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a commitment has got, as a fraction of what it promises (None: unknown).
+
+    `measure` says what the fraction is of (after the percentage), or why it is unknown.
+    """
+
+    fraction: Fraction | None
+    measure: str
+
+    @property
+    def description(self) -> str:
+        if self.fraction is None:
+            return self.measure
+        return f"{percent(self.fraction)} {self.measure}"
+
+
+def time_elapsed(commitment: Commitment, as_of: date) -> Fraction | None:
+    """(as_of − start) / (end − start), kept within 0…1; None without both dates."""
+    start, end = commitment.start_on, commitment.end_on
+    if start is None or end is None:
+        return None
+    if as_of <= start:
+        return Fraction(0)
+    if as_of >= end:
+        return Fraction(1)
+    return Fraction((as_of - start).days, (end - start).days)
+
+
+def anchor_total_volume(commitment: AnchorVolumeCommitment) -> Fraction | None:
+    """The volume promised over the whole term.
+
+    `committed_volume` is per `volume_period`; over the term that is the volume times the
+    number of periods between start and end (a year being 365.25 days, a quarter a fourth
+    and a month a twelfth of it). With the period "total" it is the volume itself.
+    """
+    if commitment.committed_volume is None or commitment.volume_period is None:
+        return None
+    volume = Fraction(commitment.committed_volume)
+    if commitment.volume_period == VolumePeriod.TOTAL:
+        return volume
+    if commitment.start_on is None or commitment.end_on is None:
+        return None
+    term_days = (commitment.end_on - commitment.start_on).days
+    return volume * term_days / PERIOD_DAYS[commitment.volume_period]
+
+
+def anchor_expected_by(commitment: AnchorVolumeCommitment, on: date) -> Fraction | None:
+    """The volume that should have been taken by `on`, pro rata over the term."""
+    total = anchor_total_volume(commitment)
+    elapsed = time_elapsed(commitment, on)
+    if total is None or elapsed is None:
+        return None
+    return total * elapsed
+
+
+@dataclass(frozen=True)
+class AnchorFigures:
+    total: Fraction | None  # promised over the whole term
+    expected_now: Fraction | None  # pro rata by today
+    against_expected: Fraction | None  # volume taken / expected by today
+
+
+def anchor_figures(commitment: AnchorVolumeCommitment, as_of: date) -> AnchorFigures:
+    expected = anchor_expected_by(commitment, as_of)
+    taken = commitment.volume_taken
+    against = Fraction(taken) / expected if expected and taken is not None else None
+    return AnchorFigures(anchor_total_volume(commitment), expected, against)
+
+
+def progress(commitment: Commitment, milestones: Sequence[Milestone]) -> Progress:
+    """Progress per kind.
+
+    * anchor volume: volume taken / the volume promised over the whole term
+      (see `anchor_total_volume`), so it compares directly with the time elapsed;
+    * co-investment: spend to date / budget;
+    * training programme: completed participants / target participants;
+    * capacity expansion and co-location: milestones done / all milestones.
+    """
+    if isinstance(commitment, AnchorVolumeCommitment):
+        total = anchor_total_volume(commitment)
+        if not total or commitment.volume_taken is None:
+            return Progress(None, "no committed volume or term to measure against")
+        fraction = Fraction(commitment.volume_taken) / total
+        unit = commitment.volume_unit or "units"
+        return Progress(fraction, f"of the {quantity(total)} {unit} promised over the term taken")
+    if isinstance(commitment, CoInvestment):
+        if not commitment.budget or commitment.spend_to_date is None:
+            return Progress(None, "no budget or spend recorded")
+        fraction = Fraction(commitment.spend_to_date) / Fraction(commitment.budget)
+        return Progress(fraction, "of the budget spent")
+    if isinstance(commitment, TrainingProgramme):
+        if not commitment.target_participants or commitment.completed_participants is None:
+            return Progress(None, "no participant target set")
+        fraction = Fraction(commitment.completed_participants, commitment.target_participants)
+        return Progress(fraction, "of the target participants completed")
+    if not milestones:
+        return Progress(None, "no milestones to measure by")
+    done = sum(1 for m in milestones if m.status == MilestoneStatus.DONE)
+    fraction = Fraction(done, len(milestones))
+    return Progress(fraction, f"of the milestones done ({done} of {len(milestones)})")
+
+
+@dataclass(frozen=True)
+class Health:
+    """Red, amber or green, and why in words; grey "closed" for finished commitments."""
+
+    state: str  # red | amber | green | closed
+    reasons: tuple[str, ...]
+    progress: Progress
+    elapsed: Fraction | None
+    lag_points: Fraction | None = None
+    overdue: tuple[Milestone, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        return {"closed": "Closed"}.get(self.state, self.state.capitalize())
+
+    @property
+    def colour(self) -> str:
+        return {"closed": "grey"}.get(self.state, self.state)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def commitment_health(
+    commitment: Commitment,
+    milestones: Sequence[Milestone],
+    as_of: date,
+    *,
+    amber_days: int,
+    lag_tolerance: int,
+) -> Health:
+    """Judge a commitment on `as_of`.
+
+    Red when a milestone is overdue (due before `as_of` and not done; a milestone marked
+    missed counts whatever its date) or when a co-investment's spend exceeds its budget.
+    Amber when a milestone still planned (not started) is due within `amber_days` days
+    (today included), or when progress lags the time elapsed by more than `lag_tolerance`
+    percentage points. Green otherwise. Completed and cancelled commitments are "closed".
+    """
+    elapsed = time_elapsed(commitment, as_of)
+    measured = progress(commitment, milestones)
+    lag = None
+    if measured.fraction is not None and elapsed is not None:
+        lag = (elapsed - measured.fraction) * 100
+    if commitment.status in CLOSED_STATUSES:
+        status = CommitmentStatus(commitment.status).label.lower()
+        return Health("closed", (f"The commitment is {status}",), measured, elapsed, lag)
+
+    red: list[str] = []
+    overdue = [
+        m
+        for m in milestones
+        if m.status == MilestoneStatus.MISSED or (m.status in OPEN_MILESTONE and m.due_on < as_of)
+    ]
+    for milestone in overdue:
+        if milestone.status == MilestoneStatus.MISSED:
+            red.append(f"“{milestone.title}” was missed (due {milestone.due_on.isoformat()})")
+        else:
+            late = (as_of - milestone.due_on).days
+            red.append(f"“{milestone.title}” is {_days(late)} overdue")
+    if isinstance(commitment, CoInvestment) and commitment.budget is not None:
+        spend = commitment.spend_to_date or Decimal(0)
+        if spend > commitment.budget:
+            red.append(
+                f"spend of {money(spend, commitment.currency)} exceeds the budget of "
+                f"{money(commitment.budget, commitment.currency)} by "
+                f"{money(spend - commitment.budget, commitment.currency)}"
+            )
+    if red:
+        return Health("red", tuple(red), measured, elapsed, lag, tuple(overdue))
+
+    amber: list[str] = []
+    horizon = as_of + timedelta(days=amber_days)
+    for milestone in milestones:
+        if milestone.status == MilestoneStatus.PLANNED and as_of <= milestone.due_on <= horizon:
+            days = (milestone.due_on - as_of).days
+            when = "today" if days == 0 else f"in {_days(days)}"
+            amber.append(f"“{milestone.title}” is due {when} and has not started")
+    if lag is not None and lag > lag_tolerance:
+        amber.append(
+            f"progress lags the time elapsed by {round(lag)} points ({measured.description}; "
+            f"{percent(elapsed)} of the time gone)"
+        )
+    if amber:
+        return Health("amber", tuple(amber), measured, elapsed, lag)
+
+    summary = f"On track: no milestone overdue or due within {amber_days} days unstarted"
+    if lag is not None:
+        summary += f"; {measured.description} with {percent(elapsed)} of the time gone"
+    return Health("green", (summary,), measured, elapsed, lag)
+
+
+def health_for(
+    commitment: Commitment, as_of: date | None = None, milestones: Sequence[Milestone] | None = None
+) -> Health:
+    """`commitment_health` with today's date and the thresholds from configuration."""
+    config = current_app.config
+    return commitment_health(
+        commitment,
+        commitment.milestones if milestones is None else milestones,
+        as_of or today(),
+        amber_days=config["COMMITMENT_AMBER_DAYS"],
+        lag_tolerance=config["COMMITMENT_LAG_TOLERANCE"],
+    )
+
+
+# --- Commitment rules ---------------------------------------------------------
+
+
+def check_counterparty(kind: str, partner_id: int | None) -> None:
+    """The counterparty must exist, and be of the partner kind the commitment's kind needs."""
+    partner = db.session.get(Partner, partner_id) if partner_id else None
+    if partner is None:
+        raise DomainError("Choose a counterparty from the list.", "counterparty_id")
+    required = COUNTERPARTY_KINDS.get(kind)
+    if required and partner.kind != required:
+        raise DomainError(
+            f"The counterparty of a {CommitmentKind(kind).label.lower()} commitment must be a "
+            f"{PartnerKind(required).label.lower()}; {partner.name} is a "
+            f"{partner.kind_label.lower()}.",
+            "counterparty_id",
+        )
+
+
+def check_commitment(commitment: Commitment | None, kind: str, values: dict) -> None:
+    """Refuse values that break a rule, before anything is saved.
+
+    `values` holds the form's cleaned values; `commitment` is None for a new one. Checks the
+    period order, that no existing milestone falls after a new end date, participants, and
+    that a co-investment's contributions still fit a changed budget or currency.
+    """
+    start, end = values.get("start_on"), values.get("end_on")
+    if start and end and end < start:
+        raise DomainError(
+            f"The end date {end.isoformat()} is before the start date {start.isoformat()}.",
+            "end_on",
+        )
+    if commitment is not None and end:
+        late = [m for m in commitment.milestones if m.due_on > end]
+        if late:
+            names = ", ".join(f"“{m.title}” ({m.due_on.isoformat()})" for m in late)
+            raise DomainError(
+                f"Milestones are due after {end.isoformat()}: {names}. "
+                "Move them first, or choose a later end date.",
+                "end_on",
+            )
+    if kind == CommitmentKind.TRAINING_PROGRAMME:
+        enrolled = values.get("enrolled_participants")
+        completed = values.get("completed_participants")
+        if enrolled is not None and completed is not None and completed > enrolled:
+            raise DomainError(
+                f"{completed} participants completed, but only {enrolled} enrolled.",
+                "completed_participants",
+            )
+    if kind == CommitmentKind.CO_INVESTMENT and commitment is not None:
+        assert isinstance(commitment, CoInvestment)
+        check_budget_covers(
+            values.get("budget"),
+            values.get("currency") or commitment.currency,
+            [(c, c.amount, c.currency) for c in commitment.contributions],
+            field="budget",
+        )
+
+
+def derive_values(commitment: Commitment) -> None:
+    """Fill what follows from other fields: a co-investment is worth its budget."""
+    if isinstance(commitment, CoInvestment):
+        commitment.value = commitment.budget
+
+
+# --- Co-investments -----------------------------------------------------------
+
+
+def party_name(contribution: Contribution) -> str:
+    return contribution.partner.name if contribution.partner else "Our company"
+
+
+def _convert(book: RateBook, amount: Decimal, currency: str, target: str, on: date, field: str):
+    converted = book.convert_between(amount, currency, target, on)
+    if converted is None:
+        raise DomainError(
+            f"No exchange rate in force on {on.isoformat()} to convert {currency} into "
+            f"{target}, so the contribution cannot be checked against the budget. An admin "
+            f"can add the rate on the FX rates page, or enter the amount in {target}.",
+            field,
+        )
+    return converted
+
+
+def check_budget_covers(
+    budget: Decimal | None,
+    currency: str,
+    parts: Iterable[tuple[Contribution | None, Decimal, str]],
+    *,
+    field: str,
+    on: date | None = None,
+) -> None:
+    """Refuse contributions that add up to more than the budget, with the figures.
+
+    Each part is (the contribution or None for a new one, amount, currency); amounts in
+    another currency are converted into the budget's with the rate in force `on` (today).
+    """
+    parts = list(parts)
+    if not parts:
+        return
+    if budget is None:
+        raise DomainError("Set the co-investment's budget before adding contributions.", field)
+    on = on or today()
+    book = RateBook()
+    total = Decimal(0)
+    lines = []
+    for contribution, amount, part_currency in parts:
+        converted = _convert(book, amount, part_currency, currency, on, field)
+        total += converted
+        name = party_name(contribution) if contribution else "this contribution"
+        shown = money(amount, part_currency)
+        if part_currency != currency:
+            shown += f" ≈ {money(converted, currency)}"
+        lines.append(f"{name} {shown}")
+    if total > budget:
+        raise DomainError(
+            f"Contributions would add up to {money(total, currency)} "
+            f"({'; '.join(lines)}), more than the budget of {money(budget, currency)} "
+            f"by {money(total - budget, currency)}.",
+            field,
+        )
+
+
+def check_contribution(
+    commitment: CoInvestment,
+    contribution: Contribution | None,
+    amount: Decimal,
+    currency: str,
+    paid_to_date: Decimal | None,
+) -> None:
+    """A new or changed contribution must leave all of them within the budget."""
+    if paid_to_date is not None and paid_to_date > amount:
+        raise DomainError(
+            f"Paid so far ({money(paid_to_date, currency)}) is more than the contribution "
+            f"({money(amount, currency)}).",
+            "paid_to_date",
+        )
+    others = [
+        (c, c.amount, c.currency)
+        for c in commitment.contributions
+        if contribution is None or c.id != contribution.id
+    ]
+    check_budget_covers(
+        commitment.budget,
+        commitment.currency,
+        [*others, (None, amount, currency)],
+        field="amount",
+    )
+
+
+@dataclass(frozen=True)
+class Share:
+    contribution: Contribution
+    converted: Decimal | None  # in the budget's currency; None without a rate
+    share: Fraction | None  # of all contributions
+    paid_share: Fraction | None  # of the contribution paid so far
+
+
+@dataclass(frozen=True)
+class Funding:
+    """A co-investment's contributions, each party's share, and spend against budget."""
+
+    shares: list[Share]
+    total: Total  # in the budget's currency
+    budget: Decimal | None
+    unpledged: Decimal | None
+    spend_fraction: Fraction | None
+
+
+def funding(commitment: CoInvestment, on: date | None = None) -> Funding:
+    on = on or today()
+    book = RateBook()
+    total = Total(commitment.currency)
+    converted = []
+    for contribution in commitment.contributions:
+        value = book.convert_between(
+            contribution.amount, contribution.currency, commitment.currency, on
+        )
+        converted.append(value)
+        if value is None:
+            total.missing[contribution.currency] = (
+                total.missing.get(contribution.currency, Decimal(0)) + contribution.amount
+            )
+        else:
+            total.amount += value
+            total.count += 1
+    shares = [
+        Share(
+            contribution,
+            value,
+            Fraction(value) / Fraction(total.amount)
+            if value is not None and total.amount
+            else None,
+            Fraction(contribution.paid_to_date or 0) / Fraction(contribution.amount)
+            if contribution.amount
+            else None,
+        )
+        for contribution, value in zip(commitment.contributions, converted, strict=True)
+    ]
+    budget = commitment.budget
+    unpledged = budget - total.amount if budget is not None and total.complete else None
+    spend = (
+        Fraction(commitment.spend_to_date or 0) / Fraction(budget)
+        if budget
+        else None  # no budget, or a zero one
+    )
+    return Funding(shares, total, budget, unpledged, spend)
+
+
+# --- Milestones ---------------------------------------------------------------
+
+
+def check_milestone(
+    commitment: Commitment,
+    due_on: date,
+    status: str,
+    completed_on: date | None,
+    as_of: date | None = None,
+) -> date | None:
+    """Refuse bad milestone dates; return the completion date to store.
+
+    A milestone may not fall due after the commitment ends, a completion date may not be in
+    the future, and only a done milestone has one. Done without a date means done today.
+    """
+    as_of = as_of or today()
+    if commitment.end_on and due_on > commitment.end_on:
+        raise DomainError(
+            f"The commitment ends on {commitment.end_on.isoformat()}; a milestone cannot be due "
+            f"after that ({due_on.isoformat()}). Choose an earlier date or extend the "
+            "commitment first.",
+            "due_on",
+        )
+    if completed_on and completed_on > as_of:
+        raise DomainError(
+            f"The completion date {completed_on.isoformat()} is in the future; "
+            f"today is {as_of.isoformat()}.",
+            "completed_on",
+        )
+    if status != MilestoneStatus.DONE:
+        if completed_on:
+            raise DomainError(
+                "Only a done milestone has a completion date: set the status to Done, "
+                "or clear the date.",
+                "completed_on",
+            )
+        return None
+    return completed_on or as_of
+
+
+def next_position(commitment: Commitment) -> int:
+    return max((m.position for m in commitment.milestones), default=-1) + 1
+
+
+def move_milestone(milestone: Milestone, direction: str) -> bool:
+    """Swap the milestone with its neighbour above or below; False when it is at that end.
+
+    Positions are renumbered 0…n-1 first, so milestones that share a position (or were
+    added without one) still move one step at a time.
+    """
+    ordered = sorted(milestone.commitment.milestones, key=lambda m: (m.position, m.due_on, m.id))
+    for position, item in enumerate(ordered):
+        item.position = position
+    index = ordered.index(milestone)
+    other = index - 1 if direction == "up" else index + 1
+    if other < 0 or other >= len(ordered):
+        return False
+    neighbour = ordered[other]
+    milestone.position, neighbour.position = neighbour.position, milestone.position
+    return True
+
+
+# --- Lists --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommitmentFilters:
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    owner_id: int | None = None
+    counterparty_id: int | None = None
+    region_id: int | None = None
+
+
+def _where(filters: CommitmentFilters) -> list:
+    clauses = []
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        clauses.append(
+            or_(
+                func.lower(Commitment.title).like(pattern),
+                func.lower(Commitment.description).like(pattern),
+                Commitment.counterparty_id.in_(
+                    select(Partner.id).where(func.lower(Partner.name).like(pattern))
+                ),
+            )
+        )
+    if filters.kind:
+        clauses.append(Commitment.kind == filters.kind)
+    if filters.status:
+        clauses.append(Commitment.status == filters.status)
+    if filters.owner_id:
+        clauses.append(Commitment.owner_id == filters.owner_id)
+    if filters.counterparty_id:
+        clauses.append(Commitment.counterparty_id == filters.counterparty_id)
+    if filters.region_id:
+        clauses.append(Commitment.region_id == filters.region_id)
+    return clauses
+
+
+def next_milestones():
+    """Per commitment: the earliest due date among milestones not yet done or missed."""
+    return (
+        select(Milestone.commitment_id, func.min(Milestone.due_on).label("next_on"))
+        .where(Milestone.status.in_(OPEN_MILESTONE))
+        .group_by(Milestone.commitment_id)
+        .subquery()
+    )
+
+
+def commitment_list_query(filters: CommitmentFilters) -> tuple[Select, dict]:
+    """Commitments of every kind with their next open milestone date; the sortable columns."""
+    upcoming = next_milestones()
+    query = (
+        select(AnyCommitment, upcoming.c.next_on)
+        .outerjoin(upcoming, upcoming.c.commitment_id == AnyCommitment.id)
+        .join(Partner, Partner.id == AnyCommitment.counterparty_id)
+        .outerjoin(Region, Region.id == AnyCommitment.region_id)
+        .join(User, User.id == AnyCommitment.owner_id)
+        .options(
+            joinedload(AnyCommitment.counterparty),
+            joinedload(AnyCommitment.region),
+            joinedload(AnyCommitment.owner),
+            selectinload(AnyCommitment.milestones),
+        )
+        .where(*_where(filters))
+    )
+    sortable = {
+        "title": func.lower(AnyCommitment.title),
+        "kind": AnyCommitment.kind,
+        "counterparty": func.lower(Partner.name),
+        "region": Region.name,
+        "owner": User.name,
+        "status": AnyCommitment.status,
+        "start": AnyCommitment.start_on,
+        "end": AnyCommitment.end_on,
+        "next": upcoming.c.next_on,
+    }
+    return query, sortable
+
+
+def value_total(filters: CommitmentFilters, on: date | None = None) -> Total:
+    """The value of every matching commitment in the reporting currency."""
+    query = (
+        select(Commitment.currency, func.sum(Commitment.value))
+        .where(*_where(filters), Commitment.value.is_not(None))
+        .group_by(Commitment.currency)
+    )
+    on = on or today()
+    book = RateBook()
+    total = Total(book.reporting)
+    for currency, amount in db.session.execute(query):
+        total.add(book, Decimal(amount), currency, on)
+    return total
+
+
+@dataclass(frozen=True)
+class MilestoneFilters:
+    owner_id: int | None = None
+    status: str = "open"  # open (not done) | planned | in_progress | done | missed | all
+    due_from: date | None = None
+    due_to: date | None = None
+    kind: str = ""
+
+
+def milestone_list_query(filters: MilestoneFilters, as_of: date) -> Select:
+    """Milestones, overdue first (oldest first), then by due date."""
+    query = (
+        select(Milestone)
+        .join(Commitment, Commitment.id == Milestone.commitment_id)
+        .options(
+            joinedload(Milestone.commitment).joinedload(Commitment.owner),
+            joinedload(Milestone.commitment).joinedload(Commitment.counterparty),
+        )
+    )
+    if filters.owner_id:
+        query = query.where(Commitment.owner_id == filters.owner_id)
+    if filters.kind:
+        query = query.where(Commitment.kind == filters.kind)
+    if filters.status == "open":
+        # The worklist: what is not done yet, on commitments still running.
+        query = query.where(
+            Milestone.status != MilestoneStatus.DONE, Commitment.status.not_in(CLOSED_STATUSES)
+        )
+    elif filters.status in MilestoneStatus.values():
+        query = query.where(Milestone.status == filters.status)
+    if filters.due_from:
+        query = query.where(Milestone.due_on >= filters.due_from)
+    if filters.due_to:
+        query = query.where(Milestone.due_on <= filters.due_to)
+    is_overdue = or_(
+        Milestone.status == MilestoneStatus.MISSED,
+        and_(Milestone.status.in_(OPEN_MILESTONE), Milestone.due_on < as_of),
+    )
+    overdue_first = case((is_overdue, 0), else_=1)
+    return query.order_by(overdue_first, Milestone.due_on, Milestone.id)
+
+
+def is_overdue(milestone: Milestone, as_of: date) -> bool:
+    return milestone.status == MilestoneStatus.MISSED or (
+        milestone.status in OPEN_MILESTONE and milestone.due_on < as_of
+    )
+
+
+def owns_commitments(user: User) -> bool:
+    return (
+        db.session.scalar(select(Commitment.id).where(Commitment.owner_id == user.id).limit(1))
+        is not None
+    )
+
+
+# --- Choices for forms ----------------------------------------------------------
+
+
+def partner_choices(kind: str | None = None, keep_id: int | None = None) -> list[Partner]:
+    """Partners that are not archived (of the kind a commitment needs), plus `keep_id`."""
+    condition = Partner.status != PartnerStatus.ARCHIVED
+    required = COUNTERPARTY_KINDS.get(kind) if kind else None
+    if required:
+        condition = and_(condition, Partner.kind == required)
+    if keep_id:
+        condition = or_(condition, Partner.id == keep_id)
+    return list(db.session.scalars(select(Partner).where(condition).order_by(Partner.name)))
+
+
+def all_partners() -> list[Partner]:
+    return list(db.session.scalars(select(Partner).order_by(Partner.name)))
+
+
+def all_regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.name)))
+
+
+def active_users(keep_id: int | None = None) -> list[User]:
+    condition = User.active
+    if keep_id:
+        condition = or_(condition, User.id == keep_id)
+    return list(db.session.scalars(select(User).where(condition).order_by(User.name)))
+
+
+def commitment_owners() -> list[User]:
+    """Users who may own a commitment: those whose role may create one."""
+    return [user for user in active_users() if can_own(user)]
+
+
+def can_own(user: User) -> bool:
+    return CREATE_COMMITMENTS in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def obligation_choices() -> list[tuple[Obligation, Incentive]]:
+    query = (
+        select(Obligation, Incentive)
+        .join(Incentive, Incentive.id == Obligation.incentive_id)
+        .order_by(Incentive.title, Obligation.due_on, Obligation.id)
+    )
+    return [(row[0], row[1]) for row in db.session.execute(query)]
+
+
+def obligation_label(obligation: Obligation, incentive: Incentive) -> str:
+    what = obligation.description or ObligationKind(obligation.kind).label
+    return f"{incentive.title} — {what}"
+
+
+def linked_obligation(commitment: Commitment) -> tuple[Obligation, Incentive] | None:
+    obligation_id = getattr(commitment, "obligation_id", None)
+    if not obligation_id:
+        return None
+    row = db.session.execute(
+        select(Obligation, Incentive)
+        .join(Incentive, Incentive.id == Obligation.incentive_id)
+        .where(Obligation.id == obligation_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def commitment_snapshot(commitment: Commitment, fields: list[str]) -> dict[str, str | None]:
+    """`audit.snapshot`, with the people and records an id points at named, not numbered."""
+    references = {
+        "counterparty_id": ("counterparty", Partner, lambda p: p.name),
+        "region_id": ("region", Region, lambda r: r.name),
+        "owner_id": ("owner", User, lambda u: u.name),
+        "obligation_id": (
+            "obligation",
+            Obligation,
+            lambda o: obligation_label(o, o.incentive),
+        ),
+    }
+    values = audit.snapshot(commitment, [f for f in fields if f not in references])
+    for name in fields:
+        if name in references:
+            label, model, describe = references[name]
+            record_id = getattr(commitment, name)
+            record = db.session.get(model, record_id) if record_id else None
+            values[label] = describe(record) if record else None
+    return values
+
+
+# --- History ------------------------------------------------------------------
+
+
+def commitment_history(commitment: Commitment, limit: int = 50) -> list[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "commitments", AuditEvent.entity_id == commitment.id)
+        .options(joinedload(AuditEvent.user))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class VolumeReading:
+    on: date
+    taken: Decimal
+    expected: Fraction | None
+
+    @property
+    def against_expected(self) -> Fraction | None:
+        if not self.expected:
+            return None
+        return Fraction(self.taken) / self.expected
+
+
+def volume_readings(commitment: AnchorVolumeCommitment) -> list[VolumeReading]:
+    """Volume taken over time, from the audit trail of its changes, each against the volume
+    expected by that date; the current figure last."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "commitments", AuditEvent.entity_id == commitment.id)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    points: dict[date, Decimal] = {}
+    for event in events:
+        change = (event.changes or {}).get("volume_taken")
+        if not change:
+            continue
+        old, new = change
+        if not points and old is not None and commitment.created_at is not None:
+            points[commitment.created_at.date()] = Decimal(old)
+        if new is not None:
+            points[event.occurred_at.date()] = Decimal(new)
+    if commitment.volume_taken is not None and not points:
+        stamp = commitment.updated_at or commitment.created_at
+        points[stamp.date() if stamp else today()] = commitment.volume_taken
+    return [
+        VolumeReading(on, taken, anchor_expected_by(commitment, on))
+        for on, taken in sorted(points.items())
+    ]

@@ -1,0 +1,509 @@
+"""Commitments, their contributions and milestones: the programme owner's workspace."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker.auth.permissions import CREATE_COMMITMENTS, EDIT_ANY_COMMITMENT, READ, can, requires
+from tracker.commitments import services
+from tracker.commitments.forms import (
+    KIND_DESCRIPTIONS,
+    CommitmentFilterForm,
+    CommitmentForm,
+    ContributionForm,
+    MilestoneFilterForm,
+    MilestoneForm,
+    fields_for,
+)
+from tracker.commitments.models import (
+    COMMITMENT_CLASSES,
+    CoInvestment,
+    Commitment,
+    CommitmentKind,
+    Contribution,
+    Milestone,
+)
+from tracker.core import audit
+from tracker.core.errors import DomainError
+from tracker.core.forms import ConfirmForm, apply_domain_error
+from tracker.core.listing import apply_sorting, paginate, read_sorting
+from tracker.core.money import format_amount, reporting_currency
+from tracker.core.types import today
+from tracker.extensions import db
+from tracker.partners.models import Partner
+
+bp = Blueprint("commitments", __name__)
+
+MILESTONE_FIELDS = ["title", "due_on", "status", "completed_on", "evidence_note"]
+CONTRIBUTION_FIELDS = ["partner", "amount", "currency", "paid_to_date"]
+
+
+@bp.context_processor
+def commitment_helpers():
+    return {
+        "money": services.money,
+        "quantity": services.quantity,
+        "percent": services.percent,
+        "bar": services.bar,
+        "format_amount": format_amount,
+        "can_edit": lambda commitment: services.can_edit(current_user, commitment),
+        "is_overdue": services.is_overdue,
+        "incentive_url": _incentive_url,
+    }
+
+
+def _incentive_url(incentive_id: int) -> str | None:
+    """A link to the incentive, where the incentives area has its page."""
+    if "incentives.show" not in current_app.view_functions:
+        return None
+    return url_for("incentives.show", incentive_id=incentive_id)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _values(form, fields: list[str]) -> dict:
+    values = {}
+    for name in fields:
+        if name in form:
+            value = _strip(form[name].data)
+            values[name] = value if value != "" else None
+    return values
+
+
+def _editable_commitment(commitment_id: int) -> Commitment:
+    """The commitment, or 404; 403 unless the current user may edit it."""
+    commitment = db.get_or_404(Commitment, commitment_id)
+    if not services.can_edit(current_user, commitment):
+        abort(403)
+    return commitment
+
+
+# --- Commitments ----------------------------------------------------------------
+
+
+def _commitment_filters(form: CommitmentFilterForm) -> services.CommitmentFilters:
+    return services.CommitmentFilters(
+        q=(form.q.data or "").strip(),
+        kind=form.kind.data or "",
+        status=form.status.data or "",
+        owner_id=form.owner_id.data,
+        counterparty_id=form.counterparty_id.data,
+        region_id=form.region_id.data,
+    )
+
+
+@bp.get("/commitments")
+@requires(READ)
+def index():
+    form = CommitmentFilterForm(
+        request.args,
+        partners=services.all_partners(),
+        regions=services.all_regions(),
+        users=services.active_users(),
+    )
+    valid = form.validate()
+    filters = _commitment_filters(form) if valid else services.CommitmentFilters()
+    query, sortable = services.commitment_list_query(filters)
+    sorting = read_sorting(sortable, default="title")
+    page = paginate(apply_sorting(query, sortable, sorting, services.AnyCommitment.id), rows=True)
+    as_of = today()
+    rows = [
+        (row[0], row[1], services.health_for(row[0], as_of, row[0].milestones))
+        for row in page.items
+    ]
+    return render_template(
+        "commitments/index.html",
+        form=form,
+        page=page,
+        rows=rows,
+        sorting=sorting,
+        total=services.value_total(filters, as_of),
+        today=as_of,
+    )
+
+
+def _commitment_form(commitment: Commitment | None, kind: str) -> CommitmentForm:
+    owner_id = commitment.owner_id if commitment else None
+    users = [u for u in services.active_users(keep_id=owner_id) if services.can_own(u)]
+    form = CommitmentForm(
+        obj=commitment,
+        kind=kind,
+        partners=services.partner_choices(
+            kind, keep_id=commitment.counterparty_id if commitment else None
+        ),
+        regions=services.all_regions(),
+        users=users,
+        obligations=services.obligation_choices()
+        if kind == CommitmentKind.TRAINING_PROGRAMME
+        else (),
+        obligation_label=services.obligation_label,
+    )
+    form.keep_fields(kind, with_kind=commitment is None)
+    if not can(current_user, EDIT_ANY_COMMITMENT):
+        del form["owner_id"]  # programme owners own what they create
+    if request.method == "GET" and commitment is None:
+        form.kind.data = kind
+        if "owner_id" in form:
+            form.owner_id.data = current_user.id
+        form.currency.data = form.currency.data or reporting_currency()
+        if "volume_taken" in form:
+            form.volume_taken.data = 0
+        if "spend_to_date" in form:
+            form.spend_to_date.data = 0
+    return form
+
+
+@bp.route("/commitments/new", methods=["GET", "POST"])
+@bp.route("/commitments/<int:commitment_id>/edit", methods=["GET", "POST"])
+@requires(CREATE_COMMITMENTS)
+def edit_commitment(commitment_id: int | None = None):
+    commitment = _editable_commitment(commitment_id) if commitment_id else None
+    if commitment:
+        kind = commitment.kind
+    else:
+        kind = request.form.get("kind") if request.method == "POST" else request.args.get("kind")
+        if request.method == "GET" and kind not in CommitmentKind.values():
+            if kind:
+                flash("Unknown kind of commitment: choose one of these.", "warning")
+            return render_template("commitments/choose_kind.html", descriptions=KIND_DESCRIPTIONS)
+    form = _commitment_form(commitment, kind or "")
+    if form.validate_on_submit():
+        fields = fields_for(kind)
+        values = _values(form, fields)
+        try:
+            services.check_counterparty(kind, values["counterparty_id"])
+            services.check_commitment(commitment, kind, values)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            before = services.commitment_snapshot(commitment, fields) if commitment else {}
+            is_new = commitment is None
+            if is_new:
+                commitment = COMMITMENT_CLASSES[kind]()
+                commitment.owner_id = current_user.id
+            for name, value in values.items():
+                setattr(commitment, name, value)
+            services.derive_values(commitment)
+            after = services.commitment_snapshot(commitment, fields)
+            if is_new:
+                created = {k: [None, v] for k, v in after.items() if v is not None}
+                audit.record(
+                    "create",
+                    commitment,
+                    f"Created {commitment.kind_label.lower()} {commitment.title}",
+                    created,
+                )
+            else:
+                audit.record(
+                    "update",
+                    commitment,
+                    f"Updated {commitment.title}",
+                    audit.diff(before, after),
+                )
+            db.session.commit()
+            flash(f"{commitment.kind_label} “{commitment.title}” saved.", "success")
+            return redirect(url_for("commitments.show", commitment_id=commitment.id))
+    if "kind" in form and form.kind.errors:
+        form.form_errors.extend(form.kind.errors)  # a hidden field cannot show its own
+    return render_template(
+        "commitments/commitment_form.html",
+        form=form,
+        commitment=commitment,
+        kind_label=CommitmentKind(kind).label if kind in CommitmentKind.values() else None,
+    )
+
+
+@bp.get("/commitments/<int:commitment_id>")
+@requires(READ)
+def show(commitment_id: int):
+    commitment = db.get_or_404(
+        Commitment,
+        commitment_id,
+        options=[
+            joinedload(Commitment.counterparty),
+            joinedload(Commitment.region),
+            joinedload(Commitment.owner),
+            selectinload(Commitment.milestones),
+        ],
+    )
+    as_of = today()
+    milestone_form = MilestoneForm(formdata=None)
+    return render_template(
+        "commitments/show.html",
+        commitment=commitment,
+        health=services.health_for(commitment, as_of),
+        funding=services.funding(commitment, as_of)
+        if isinstance(commitment, CoInvestment)
+        else None,
+        readings=services.volume_readings(commitment)
+        if commitment.kind == CommitmentKind.ANCHOR_VOLUME
+        else [],
+        anchor=services.anchor_figures(commitment, as_of)
+        if commitment.kind == CommitmentKind.ANCHOR_VOLUME
+        else None,
+        obligation=services.linked_obligation(commitment),
+        history=services.commitment_history(commitment),
+        milestone_form=milestone_form,
+        editable=services.can_edit(current_user, commitment),
+        today=as_of,
+    )
+
+
+@bp.route("/commitments/<int:commitment_id>/delete", methods=["GET", "POST"])
+@requires(CREATE_COMMITMENTS)
+def delete_commitment(commitment_id: int):
+    commitment = _editable_commitment(commitment_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        title = commitment.title
+        audit.record("delete", commitment, f"Deleted {commitment.kind_label.lower()} {title}")
+        db.session.delete(commitment)
+        db.session.commit()
+        flash(f"“{title}” deleted.", "success")
+        return redirect(url_for("commitments.index"))
+    consequences = []
+    if commitment.milestones:
+        consequences.append(f"Its {len(commitment.milestones)} milestone(s) are deleted with it.")
+    if isinstance(commitment, CoInvestment) and commitment.contributions:
+        consequences.append(
+            f"Its {len(commitment.contributions)} contribution(s) are deleted with it."
+        )
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=f"Delete “{commitment.title}”?",
+        consequences=consequences
+        + ["To keep the record, edit it and set the status to Cancelled instead."],
+        blockers=[],
+        cancel_url=url_for("commitments.show", commitment_id=commitment.id),
+    )
+
+
+# --- Contributions ----------------------------------------------------------------
+
+
+def _contribution_snapshot(contribution: Contribution) -> dict:
+    values = audit.snapshot(contribution, ["amount", "currency", "paid_to_date"])
+    values["party"] = services.party_name(contribution)
+    return values
+
+
+@bp.route("/commitments/<int:commitment_id>/contributions/new", methods=["GET", "POST"])
+@bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
+@requires(CREATE_COMMITMENTS)
+def edit_contribution(commitment_id: int | None = None, contribution_id: int | None = None):
+    contribution = db.get_or_404(Contribution, contribution_id) if contribution_id else None
+    commitment = (
+        contribution.commitment if contribution else db.get_or_404(Commitment, commitment_id)
+    )
+    if not isinstance(commitment, CoInvestment):
+        abort(404)
+    if not services.can_edit(current_user, commitment):
+        abort(403)
+    form = ContributionForm(
+        obj=contribution,
+        partners=services.partner_choices(
+            keep_id=contribution.partner_id if contribution else None
+        ),
+    )
+    if request.method == "GET" and contribution is None:
+        form.currency.data = commitment.currency
+        form.paid_to_date.data = 0
+    if form.validate_on_submit():
+        try:
+            services.check_contribution(
+                commitment,
+                contribution,
+                form.amount.data,
+                form.currency.data,
+                form.paid_to_date.data,
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            before = _contribution_snapshot(contribution) if contribution else {}
+            is_new = contribution is None
+            # Look the partner up before a new contribution exists: the lookup autoflushes.
+            partner = (
+                db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None
+            )
+            contribution = contribution or Contribution(commitment=commitment)
+            contribution.partner = partner
+            contribution.amount = form.amount.data
+            contribution.currency = form.currency.data
+            contribution.paid_to_date = form.paid_to_date.data or 0
+            db.session.add(contribution)
+            after = _contribution_snapshot(contribution)
+            name = after["party"]
+            amount = services.money(contribution.amount, contribution.currency)
+            if is_new:
+                audit.record("update", commitment, f"Added contribution: {name}, {amount}")
+            else:
+                audit.record(
+                    "update",
+                    commitment,
+                    f"Edited contribution of {name}",
+                    audit.diff(before, after),
+                )
+            db.session.commit()
+            flash(f"Contribution of {name} saved.", "success")
+            return redirect(
+                url_for("commitments.show", commitment_id=commitment.id, _anchor="funding")
+            )
+    return render_template(
+        "commitments/contribution_form.html",
+        form=form,
+        commitment=commitment,
+        contribution=contribution,
+    )
+
+
+@bp.route("/contributions/<int:contribution_id>/delete", methods=["GET", "POST"])
+@requires(CREATE_COMMITMENTS)
+def delete_contribution(contribution_id: int):
+    contribution = db.get_or_404(Contribution, contribution_id)
+    commitment = contribution.commitment
+    if not services.can_edit(current_user, commitment):
+        abort(403)
+    name = services.party_name(contribution)
+    amount = services.money(contribution.amount, contribution.currency)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        audit.record("update", commitment, f"Removed contribution: {name}, {amount}")
+        db.session.delete(contribution)
+        db.session.commit()
+        flash(f"Contribution of {name} removed.", "success")
+        return redirect(url_for("commitments.show", commitment_id=commitment.id, _anchor="funding"))
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=f"Remove the contribution of {name} ({amount})?",
+        consequences=[f"It no longer counts towards “{commitment.title}”."],
+        blockers=[],
+        cancel_url=url_for("commitments.show", commitment_id=commitment.id),
+    )
+
+
+# --- Milestones -----------------------------------------------------------------
+
+
+@bp.route("/commitments/<int:commitment_id>/milestones/new", methods=["GET", "POST"])
+@bp.route("/milestones/<int:milestone_id>/edit", methods=["GET", "POST"])
+@requires(CREATE_COMMITMENTS)
+def edit_milestone(commitment_id: int | None = None, milestone_id: int | None = None):
+    milestone = db.get_or_404(Milestone, milestone_id) if milestone_id else None
+    commitment = milestone.commitment if milestone else db.get_or_404(Commitment, commitment_id)
+    if not services.can_edit(current_user, commitment):
+        abort(403)
+    form = MilestoneForm(obj=milestone)
+    if form.validate_on_submit():
+        try:
+            completed_on = services.check_milestone(
+                commitment, form.due_on.data, form.status.data, form.completed_on.data
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            before = audit.snapshot(milestone, MILESTONE_FIELDS) if milestone else {}
+            is_new = milestone is None
+            if is_new:
+                milestone = Milestone(
+                    commitment=commitment, position=services.next_position(commitment)
+                )
+            milestone.title = form.title.data.strip()
+            milestone.due_on = form.due_on.data
+            milestone.status = form.status.data
+            milestone.completed_on = completed_on
+            milestone.evidence_note = _strip(form.evidence_note.data) or None
+            db.session.add(milestone)
+            if is_new:
+                audit.record(
+                    "update",
+                    commitment,
+                    f"Added milestone “{milestone.title}” due {milestone.due_on.isoformat()}",
+                )
+            else:
+                audit.record(
+                    "update",
+                    commitment,
+                    f"Edited milestone “{milestone.title}”",
+                    audit.diff(before, audit.snapshot(milestone, MILESTONE_FIELDS)),
+                )
+            db.session.commit()
+            flash(f"Milestone “{milestone.title}” saved.", "success")
+            return redirect(
+                url_for("commitments.show", commitment_id=commitment.id, _anchor="milestones")
+            )
+    return render_template(
+        "commitments/milestone_form.html", form=form, commitment=commitment, milestone=milestone
+    )
+
+
+@bp.route("/milestones/<int:milestone_id>/delete", methods=["GET", "POST"])
+@requires(CREATE_COMMITMENTS)
+def delete_milestone(milestone_id: int):
+    milestone = db.get_or_404(Milestone, milestone_id)
+    commitment = milestone.commitment
+    if not services.can_edit(current_user, commitment):
+        abort(403)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        title = milestone.title
+        audit.record("update", commitment, f"Deleted milestone “{title}”")
+        db.session.delete(milestone)
+        db.session.commit()
+        flash(f"Milestone “{title}” deleted.", "success")
+        return redirect(
+            url_for("commitments.show", commitment_id=commitment.id, _anchor="milestones")
+        )
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=f"Delete the milestone “{milestone.title}”?",
+        consequences=[f"It is removed from “{commitment.title}”."],
+        blockers=[],
+        cancel_url=url_for("commitments.show", commitment_id=commitment.id),
+    )
+
+
+@bp.post("/milestones/<int:milestone_id>/move")
+@requires(CREATE_COMMITMENTS)
+def move_milestone(milestone_id: int):
+    milestone = db.get_or_404(Milestone, milestone_id)
+    commitment = milestone.commitment
+    if not services.can_edit(current_user, commitment):
+        abort(403)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    if ConfirmForm().validate_on_submit() and services.move_milestone(milestone, direction):
+        audit.record("update", commitment, f"Moved milestone “{milestone.title}” {direction}")
+        db.session.commit()
+    return redirect(url_for("commitments.show", commitment_id=commitment.id, _anchor="milestones"))
+
+
+@bp.get("/milestones")
+@requires(READ)
+def milestones():
+    form = MilestoneFilterForm(request.args)
+    if "scope" not in request.args:
+        form.scope.data = "mine" if services.owns_commitments(current_user) else "everyone"
+    valid = form.validate()
+    as_of = today()
+    filters = services.MilestoneFilters(
+        owner_id=current_user.id if form.scope.data == "mine" else None,
+        status=form.status.data if valid else "open",
+        due_from=form.due_from.data if valid else None,
+        due_to=form.due_to.data if valid else None,
+        kind=form.kind.data if valid else "",
+    )
+    page = paginate(services.milestone_list_query(filters, as_of))
+    return render_template(
+        "commitments/milestones.html",
+        form=form,
+        page=page,
+        today=as_of,
+        amber_days=current_app.config["COMMITMENT_AMBER_DAYS"],
+    )

@@ -1,0 +1,293 @@
+"""The scan that raises alerts, the deliveries that send them, and the daily digest.
+
+The scan is state-based: it looks at what is due within a threshold or overdue
+now and has no alert yet, so a scan after downtime catches up by itself and a
+repeated scan raises nothing. The database's unique key on alerts makes two
+scans at once harmless: the second insert of the same alert does nothing.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from tracker.auth.models import Role, User
+from tracker.core.errors import DomainError
+from tracker.core.types import today, utcnow
+from tracker.extensions import db
+from tracker.monitoring.items import DatedItem, dated_items
+from tracker.monitoring.models import Alert, AlertRecipient, ItemKind, ReminderRule
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BEFORE = "30,14,7,1"
+DEFAULT_AFTER = "1,7,30"
+
+
+# --- Reminder rules ----------------------------------------------------------------
+
+
+def parse_offsets(text: str, field_name: str) -> list[int]:
+    """`"30, 14,7"` → `[30, 14, 7]`; raises `DomainError` on anything but whole days 0–3650."""
+    offsets = []
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) > 3650:
+            raise DomainError(
+                f"“{part}” is not a number of days: use whole numbers such as 30, 14, 7, 1.",
+                field_name,
+            )
+        offsets.append(int(part))
+    return sorted(set(offsets), reverse=True)
+
+
+def reminder_rules() -> dict[str, ReminderRule]:
+    """The rule for every item kind, creating the defaults the first time.
+
+    Safe when two processes do it at once: the insert skips a kind that exists.
+    """
+    existing = set(db.session.scalars(select(ReminderRule.item_kind)))
+    for kind in ItemKind.values():
+        if kind not in existing:
+            _insert_ignoring_duplicates(
+                ReminderRule,
+                {
+                    "item_kind": kind,
+                    "days_before": DEFAULT_BEFORE,
+                    "days_after": DEFAULT_AFTER,
+                    "notify_owner": True,
+                    "notify_partner_owner": True,
+                    "notify_managers": False,
+                    "enabled": True,
+                    "updated_at": utcnow(),
+                },
+                ["item_kind"],
+            )
+    return {rule.item_kind: rule for rule in db.session.scalars(select(ReminderRule))}
+
+
+def threshold_due(item: DatedItem, rule: ReminderRule, as_of: date) -> int | None:
+    """The threshold an alert belongs to today, or None.
+
+    Before the date, the tightest "days before" offset already reached (4 days left
+    with offsets 30/14/7/1 → 7); from the day after, minus the largest "days after"
+    offset reached (9 days late with 1/7/30 → −7). After downtime the scan thus
+    raises the one alert that matters now, not every threshold it slept through.
+    """
+    days_left = (item.due_on - as_of).days
+    if days_left >= 0:
+        reached = [d for d in parse_offsets(rule.days_before, "days_before") if d >= days_left]
+        return min(reached) if reached else None
+    reached = [d for d in parse_offsets(rule.days_after, "days_after") if d <= -days_left]
+    return -max(reached) if reached else None
+
+
+def alert_message(item: DatedItem, as_of: date) -> str:
+    """What the alert says, counted from the day it is raised."""
+    days_left = (item.due_on - as_of).days
+    if days_left > 1:
+        return f"Due in {days_left} days: {item.title}, on {item.due_on.isoformat()}"[:300]
+    if days_left in (0, 1):
+        return f"Due {'today' if days_left == 0 else 'tomorrow'}: {item.title}"[:300]
+    late = -days_left
+    return (
+        f"Overdue by {late} day{'s' if late != 1 else ''}: {item.title} "
+        f"(was due {item.due_on.isoformat()})"
+    )[:300]
+
+
+# --- The scan ---------------------------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    raised: list[Alert] = field(default_factory=list)
+    resolved: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _insert_ignoring_duplicates(model, values: dict, unique_columns: list[str]) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when it already existed."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique_columns)
+        .returning(model.id)
+    )
+    return db.session.execute(statement).scalar()
+
+
+def recipients_for(item: DatedItem, rule: ReminderRule, managers: list[int]) -> set[int]:
+    ids = set()
+    if rule.notify_owner and item.owner_id:
+        ids.add(item.owner_id)
+    if rule.notify_partner_owner and item.partner_owner_id:
+        ids.add(item.partner_owner_id)
+    if rule.notify_managers:
+        ids.update(managers)
+    return ids
+
+
+def scan(as_of: date | None = None) -> ScanResult:
+    """Raise the alerts that are due and resolve those whose items are done. Commits.
+
+    An item that fails is recorded in `errors` and skipped; the rest go on.
+    """
+    as_of = as_of or today()
+    result = ScanResult()
+    rules = reminder_rules()
+    db.session.flush()
+    active = {user.id: user for user in db.session.scalars(select(User).where(User.active))}
+    managers = [u.id for u in active.values() if u.role in (Role.MANAGER, Role.ADMIN)]
+    items = dated_items()
+    raised_ids = []
+    for item in items:
+        rule = rules[item.kind]
+        if not rule.enabled:
+            continue
+        try:
+            with db.session.begin_nested():
+                threshold = threshold_due(item, rule, as_of)
+                if threshold is None:
+                    continue
+                alert_id = _insert_ignoring_duplicates(
+                    Alert,
+                    {
+                        "subject_type": item.subject_type,
+                        "subject_id": item.subject_id,
+                        "kind": item.kind,
+                        "threshold_days": threshold,
+                        "due_on": item.due_on,
+                        "title": item.title[:300],
+                        "path": item.path,
+                        "message": alert_message(item, as_of),
+                        "raised_at": utcnow(),
+                        "webhook_attempts": 0,
+                    },
+                    ["subject_type", "subject_id", "kind", "threshold_days"],
+                )
+                if alert_id is None:
+                    continue  # already raised, by an earlier scan or a parallel one
+                for user_id in recipients_for(item, rule, managers) & active.keys():
+                    db.session.add(AlertRecipient(alert_id=alert_id, user_id=user_id, attempts=0))
+                raised_ids.append(alert_id)
+        except Exception as error:  # one bad item must not stop the scan
+            log.exception("scan failed on %s %s", item.subject_type, item.subject_id)
+            result.errors.append(f"{item.subject_type} {item.subject_id} ({item.kind}): {error}")
+    result.resolved = resolve_done(items)
+    db.session.commit()
+    if raised_ids:
+        result.raised = list(
+            db.session.scalars(
+                select(Alert).where(Alert.id.in_(raised_ids)).order_by(Alert.due_on, Alert.id)
+            )
+        )
+    return result
+
+
+def resolve_done(live_items: list[DatedItem]) -> int:
+    """Resolve open alerts whose item is no longer owed (done, submitted, met, removed)."""
+    live = {item.key for item in live_items}
+    open_alerts = db.session.execute(
+        select(Alert.id, Alert.subject_type, Alert.subject_id, Alert.kind).where(
+            Alert.resolved_at.is_(None)
+        )
+    ).all()
+    done = [
+        row.id for row in open_alerts if (row.subject_type, row.subject_id, row.kind) not in live
+    ]
+    if done:
+        db.session.execute(update(Alert).where(Alert.id.in_(done)).values(resolved_at=utcnow()))
+    return len(done)
+
+
+# --- Who sees what ------------------------------------------------------------------
+
+
+def alerts_query(user_id: int | None, state: str, kind: str = ""):
+    """Alerts, newest due first. `user_id` limits to that user's; `state`: open|acknowledged|
+    resolved|all."""
+    query = select(Alert).options(selectinload(Alert.recipients).joinedload(AlertRecipient.user))
+    if user_id:
+        query = query.where(
+            Alert.id.in_(select(AlertRecipient.alert_id).where(AlertRecipient.user_id == user_id))
+        )
+    if state == "open":
+        query = query.where(Alert.acknowledged_at.is_(None), Alert.resolved_at.is_(None))
+    elif state == "acknowledged":
+        query = query.where(Alert.acknowledged_at.is_not(None), Alert.resolved_at.is_(None))
+    elif state == "resolved":
+        query = query.where(Alert.resolved_at.is_not(None))
+    if kind:
+        query = query.where(Alert.kind == kind)
+    return query.order_by(Alert.threshold_days, Alert.due_on, Alert.id)
+
+
+def open_alert_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Alert)
+        .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
+        .where(
+            AlertRecipient.user_id == user_id,
+            Alert.acknowledged_at.is_(None),
+            Alert.resolved_at.is_(None),
+        )
+    )
+
+
+def acknowledge(alert_ids: list[int], user_id: int) -> int:
+    """Acknowledge open alerts by id; returns how many changed."""
+    result = db.session.execute(
+        update(Alert)
+        .where(Alert.id.in_(alert_ids), Alert.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow(), acknowledged_by_id=user_id)
+    )
+    return result.rowcount
+
+
+def items_for_user(user: User) -> list[DatedItem]:
+    """Dated items a user cares about: theirs, or their partners'."""
+    return [item for item in dated_items() if user.id in (item.owner_id, item.partner_owner_id)]
+
+
+def pending_deliveries(max_attempts: int):
+    """Recipients whose e-mail has not gone out yet, for open alerts, within the retry budget."""
+    return db.session.scalars(
+        select(AlertRecipient)
+        .join(Alert)
+        .join(User, User.id == AlertRecipient.user_id)
+        .where(
+            AlertRecipient.emailed_at.is_(None),
+            AlertRecipient.attempts < max_attempts,
+            Alert.resolved_at.is_(None),
+            Alert.acknowledged_at.is_(None),
+            User.active,
+        )
+        .options(selectinload(AlertRecipient.alert), selectinload(AlertRecipient.user))
+        .order_by(AlertRecipient.alert_id)
+    ).all()
+
+
+def digest_recipients() -> dict[User, list[Alert]]:
+    """Each active user's open alerts, for the daily digest."""
+    rows = db.session.execute(
+        select(User, Alert)
+        .join(AlertRecipient, AlertRecipient.user_id == User.id)
+        .join(Alert, Alert.id == AlertRecipient.alert_id)
+        .where(User.active, Alert.resolved_at.is_(None), Alert.acknowledged_at.is_(None))
+        .order_by(User.id, Alert.due_on)
+    ).all()
+    digest: dict[User, list[Alert]] = defaultdict(list)
+    for user, alert in rows:
+        digest[user].append(alert)
+    return digest
