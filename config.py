@@ -80,6 +80,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     PAGE_SIZE = env_int("PAGE_SIZE", 50)
+    # Imports: the largest file accepted, and the request size (the file plus the form).
+    IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = IMPORT_MAX_BYTES + 256 * 1024
     # Commitment health: amber when a milestone that has not started is due within this many
     # days, or when progress lags the time elapsed by more than this many percentage points.
     COMMITMENT_AMBER_DAYS = env_int("COMMITMENT_AMBER_DAYS", 14)

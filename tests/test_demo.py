@@ -63,4 +63,4 @@ def test_demo_logins_work(runner, client):
     for email, name, _ in DEMO_USERS:
         fresh = client.application.test_client()
         assert login(fresh, email, DEMO_PASSWORD).status_code == 302, email
-        assert name in fresh.get("/").get_data(as_text=True)
+        assert name in fresh.get("/", follow_redirects=True).get_data(as_text=True)

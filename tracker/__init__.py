@@ -75,9 +75,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker import auth, commitments, incentives, main, monitoring, partners
+    from tracker import auth, commitments, incentives, main, monitoring, partners, reports
+    from tracker.reports import import_views, monthly_views
 
-    for package in (auth, main, partners, incentives, commitments, monitoring):
+    for package in (
+        auth,
+        main,
+        partners,
+        incentives,
+        commitments,
+        monitoring,
+        reports,
+        monthly_views,
+        import_views,
+    ):
         app.register_blueprint(package.bp)
 
 
@@ -134,7 +145,9 @@ def register_template_helpers(app: Flask) -> None:
     def inject_helpers():
         return {
             "can": lambda permission: can(current_user, permission),
-            "confirm_form": ConfirmForm,
+            # Only its CSRF token is rendered: never read the request body (a refused,
+            # too-large upload would raise 413 again while its error page renders).
+            "confirm_form": lambda: ConfirmForm(formdata=None),
             "nav_areas": nav_areas,
             "country_name": country_name,
             "open_alerts": lambda: open_alert_count(current_user.id),
@@ -151,5 +164,7 @@ def register_commands(app: Flask) -> None:
         commands.digest_command,
         commands.scheduler_command,
         commands.serve_command,
+        commands.import_command,
+        commands.export_command,
     ):
         app.cli.add_command(command)

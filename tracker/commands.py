@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from tracker.auth import services
 from tracker.core.errors import DomainError
 from tracker.extensions import db
+from tracker.reports.lists import LISTS
 
 
 @click.command("create-user")
@@ -121,3 +122,87 @@ def serve_command(host: str, port: int) -> None:
     if not app.config["MAIL_ENABLED"]:
         click.echo("E-mail is off: set SMTP_HOST to send alerts (they wait, unsent, until then).")
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+IMPORT_KINDS = ("partners", "contacts", "incentives", "milestones")
+EXPORT_LISTS = tuple(LISTS)
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and show the preview; write nothing.")
+@with_appcontext
+def import_command(kind: str, file: str, dry_run: bool) -> None:
+    """Import KIND (partners, contacts, incentives, milestones) from a CSV or XLSX FILE.
+
+    Prints what would be created and updated and every bad row with its line number.
+    Any bad row: exits 1 and writes nothing. Otherwise writes all rows in one transaction.
+    """
+    from pathlib import Path
+
+    from flask import current_app
+
+    from tracker.reports import imports
+
+    path = Path(file)
+    limit = current_app.config.get("IMPORT_MAX_BYTES") or imports.DEFAULT_MAX_BYTES
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    preview = imports.parse_upload(kind, path.name, data)
+    for message in preview.file_errors:
+        click.echo(f"Error: {message}", err=True)
+    if preview.file_errors:
+        sys.exit(1)
+    for plan in preview.plans:
+        if plan.action == "create":
+            click.echo(f"  line {plan.line}: create {plan.label}")
+        elif plan.action == "update":
+            changes = "; ".join(
+                f"{c.header}: {c.old if c.old is not None else '—'} → "
+                f"{c.new if c.new is not None else '—'}"
+                for c in plan.changes
+            )
+            click.echo(f"  line {plan.line}: update {plan.label} ({changes})")
+    for error in preview.errors:
+        label = f" {error.label}:" if error.label else ""
+        click.echo(f"  line {error.line}:{label} {'; '.join(error.reasons)}", err=True)
+    click.echo(f"{path.name}: {preview.summary()}.")
+    if preview.errors:
+        click.echo("Nothing was written: fix the bad rows and run the import again.", err=True)
+        sys.exit(1)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        return
+    try:
+        result = imports.apply(preview)
+    except imports.ImportFailed as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Imported: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
+    )
+
+
+@click.command("export")
+@click.argument("list_name", metavar="LIST", type=click.Choice(EXPORT_LISTS))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    help="Default: from the output file's extension, else csv.",
+)
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_command(list_name: str, fmt: str | None, output: str) -> None:
+    """Export LIST, with its page's default filters and order, as CSV or XLSX to --output."""
+    from pathlib import Path
+
+    from tracker.reports.lists import export_file
+
+    path = Path(output)
+    fmt = fmt or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+    content = export_file(list_name, fmt)
+    path.write_bytes(content)
+    click.echo(f"Wrote {list_name} as {fmt.upper()} to {path} ({len(content):,} bytes).")

@@ -22,12 +22,15 @@ def test_non_admins_get_403_on_every_admin_url(app, role, request):
         client,
         "/admin/users/new",
         {"email": "x@example.com", "name": "X", "role": "admin", "password": "long-enough-pw"},
-        form_url="/",
+        form_url="/account/password",
     )
     assert response.status_code == 403
     assert db.session.scalar(select(User).where(User.email == "x@example.com")) is None
     response = post_form(
-        client, f"/admin/users/{other.id}/edit", {"name": "X", "role": "admin"}, form_url="/"
+        client,
+        f"/admin/users/{other.id}/edit",
+        {"name": "X", "role": "admin"},
+        form_url="/account/password",
     )
     assert response.status_code == 403
     assert db.session.get(User, other.id).role == "viewer"

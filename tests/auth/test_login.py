@@ -96,7 +96,7 @@ def test_logout_ends_the_session_on_the_server(app, client):
     stolen = _session_cookie(client)
     assert client.get("/").status_code == 200
 
-    response = post_form(client, "/logout", {}, form_url="/")
+    response = post_form(client, "/logout", {}, form_url="/account/password")
     assert response.status_code == 302
     assert client.get("/").status_code == 302
 
@@ -164,7 +164,7 @@ def test_deactivation_ends_that_users_sessions(app, admin_client):
     db.session.commit()
     victim = app.test_client()
     login(victim, user.email)
-    assert victim.get("/").status_code == 200
+    assert victim.get("/partners").status_code == 200
 
     response = post_form(
         admin_client,
@@ -172,7 +172,7 @@ def test_deactivation_ends_that_users_sessions(app, admin_client):
         {"name": user.name, "role": "viewer"},  # unchecked box: active off
     )
     assert response.status_code == 302
-    assert victim.get("/").status_code == 302
+    assert victim.get("/partners").status_code == 302
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client):

@@ -32,7 +32,7 @@ def test_region_list_counts_partners(viewer_client):
     db.session.commit()
     html = viewer_client.get("/regions").get_data(as_text=True)
     assert "Győr–Moson–Sopron" in html and "Hungary (HU)" in html
-    assert '<td class="num">2</td>' in html
+    assert '">2</a></td>' in html
 
 
 def test_region_needs_name_and_known_country_and_no_duplicates(manager_client):

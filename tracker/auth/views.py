@@ -14,6 +14,7 @@ from tracker.core.errors import DomainError
 from tracker.core.forms import ConfirmForm, apply_domain_error
 from tracker.core.urls import safe_next
 from tracker.extensions import db, limiter
+from tracker.reports.lists import export_list
 
 bp = Blueprint("auth", __name__)
 
@@ -80,6 +81,8 @@ def change_password():
 @requires(MANAGE_USERS)
 def users():
     users = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
+    if request.args.get("format"):
+        return export_list("users", users)
     return render_template("admin/users.html", users=users)
 
 

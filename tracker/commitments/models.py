@@ -110,7 +110,8 @@ class Commitment(db.Model):
         order_by="(Milestone.position, Milestone.due_on)",
     )
 
-    __mapper_args__ = {"polymorphic_on": "kind"}
+    # One table for every kind: load every kind's columns up front, never one query per row.
+    __mapper_args__ = {"polymorphic_on": "kind", "with_polymorphic": "*"}
 
     @property
     def kind_label(self) -> str:

@@ -31,6 +31,7 @@ from tracker.core.money import format_amount, reporting_currency
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.partners.models import Partner
+from tracker.reports.lists import export_list
 
 bp = Blueprint("commitments", __name__)
 
@@ -107,7 +108,10 @@ def index():
     filters = _commitment_filters(form) if valid else services.CommitmentFilters()
     query, sortable = services.commitment_list_query(filters)
     sorting = read_sorting(sortable, default="title")
-    page = paginate(apply_sorting(query, sortable, sorting, services.AnyCommitment.id), rows=True)
+    query = apply_sorting(query, sortable, sorting, services.AnyCommitment.id)
+    if request.args.get("format"):
+        return export_list("commitments", query)
+    page = paginate(query, rows=True)
     as_of = today()
     rows = [
         (row[0], row[1], services.health_for(row[0], as_of, row[0].milestones))
@@ -499,7 +503,10 @@ def milestones():
         due_to=form.due_to.data if valid else None,
         kind=form.kind.data if valid else "",
     )
-    page = paginate(services.milestone_list_query(filters, as_of))
+    query = services.milestone_list_query(filters, as_of)
+    if request.args.get("format"):
+        return export_list("milestones", query)
+    page = paginate(query)
     return render_template(
         "commitments/milestones.html",
         form=form,

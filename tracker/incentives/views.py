@@ -35,6 +35,7 @@ from tracker.incentives.models import (
 )
 from tracker.partners.models import Partner, PartnerStatus, Region
 from tracker.partners.services import active_users
+from tracker.reports.lists import export_list
 
 bp = Blueprint("incentives", __name__)
 
@@ -126,7 +127,10 @@ def index():
     )
     query, sortable = services.incentive_list_query(filters)
     sorting = read_sorting(sortable, default="deadline")
-    page = paginate(apply_sorting(query, sortable, sorting, Incentive.id))
+    query = apply_sorting(query, sortable, sorting, Incentive.id)
+    if request.args.get("format"):
+        return export_list("incentives", query)
+    page = paginate(query)
     as_of, book = today(), RateBook()
     rows = [(incentive, services.clawback_exposure(incentive, as_of)) for incentive in page.items]
     return render_template(
@@ -453,9 +457,10 @@ def edit_promise(incentive_id: int | None = None, promise_id: int | None = None)
 @requires(READ)
 def deadlines():
     as_of = today()
-    return render_template(
-        "incentives/deadlines.html", items=services.deadlines(as_of), as_of=as_of
-    )
+    items = services.deadlines(as_of)
+    if request.args.get("format"):
+        return export_list("deadlines", items)
+    return render_template("incentives/deadlines.html", items=items, as_of=as_of)
 
 
 @bp.get("/incentives/de-minimis")

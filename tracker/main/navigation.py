@@ -9,7 +9,7 @@ from flask import current_app
 class Area:
     title: str
     endpoint: str
-    table: str
+    table: str | None  # counted on the home page; None for views across areas
     description: str
     # Endpoints that belong to the area, so its tab is highlighted on them too.
     also: tuple[str, ...] = ()
@@ -23,6 +23,19 @@ class Area:
 
 
 AREAS = (
+    Area(
+        "Dashboard",
+        "reports.dashboard",
+        None,
+        "The portfolio at a glance: incentives, commitment health, what is due.",
+        also=("reports.region_status", "reports.partner_status", "monthly.report"),
+    ),
+    Area(
+        "Due",
+        "reports.due",
+        None,
+        "Every dated item across the portfolio, with an aging view of what is overdue.",
+    ),
     Area(
         "Regions",
         "partners.regions",

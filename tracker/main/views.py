@@ -1,9 +1,12 @@
 """The home page and the application's own health check."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import func, select, table, text
 
+from tracker.auth.models import Role
 from tracker.auth.permissions import READ, requires
+from tracker.core.types import today
 from tracker.extensions import db
 from tracker.main.navigation import AREAS
 
@@ -13,15 +16,27 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @requires(READ)
 def home():
+    """Leadership lands on the dashboard; everyone else on their own work and the areas."""
+    if current_user.role == Role.VIEWER:
+        return redirect(url_for("reports.dashboard"))
+    from tracker.reports.services import my_work
+
+    areas = [area for area in AREAS if area.table]
     # One query for every area's row count.
     counts_query = select(
         *(
             select(func.count()).select_from(table(area.table)).scalar_subquery().label(area.table)
-            for area in AREAS
+            for area in areas
         )
     )
     counts = db.session.execute(counts_query).one()._asdict()
-    return render_template("main/home.html", areas=AREAS, counts=counts)
+    return render_template(
+        "main/home.html",
+        areas=areas,
+        counts=counts,
+        work=my_work(current_user, today()),
+        as_of=today(),
+    )
 
 
 @bp.get("/healthz")

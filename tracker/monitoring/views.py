@@ -18,6 +18,7 @@ from tracker.extensions import db, limiter
 from tracker.monitoring import jobs, services
 from tracker.monitoring.forms import ReminderRuleForm
 from tracker.monitoring.models import ItemKind, JobRun
+from tracker.reports.lists import export_list
 
 bp = Blueprint("monitoring", __name__)
 
@@ -41,6 +42,8 @@ def alerts():
     state = state if state in ("open", "acknowledged", "resolved", "all") else "open"
     kind = kind if kind in ItemKind.values() else ""
     query = services.alerts_query(current_user.id if scope == "mine" else None, state, kind)
+    if request.args.get("format"):
+        return export_list("alerts", query)
     return render_template(
         "monitoring/alerts.html",
         page=paginate(query),
@@ -110,6 +113,8 @@ def reminders():
 @requires(MANAGE_SETTINGS)
 def job_runs():
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
+    if request.args.get("format"):
+        return export_list("jobs", query)
     return render_template("monitoring/jobs.html", page=paginate(query), health=jobs.job_health())
 
 

@@ -31,6 +31,7 @@ from tracker.partners.models import (
     PartnerStatus,
     Region,
 )
+from tracker.reports.lists import export_list
 
 bp = Blueprint("partners", __name__)
 
@@ -79,7 +80,10 @@ def _fill(obj, form, fields: list[str]) -> None:
 @bp.get("/regions")
 @requires(READ)
 def regions():
-    return render_template("partners/regions.html", rows=services.regions_with_counts())
+    rows = services.regions_with_counts()
+    if request.args.get("format"):
+        return export_list("regions", rows)
+    return render_template("partners/regions.html", rows=rows)
 
 
 @bp.route("/regions/new", methods=["GET", "POST"])
@@ -132,6 +136,8 @@ def index():
     query, sortable = services.partner_rows_query(filters, as_of)
     sorting = read_sorting(sortable, default="name")
     query = apply_sorting(query, sortable, sorting, Partner.id)
+    if request.args.get("format"):
+        return export_list("partners", query)
     page = paginate(query, rows=True)
     rows = [
         (row[0], services.relationship_health(row[0], row[1], row[2], row[3], row[4], as_of))
@@ -314,7 +320,10 @@ def engagements():
     )
     query, sortable = services.engagement_list_query(filters)
     sorting = read_sorting(sortable, default="-date")
-    page = paginate(apply_sorting(query, sortable, sorting, Engagement.id.desc()))
+    query = apply_sorting(query, sortable, sorting, Engagement.id.desc())
+    if request.args.get("format"):
+        return export_list("engagements", query)
+    page = paginate(query)
     return render_template(
         "partners/engagements.html", form=form, page=page, sorting=sorting, today=today()
     )
@@ -459,6 +468,8 @@ def follow_ups():
         show = "open"
     as_of = today()
     query = services.follow_up_list_query(current_user.id if scope == "mine" else None, show, as_of)
+    if request.args.get("format"):
+        return export_list("followups", query)
     page = paginate(query)
     return render_template(
         "partners/follow_ups.html", page=page, scope=scope, show=show, today=as_of

@@ -1,0 +1,384 @@
+"""What leadership and programme staff read: the portfolio, what is due, status pages.
+
+Sums of money are computed in SQL per currency and converted with the rate in
+force; health and exposure follow the rules of their domains and are computed
+from a fixed number of queries, however much data there is.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker.auth.models import User
+from tracker.commitments import services as commitment_services
+from tracker.commitments.models import Commitment, CommitmentStatus
+from tracker.core.money import RateBook, Total
+from tracker.core.types import today
+from tracker.extensions import db
+from tracker.incentives import services as incentive_services
+from tracker.incentives.models import Incentive, IncentiveStatus
+from tracker.monitoring.items import DatedItem, dated_items
+from tracker.monitoring.models import ItemKind
+from tracker.partners.models import (
+    Engagement,
+    Partner,
+    PartnerKind,
+    PartnerStatus,
+    Region,
+    engagement_partners,
+)
+
+S = IncentiveStatus
+SECURED = (S.AWARDED, S.IN_COMPLIANCE, S.CLOSED)
+PIPELINE = (S.IDENTIFIED, S.PREPARING, S.SUBMITTED)
+LIVE_COMMITMENT = (CommitmentStatus.PLANNED, CommitmentStatus.ACTIVE, CommitmentStatus.ON_HOLD)
+AGING_BANDS = (("1–30 days", 1, 30), ("31–60 days", 31, 60), ("over 60 days", 61, None))
+
+
+# --- Everything due ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueRow:
+    item: DatedItem
+    days_left: int
+    owner: User | None
+
+    @property
+    def kind_label(self) -> str:
+        return ItemKind(self.item.kind).label
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def band(self) -> str | None:
+        if not self.overdue:
+            return None
+        late = -self.days_left
+        for label, low, high in AGING_BANDS:
+            if late >= low and (high is None or late <= high):
+                return label
+        return None
+
+
+DUE_SORTS = {
+    "date": lambda row: (row.item.due_on, row.item.title),
+    "kind": lambda row: (row.kind_label, row.item.due_on),
+    "title": lambda row: (row.item.title.lower(), row.item.due_on),
+    "owner": lambda row: ((row.owner.name if row.owner else "~"), row.item.due_on),
+}
+
+
+def due_rows(
+    as_of: date,
+    *,
+    kind: str = "",
+    owner_id: int | None = None,
+    window: str = "all",
+    sort: str = "date",
+    descending: bool = False,
+) -> list[DueRow]:
+    """Every open dated item across the portfolio. `window`: overdue | next30 | all."""
+    users = {user.id: user for user in db.session.scalars(select(User))}
+    rows = []
+    for item in dated_items():
+        days_left = (item.due_on - as_of).days
+        if kind and item.kind != kind:
+            continue
+        if owner_id and item.owner_id != owner_id:
+            continue
+        if window == "overdue" and days_left >= 0:
+            continue
+        if window == "next30" and not 0 <= days_left <= 30:
+            continue
+        rows.append(DueRow(item, days_left, users.get(item.owner_id)))
+    rows.sort(key=DUE_SORTS.get(sort, DUE_SORTS["date"]), reverse=descending)
+    return rows
+
+
+def aging(rows: list[DueRow]) -> list[tuple[str, int, Counter]]:
+    """Overdue items in bands: (band, count, count by kind)."""
+    bands = []
+    for label, _low, _high in AGING_BANDS:
+        in_band = [row for row in rows if row.band == label]
+        bands.append((label, len(in_band), Counter(row.kind_label for row in in_band)))
+    return bands
+
+
+# --- The portfolio dashboard ------------------------------------------------------------
+
+
+@dataclass
+class HealthBucket:
+    state: str
+    count: int = 0
+    value: Total | None = None
+
+
+@dataclass
+class Dashboard:
+    as_of: date
+    currency: str
+    secured: Total
+    received: Total
+    pipeline: Total
+    at_risk: Total
+    missed_obligations: int
+    health: dict[str, HealthBucket]
+    overdue_by_kind: Counter
+    next30_by_kind: Counter
+    engagements_by_month: list[tuple[str, int]]
+    regions: list[dict]
+    partner_kinds: list[dict]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _money_by_currency(query) -> dict[str, Decimal]:
+    return {
+        currency: Decimal(amount)
+        for currency, amount in db.session.execute(query)
+        if amount is not None
+    }
+
+
+def _total(book: RateBook, sums: dict[str, Decimal], on: date) -> Total:
+    total = Total(book.reporting)
+    for currency, amount in sums.items():
+        total.add(book, amount, currency, on)
+    return total
+
+
+def month_key(on: date) -> str:
+    return f"{on.year:04d}-{on.month:02d}"
+
+
+def last_months(as_of: date, count: int) -> list[str]:
+    keys, year, month = [], as_of.year, as_of.month
+    for _ in range(count):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(keys))
+
+
+def dashboard(as_of: date | None = None) -> Dashboard:
+    as_of = as_of or today()
+    book = RateBook()
+
+    def incentive_sum(column, statuses):
+        return _money_by_currency(
+            select(Incentive.currency, func.sum(column))
+            .where(Incentive.status.in_(statuses))
+            .group_by(Incentive.currency)
+        )
+
+    secured = _total(book, incentive_sum(Incentive.amount_awarded, SECURED), as_of)
+    received = _total(book, incentive_sum(Incentive.amount_received, SECURED), as_of)
+    pipeline = _total(book, incentive_sum(Incentive.amount_offered, PIPELINE), as_of)
+
+    # Exposure follows the clawback rules: awarded incentives with their obligations.
+    at_risk, missed = Total(book.reporting), 0
+    awarded = db.session.scalars(
+        select(Incentive)
+        .where(Incentive.status.in_(incentive_services.AWARDED_STATUSES))
+        .options(selectinload(Incentive.obligations))
+    ).all()
+    for incentive in awarded:
+        exposure = incentive_services.clawback_exposure(incentive, as_of)
+        at_risk.add(book, exposure.amount or None, incentive.currency, as_of)
+        missed += exposure.missed
+
+    health = {
+        state: HealthBucket(state, 0, Total(book.reporting)) for state in ("red", "amber", "green")
+    }
+    commitments = db.session.scalars(
+        select(Commitment)
+        .where(Commitment.status.in_(LIVE_COMMITMENT))
+        .options(selectinload(Commitment.milestones))
+    ).all()
+    for commitment in commitments:
+        state = commitment_services.health_for(commitment, as_of).state
+        if state in health:
+            health[state].count += 1
+            health[state].value.add(book, commitment.value, commitment.currency, as_of)
+
+    overdue, next30 = Counter(), Counter()
+    for item in dated_items():
+        days_left = (item.due_on - as_of).days
+        if days_left < 0:
+            overdue[ItemKind(item.kind).label] += 1
+        elif days_left <= 30:
+            next30[ItemKind(item.kind).label] += 1
+
+    months = last_months(as_of, 12)
+    year, month = extract("year", Engagement.occurred_on), extract("month", Engagement.occurred_on)
+    counts = {
+        f"{int(y):04d}-{int(m):02d}": n
+        for y, m, n in db.session.execute(
+            select(year, month, func.count())
+            .where(
+                Engagement.occurred_on >= date(int(months[0][:4]), int(months[0][5:]), 1),
+                Engagement.occurred_on <= as_of,
+            )
+            .group_by(year, month)
+        )
+    }
+    by_month = [(key, counts.get(key, 0)) for key in months]
+
+    warnings = sorted(
+        {t.warning for t in (secured, received, pipeline, at_risk) if t.warning}
+        | {b.value.warning for b in health.values() if b.value.warning}
+    )
+    return Dashboard(
+        as_of=as_of,
+        currency=book.reporting,
+        secured=secured,
+        received=received,
+        pipeline=pipeline,
+        at_risk=at_risk,
+        missed_obligations=missed,
+        health=health,
+        overdue_by_kind=overdue,
+        next30_by_kind=next30,
+        engagements_by_month=by_month,
+        regions=region_breakdown(book, as_of),
+        partner_kinds=partner_kind_breakdown(as_of),
+        warnings=warnings,
+    )
+
+
+def region_breakdown(book: RateBook, as_of: date) -> list[dict]:
+    """Per region: partners, secured incentives (converted), live commitments and value."""
+    partners = dict(
+        db.session.execute(
+            select(Partner.region_id, func.count())
+            .where(Partner.status != PartnerStatus.ARCHIVED)
+            .group_by(Partner.region_id)
+        ).all()
+    )
+    secured = defaultdict(dict)
+    for region_id, currency, amount in db.session.execute(
+        select(Incentive.region_id, Incentive.currency, func.sum(Incentive.amount_awarded))
+        .where(Incentive.status.in_(SECURED))
+        .group_by(Incentive.region_id, Incentive.currency)
+    ):
+        if amount is not None:
+            secured[region_id][currency] = Decimal(amount)
+    commitment_values = defaultdict(dict)
+    commitment_counts = Counter()
+    for region_id, currency, count, amount in db.session.execute(
+        select(Commitment.region_id, Commitment.currency, func.count(), func.sum(Commitment.value))
+        .where(Commitment.status.in_(LIVE_COMMITMENT))
+        .group_by(Commitment.region_id, Commitment.currency)
+    ):
+        commitment_counts[region_id] += count
+        if amount is not None:
+            commitment_values[region_id][currency] = Decimal(amount)
+    rows = []
+    for region in db.session.scalars(select(Region).order_by(Region.country_code, Region.name)):
+        rows.append(
+            {
+                "region": region,
+                "partners": partners.get(region.id, 0),
+                "secured": _total(book, secured.get(region.id, {}), as_of),
+                "commitments": commitment_counts.get(region.id, 0),
+                "commitment_value": _total(book, commitment_values.get(region.id, {}), as_of),
+            }
+        )
+    return rows
+
+
+def partner_kind_breakdown(as_of: date) -> list[dict]:
+    """Per partner kind: partners, and engagements with them in the last 12 months."""
+    partners = dict(
+        db.session.execute(
+            select(Partner.kind, func.count())
+            .where(Partner.status != PartnerStatus.ARCHIVED)
+            .group_by(Partner.kind)
+        ).all()
+    )
+    since = as_of - timedelta(days=365)
+    engagements = dict(
+        db.session.execute(
+            select(Partner.kind, func.count(func.distinct(Engagement.id)))
+            .join(engagement_partners, engagement_partners.c.partner_id == Partner.id)
+            .join(Engagement, Engagement.id == engagement_partners.c.engagement_id)
+            .where(Engagement.occurred_on >= since)
+            .group_by(Partner.kind)
+        ).all()
+    )
+    return [
+        {
+            "kind": kind,
+            "partners": partners.get(kind.value, 0),
+            "engagements": engagements.get(kind.value, 0),
+        }
+        for kind in PartnerKind
+    ]
+
+
+# --- Status pages ---------------------------------------------------------------------
+
+
+def commitments_with_health(where, as_of: date) -> list[tuple[Commitment, object]]:
+    rows = db.session.scalars(
+        select(Commitment)
+        .where(where)
+        .options(
+            selectinload(Commitment.milestones),
+            joinedload(Commitment.owner),
+            joinedload(Commitment.counterparty),
+        )
+        .order_by(Commitment.status, Commitment.title)
+    ).all()
+    return [(c, commitment_services.health_for(c, as_of)) for c in rows]
+
+
+def incentives_with_exposure(where, as_of: date):
+    rows = (
+        db.session.scalars(
+            select(Incentive)
+            .where(where)
+            .options(selectinload(Incentive.obligations), joinedload(Incentive.granting_partner))
+            .order_by(Incentive.status, Incentive.title)
+        )
+        .unique()
+        .all()
+    )
+    return [(i, incentive_services.clawback_exposure(i, as_of)) for i in rows]
+
+
+def last_and_next_engagements(partner: Partner, as_of: date, limit: int = 5):
+    base = (
+        select(Engagement)
+        .join(engagement_partners, engagement_partners.c.engagement_id == Engagement.id)
+        .where(engagement_partners.c.partner_id == partner.id)
+        .options(selectinload(Engagement.partners), selectinload(Engagement.attendees))
+    )
+    last = db.session.scalars(
+        base.where(Engagement.occurred_on <= as_of)
+        .order_by(Engagement.occurred_on.desc())
+        .limit(limit)
+    ).all()
+    upcoming = db.session.scalars(
+        base.where(Engagement.occurred_on > as_of).order_by(Engagement.occurred_on).limit(limit)
+    ).all()
+    return last, upcoming
+
+
+def my_work(user: User, as_of: date) -> dict:
+    """A manager's or owner's home: their overdue and upcoming items, follow-ups, alerts."""
+    from tracker.monitoring.services import alerts_query
+
+    mine = due_rows(as_of, owner_id=user.id)
+    return {
+        "overdue": [row for row in mine if row.overdue],
+        "upcoming": [row for row in mine if 0 <= row.days_left <= 30],
+        "follow_ups": [row for row in mine if row.item.kind == ItemKind.FOLLOW_UP_DUE],
+        "alerts": db.session.scalars(alerts_query(user.id, "open").limit(10)).all(),
+    }

@@ -1,0 +1,148 @@
+"""The dashboard, everything due, and the partner and region status pages."""
+
+import json
+
+from flask import Blueprint, current_app, render_template, request
+from markupsafe import Markup
+
+from tracker.auth.permissions import READ, requires
+from tracker.commitments.models import Commitment
+from tracker.core.money import RateBook, Total
+from tracker.core.types import today
+from tracker.extensions import db
+from tracker.incentives.models import Incentive
+from tracker.monitoring.models import ItemKind
+from tracker.partners import services as partner_services
+from tracker.partners.models import Partner, PartnerStatus, Region
+from tracker.reports import services
+from tracker.reports.pagination import ListPagination
+
+bp = Blueprint("reports", __name__)
+
+
+def chart_data(payload: dict) -> Markup:
+    """Data for a chart, as JSON safe inside a `<script type="application/json">` block."""
+    text = json.dumps(payload, default=str).replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(text.replace("&", "\\u0026"))  # noqa: S704 (escaped above)
+
+
+@bp.get("/dashboard")
+@requires(READ)
+def dashboard():
+    figures = services.dashboard()
+    charts = {
+        "health": {
+            "labels": ["Red", "Amber", "Green"],
+            "values": [figures.health[s].count for s in ("red", "amber", "green")],
+        },
+        "engagements": {
+            "labels": [month for month, _ in figures.engagements_by_month],
+            "values": [count for _, count in figures.engagements_by_month],
+        },
+        "due": {
+            "labels": sorted(set(figures.overdue_by_kind) | set(figures.next30_by_kind)),
+        },
+    }
+    charts["due"]["overdue"] = [figures.overdue_by_kind.get(k, 0) for k in charts["due"]["labels"]]
+    charts["due"]["next30"] = [figures.next30_by_kind.get(k, 0) for k in charts["due"]["labels"]]
+    return render_template("reports/dashboard.html", d=figures, charts=chart_data(charts))
+
+
+@bp.get("/due")
+@requires(READ)
+def due():
+    as_of = today()
+    kind = request.args.get("kind", "")
+    kind = kind if kind in ItemKind.values() else ""
+    window = request.args.get("window", "all")
+    window = window if window in ("all", "overdue", "next30") else "all"
+    owner_id = request.args.get("owner_id", type=int)
+    sort = request.args.get("sort", "date")
+    sort = sort if sort in services.DUE_SORTS else "date"
+    descending = request.args.get("dir") == "desc"
+    rows = services.due_rows(
+        as_of, kind=kind, owner_id=owner_id, window=window, sort=sort, descending=descending
+    )
+    page = ListPagination(
+        rows, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"]
+    )
+    return render_template(
+        "reports/due.html",
+        page=page,
+        rows=rows,
+        aging=services.aging(rows),
+        kind=kind,
+        window=window,
+        owner_id=owner_id,
+        sort=sort,
+        descending=descending,
+        kinds=ItemKind.choices(),
+        owners=partner_services.active_users(),
+        as_of=as_of,
+    )
+
+
+@bp.get("/partners/<int:partner_id>/status")
+@requires(READ)
+def partner_status(partner_id: int):
+    partner = db.get_or_404(Partner, partner_id)
+    as_of = today()
+    last, upcoming = services.last_and_next_engagements(partner, as_of)
+    return render_template(
+        "reports/partner_status.html",
+        partner=partner,
+        as_of=as_of,
+        book=RateBook(),
+        health=partner_services.partner_health(partner, as_of),
+        last=last,
+        upcoming=upcoming,
+        incentives=services.incentives_with_exposure(
+            Incentive.granting_partner_id == partner.id, as_of
+        ),
+        commitments=services.commitments_with_health(
+            Commitment.counterparty_id == partner.id, as_of
+        ),
+        follow_ups=partner_services.open_follow_ups_for(partner),
+        history=partner_services.partner_history(partner, limit=10),
+    )
+
+
+@bp.get("/regions/<int:region_id>")
+@requires(READ)
+def region_status(region_id: int):
+    region = db.get_or_404(Region, region_id)
+    as_of = today()
+    book = RateBook()
+    query, _ = partner_services.partner_rows_query(
+        partner_services.PartnerFilters(region_id=region.id), as_of
+    )
+    partners = [
+        (
+            row[0],
+            partner_services.relationship_health(row[0], row[1], row[2], row[3], row[4], as_of),
+        )
+        for row in db.session.execute(query.order_by(Partner.name)).unique()
+    ]
+    incentives = services.incentives_with_exposure(Incentive.region_id == region.id, as_of)
+    commitments = services.commitments_with_health(Commitment.region_id == region.id, as_of)
+    totals = {
+        name: Total(book.reporting) for name in ("awarded", "received", "exposure", "commitments")
+    }
+    for incentive, exposure in incentives:
+        totals["awarded"].add(book, incentive.amount_awarded, incentive.currency, as_of)
+        totals["received"].add(book, incentive.amount_received, incentive.currency, as_of)
+        if exposure.amount:
+            totals["exposure"].add(book, exposure.amount, incentive.currency, as_of)
+    for commitment, _health in commitments:
+        totals["commitments"].add(book, commitment.value, commitment.currency, as_of)
+    return render_template(
+        "reports/region.html",
+        region=region,
+        partners=partners,
+        incentives=incentives,
+        commitments=commitments,
+        totals=totals,
+        book=book,
+        as_of=as_of,
+        archived=PartnerStatus.ARCHIVED,
+    )
