@@ -159,3 +159,20 @@ def test_scan_on_demo_data_raises_then_raises_nothing(runner):
     second = runner.invoke(args=["scan"])
     assert "Raised 0 alerts (nothing new)" in second.output
     assert db.session.scalar(select(func.count()).select_from(Alert)) == count
+
+
+def test_every_kind_of_incentive_date_is_one_the_monitors_know(runner):
+    from tracker.incentives.services import live_incentives, open_deadlines
+    from tracker.monitoring.models import ItemKind
+
+    runner.invoke(args=["seed-demo"])
+    kinds = {d.kind for i in live_incentives() for d in open_deadlines(i)}
+    assert kinds == {
+        "application_deadline",
+        "decision",
+        "obligation_due",
+        "report_due",
+        "promise_due",
+        "term_end",
+    }
+    assert kinds <= set(ItemKind.values())

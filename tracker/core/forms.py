@@ -36,3 +36,12 @@ def id_choices(records, *, blank: str | None = None, label=str) -> list[SelectCh
     """Options for choosing one of `records` by id."""
     options = [SelectChoice(record.id, label(record)) for record in records]
     return [SelectChoice("", blank), *options] if blank is not None else options
+
+
+def copy_fields(obj, form: FlaskForm, fields: list[str]) -> None:
+    """Set `obj.<field>` from the form for each of `fields`; text is stripped, blank is None."""
+    for name in fields:
+        value = getattr(form, name).data
+        if isinstance(value, str):
+            value = value.strip() or None
+        setattr(obj, name, value)

@@ -1,5 +1,6 @@
 """Incentive rules: the pipeline, obligation status, clawback, de minimis, deadlines."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -518,11 +519,21 @@ def portfolio_totals(query: Select, as_of: date, book: RateBook) -> PortfolioTot
 
 @dataclass(frozen=True)
 class Deadline:
+    """One dated thing an incentive still owes, by us or by the agency.
+
+    `kind` uses the monitors' names for kinds of dated item; `subject_type` and
+    `subject_id` name the record the date belongs to.
+    """
+
     on: date
     kind: str
     label: str
     incentive: Incentive
+    subject_type: str
+    subject_id: int
+    title: str  # what it is, in a sentence's words
     detail: str = ""
+    owner_id: int | None = None  # who answers for it (default: the incentive's owner)
 
     def days_left(self, as_of: date) -> int:
         return (self.on - as_of).days
@@ -531,81 +542,117 @@ class Deadline:
 OPEN_STATUSES = (S.IDENTIFIED, S.PREPARING, S.SUBMITTED, S.AWARDED, S.IN_COMPLIANCE)
 
 
-def deadlines(
-    as_of: date, *, include_past_days: int = 365, horizon_days: int = 730
-) -> list[Deadline]:
-    """Every open dated item of every live incentive, soonest first.
+def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
+    """Every date an incentive still owes something by: the one rule the deadlines page and
+    the monitors share.
 
     Done items drop out: submitted reports, met obligations, delivered promises, and
     application or decision dates once the pipeline has moved past them.
     """
-    earliest, latest = (
-        as_of - timedelta(days=include_past_days),
-        as_of + timedelta(days=horizon_days),
-    )
-    items: list[Deadline] = []
-    incentives = db.session.scalars(
-        select(Incentive)
-        .where(Incentive.status.in_(OPEN_STATUSES))
-        .options(
-            joinedload(Incentive.granting_partner),
-            selectinload(Incentive.obligations),
-            selectinload(Incentive.compliance_reports),
-            selectinload(Incentive.promises),
+    owner = incentive.owner_id
+    name = incentive.title
+
+    def deadline(on, kind, label, subject_type, subject_id, title, detail="", owner_id=owner):
+        return Deadline(
+            on, kind, label, incentive, subject_type, subject_id, title, detail, owner_id
         )
-    ).unique()
-    for incentive in incentives:
-        if incentive.status in (S.IDENTIFIED, S.PREPARING) and incentive.application_deadline:
-            items.append(
-                Deadline(
-                    incentive.application_deadline, "application", "Application deadline", incentive
-                )
+
+    if incentive.status in (S.IDENTIFIED, S.PREPARING) and incentive.application_deadline:
+        yield deadline(
+            incentive.application_deadline,
+            "application_deadline",
+            "Application deadline",
+            "incentives",
+            incentive.id,
+            f"Apply for {name}",
+        )
+    if incentive.status == S.SUBMITTED and incentive.decision_expected_on:
+        yield deadline(
+            incentive.decision_expected_on,
+            "decision",
+            "Decision expected",
+            "incentives",
+            incentive.id,
+            f"Decision on {name}",
+        )
+    if incentive.status not in AWARDED_STATUSES:
+        return
+    for obligation in incentive.obligations:
+        if obligation.actual_value is None or obligation.actual_value < obligation.target_value:
+            yield deadline(
+                obligation.due_on,
+                "obligation_due",
+                "Obligation due",
+                "obligations",
+                obligation.id,
+                f"{_describe(obligation)} ({name})",
+                f"{_describe(obligation)}: {obligation.actual_value or 0:,.0f} of "
+                f"{obligation.target_value:,.0f} {obligation.unit}",
+                obligation.owner_id or owner,
             )
-        if incentive.status == S.SUBMITTED and incentive.decision_expected_on:
-            items.append(
-                Deadline(incentive.decision_expected_on, "decision", "Decision expected", incentive)
+    for report in incentive.compliance_reports:
+        if report.submitted_on is None:
+            yield deadline(
+                report.due_on,
+                "report_due",
+                "Compliance report due",
+                "compliance_reports",
+                report.id,
+                f"{report.title} ({name})",
+                report.title,
             )
-        if incentive.status in AWARDED_STATUSES:
-            for obligation in incentive.obligations:
-                if (
-                    obligation.actual_value is None
-                    or obligation.actual_value < obligation.target_value
-                ):
-                    items.append(
-                        Deadline(
-                            obligation.due_on,
-                            "obligation",
-                            "Obligation due",
-                            incentive,
-                            f"{_describe(obligation)}: {obligation.actual_value or 0:,.0f} of "
-                            f"{obligation.target_value:,.0f} {obligation.unit}",
-                        )
-                    )
-            for report in incentive.compliance_reports:
-                if report.submitted_on is None:
-                    items.append(
-                        Deadline(
-                            report.due_on,
-                            "report",
-                            "Compliance report due",
-                            incentive,
-                            report.title,
-                        )
-                    )
-            for promise in incentive.promises:
-                if promise.status == PromiseStatus.PENDING:
-                    items.append(
-                        Deadline(
-                            promise.due_on,
-                            "promise",
-                            "Agency promise due",
-                            incentive,
-                            promise.description,
-                        )
-                    )
-            if incentive.term_end_on:
-                items.append(Deadline(incentive.term_end_on, "term_end", "Term ends", incentive))
-    items = [item for item in items if earliest <= item.on <= latest]
+    for promise in incentive.promises:
+        if promise.status == PromiseStatus.PENDING:
+            yield deadline(
+                promise.due_on,
+                "promise_due",
+                "Agency promise due",
+                "agency_promises",
+                promise.id,
+                f"Agency promise: {promise.description} ({name})",
+                promise.description,
+            )
+    if incentive.term_end_on:
+        yield deadline(
+            incentive.term_end_on,
+            "term_end",
+            "Term ends",
+            "incentives",
+            incentive.id,
+            f"Term of {name} ends",
+        )
+
+
+def live_incentives() -> list[Incentive]:
+    """Incentives still in the pipeline or held, with everything their dates come from."""
+    return (
+        db.session.scalars(
+            select(Incentive)
+            .where(Incentive.status.in_(OPEN_STATUSES))
+            .options(
+                joinedload(Incentive.granting_partner),
+                selectinload(Incentive.obligations),
+                selectinload(Incentive.compliance_reports),
+                selectinload(Incentive.promises),
+            )
+        )
+        .unique()
+        .all()
+    )
+
+
+def deadlines(
+    as_of: date, *, include_past_days: int = 365, horizon_days: int = 730
+) -> list[Deadline]:
+    """Every open dated item of every live incentive within the window, soonest first."""
+    earliest = as_of - timedelta(days=include_past_days)
+    latest = as_of + timedelta(days=horizon_days)
+    items = [
+        item
+        for incentive in live_incentives()
+        for item in open_deadlines(incentive)
+        if earliest <= item.on <= latest
+    ]
     return sorted(items, key=lambda item: (item.on, item.kind, item.incentive.id))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, WRITE_INCENTIVES, requires
 from tracker.core import audit
 from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm, apply_domain_error
+from tracker.core.forms import ConfirmForm, apply_domain_error, copy_fields
 from tracker.core.listing import apply_sorting, paginate, read_sorting
 from tracker.core.models import FxRate
 from tracker.core.money import RateBook, reporting_currency
@@ -77,18 +77,10 @@ OBLIGATION_FIELDS = [
 PROMISE_FIELDS = ["kind", "description", "due_on", "amount", "status", "delivered_on", "note"]
 
 
-def _fill(obj, form, fields: list[str]) -> None:
-    for name in fields:
-        value = getattr(form, name).data
-        if isinstance(value, str):
-            value = value.strip() or None
-        setattr(obj, name, value)
-
-
 def _save(obj, form, fields: list[str], *, is_new: bool, summary: str, owner=None) -> None:
     """Copy the form onto `obj` and record the audit event on `owner` (default `obj`)."""
     before = audit.snapshot(obj, fields) if not is_new else {}
-    _fill(obj, form, fields)
+    copy_fields(obj, form, fields)
     db.session.add(obj)
     changes = {} if is_new else audit.diff(before, audit.snapshot(obj, fields))
     audit.record("create" if is_new and owner is None else "update", owner or obj, summary, changes)

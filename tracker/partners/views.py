@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.auth.permissions import READ, WRITE_PARTNERS, can, requires
 from tracker.core import audit
 from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm, apply_domain_error
+from tracker.core.forms import ConfirmForm, apply_domain_error, copy_fields
 from tracker.core.listing import apply_sorting, paginate, read_sorting
 from tracker.core.types import today
 from tracker.core.urls import safe_next
@@ -64,16 +64,6 @@ def _all_partners() -> list[Partner]:
     )
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _fill(obj, form, fields: list[str]) -> None:
-    for field in fields:
-        value = _strip(getattr(form, field).data)
-        setattr(obj, field, value if value != "" else None)
-
-
 # --- Regions -------------------------------------------------------------------
 
 
@@ -100,7 +90,7 @@ def edit_region(region_id: int | None = None):
         else:
             before = audit.snapshot(region, REGION_FIELDS) if region else {}
             region = region or Region()
-            _fill(region, form, REGION_FIELDS)
+            copy_fields(region, form, REGION_FIELDS)
             if region_id:
                 changes = audit.diff(before, audit.snapshot(region, REGION_FIELDS))
                 audit.record("update", region, f"Updated region {region.name}", changes)
@@ -161,7 +151,7 @@ def edit_partner(partner_id: int | None = None):
         else:
             before = audit.snapshot(partner, PARTNER_FIELDS) if partner else {}
             partner = partner or Partner()
-            _fill(partner, form, PARTNER_FIELDS)
+            copy_fields(partner, form, PARTNER_FIELDS)
             if partner_id:
                 changes = audit.diff(before, audit.snapshot(partner, PARTNER_FIELDS))
                 audit.record("update", partner, f"Updated partner {partner.name}", changes)
@@ -254,7 +244,7 @@ def edit_contact(partner_id: int | None = None, contact_id: int | None = None):
         before = audit.snapshot(contact, CONTACT_FIELDS) if contact else {}
         is_new = contact is None
         contact = contact or Contact(partner=partner)
-        _fill(contact, form, CONTACT_FIELDS)
+        copy_fields(contact, form, CONTACT_FIELDS)
         db.session.add(contact)
         # Contact changes are part of the partner's history.
         if is_new:
@@ -358,7 +348,7 @@ def edit_engagement(engagement_id: int | None = None):
             db.session.rollback()
             apply_domain_error(form, error)
         else:
-            _fill(engagement, form, ENGAGEMENT_FIELDS)
+            copy_fields(engagement, form, ENGAGEMENT_FIELDS)
             if is_new:
                 audit.record(
                     "create",
