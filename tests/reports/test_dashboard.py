@@ -191,3 +191,27 @@ def test_month_keys():
     assert services.last_months(date(2026, 2, 15), 3) == ["2025-12", "2026-01", "2026-02"]
     assert services.month_key(date(2026, 2, 15)) == "2026-02"
     assert db.session.scalars(select(Partner)).all() == []
+
+
+def test_home_shows_what_the_partners_a_manager_looks_after_owe(manager_client):
+    me = manager_client.user
+    partner = make_partner("Looked after", owner_id=me.id)
+    someone = make_user("owner", name="Someone Else")
+    make_follow_up(
+        make_engagement([partner]),
+        owner=someone,
+        due_on=today() - timedelta(days=2),
+        title="Their late action",
+    )
+    make_follow_up(
+        make_engagement([make_partner("Not mine")]),
+        owner=someone,
+        due_on=today() - timedelta(days=2),
+        title="Unrelated action",
+    )
+    db.session.commit()
+    html = manager_client.get("/").get_data(as_text=True)
+    work = html[html.index('id="my-work"') : html.index("Areas</h2>")]
+    assert "Their late action" in work and "Unrelated action" not in work
+    follow_ups = work[work.index("My open follow-ups") :]
+    assert "Their late action" not in follow_ups.split("My alerts")[0]  # not my follow-up

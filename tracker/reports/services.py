@@ -80,11 +80,16 @@ def due_rows(
     *,
     kind: str = "",
     owner_id: int | None = None,
+    responsible_id: int | None = None,
     window: str = "all",
     sort: str = "date",
     descending: bool = False,
 ) -> list[DueRow]:
-    """Every open dated item across the portfolio. `window`: overdue | next30 | all."""
+    """Every open dated item across the portfolio. `window`: overdue | next30 | all.
+
+    `owner_id` keeps the items that user owns; `responsible_id` also those of the
+    partners the user looks after.
+    """
     users = {user.id: user for user in db.session.scalars(select(User))}
     rows = []
     for item in dated_items():
@@ -92,6 +97,8 @@ def due_rows(
         if kind and item.kind != kind:
             continue
         if owner_id and item.owner_id != owner_id:
+            continue
+        if responsible_id and responsible_id not in (item.owner_id, item.partner_owner_id):
             continue
         if window == "overdue" and days_left >= 0:
             continue
@@ -372,13 +379,18 @@ def last_and_next_engagements(partner: Partner, as_of: date, limit: int = 5):
 
 
 def my_work(user: User, as_of: date) -> dict:
-    """A manager's or owner's home: their overdue and upcoming items, follow-ups, alerts."""
+    """A manager's or owner's home: the overdue and upcoming items they own or whose partner
+    they look after, their open follow-ups, and their open alerts."""
     from tracker.monitoring.services import alerts_query
 
-    mine = due_rows(as_of, owner_id=user.id)
+    mine = due_rows(as_of, responsible_id=user.id)
     return {
         "overdue": [row for row in mine if row.overdue],
         "upcoming": [row for row in mine if 0 <= row.days_left <= 30],
-        "follow_ups": [row for row in mine if row.item.kind == ItemKind.FOLLOW_UP_DUE],
+        "follow_ups": [
+            row
+            for row in mine
+            if row.item.kind == ItemKind.FOLLOW_UP_DUE and row.item.owner_id == user.id
+        ],
         "alerts": db.session.scalars(alerts_query(user.id, "open").limit(10)).all(),
     }
