@@ -215,3 +215,30 @@ def test_home_shows_what_the_partners_a_manager_looks_after_owe(manager_client):
     assert "Their late action" in work and "Unrelated action" not in work
     follow_ups = work[work.index("My open follow-ups") :]
     assert "Their late action" not in follow_ups.split("My alerts")[0]  # not my follow-up
+
+
+def test_due_mine_keeps_my_items_and_my_partners(manager_client):
+    me = manager_client.user
+    partner = make_partner("Looked after", owner_id=me.id)
+    make_follow_up(
+        make_engagement([partner]),
+        owner=make_user("owner"),
+        due_on=today() + timedelta(days=3),
+        title="Partner's action",
+    )
+    make_follow_up(
+        make_engagement([make_partner()]),
+        owner=me,
+        due_on=today() + timedelta(days=3),
+        title="My own action",
+    )
+    make_follow_up(
+        make_engagement([make_partner()]),
+        owner=make_user("owner"),
+        due_on=today() + timedelta(days=3),
+        title="Nobody's business",
+    )
+    db.session.commit()
+    html = manager_client.get("/due?mine=1").get_data(as_text=True)
+    assert "Partner&#39;s action" in html and "My own action" in html
+    assert "Nobody&#39;s business" not in html

@@ -3,6 +3,7 @@
 import json
 
 from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.auth.permissions import READ, requires
@@ -60,8 +61,16 @@ def due():
     sort = request.args.get("sort", "date")
     sort = sort if sort in services.DUE_SORTS else "date"
     descending = request.args.get("dir") == "desc"
+    # ?mine=1: what the user owns, and what the partners they look after owe.
+    responsible_id = current_user.id if request.args.get("mine") else None
     rows = services.due_rows(
-        as_of, kind=kind, owner_id=owner_id, window=window, sort=sort, descending=descending
+        as_of,
+        kind=kind,
+        owner_id=owner_id,
+        responsible_id=responsible_id,
+        window=window,
+        sort=sort,
+        descending=descending,
     )
     page = ListPagination(
         rows, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"]
