@@ -6,7 +6,7 @@ FLASK := TRACKER_ENV=development $(BIN)/flask --app tracker
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format browser clean
+.PHONY: run test install install-test lint format browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: install-test browser
 ## Debian's chromium for the browser tests (no browser download).
 browser:
 	@bash scripts/ensure-chromium.sh
+
+## Query counts and timings of the main pages on the demo data (printed, not asserted).
+bench: install-test
+	$(BIN)/python scripts/benchmark.py
 
 lint: install-test
 	$(BIN)/ruff check .
