@@ -479,6 +479,15 @@ class ImportKind:
         return None
 
 
+def _update_audited(record, values: dict[str, Any], fields: list[str], on, summary) -> None:
+    """Apply an import row's values to `record` and audit the change on `on` (a record whose
+    history shows it); `summary(record)` words the event once the values are set."""
+    before = audit.snapshot(record, fields)
+    for attr, value in values.items():
+        setattr(record, attr, value)
+    audit.record("update", on, summary(record), audit.diff(before, audit.snapshot(record, fields)))
+
+
 def _diff(record, row: Row, fields: list[Field], values: dict[str, Any], shown=None) -> list:
     """Changes the row makes to `record`, for the columns present in the file."""
     changes = []
@@ -645,11 +654,9 @@ class PartnerImport(ImportKind):
             audit.record("create", partner, f"Imported partner {partner.name}")
             return
         partner = db.session.get(Partner, plan.record_id)
-        before = audit.snapshot(partner, fields)
-        for attr, value in plan.values.items():
-            setattr(partner, attr, value)
-        changes = audit.diff(before, audit.snapshot(partner, fields))
-        audit.record("update", partner, f"Updated partner {partner.name} by import", changes)
+        _update_audited(
+            partner, plan.values, fields, partner, lambda p: f"Updated partner {p.name} by import"
+        )
 
 
 class ContactImport(ImportKind):
@@ -733,11 +740,13 @@ class ContactImport(ImportKind):
             )
             return
         contact = db.session.get(Contact, plan.record_id)
-        before = audit.snapshot(contact, self.CONTACT_FIELDS)
-        for attr, value in plan.values.items():
-            setattr(contact, attr, value)
-        changes = audit.diff(before, audit.snapshot(contact, self.CONTACT_FIELDS))
-        audit.record("update", partner, f"Updated contact {contact.name} by import", changes)
+        _update_audited(
+            contact,
+            plan.values,
+            self.CONTACT_FIELDS,
+            partner,
+            lambda c: f"Updated contact {c.name} by import",
+        )
 
 
 class IncentiveImport(ImportKind):
@@ -1045,12 +1054,12 @@ class MilestoneImport(ImportKind):
             )
             return
         milestone = db.session.get(Milestone, plan.record_id)
-        before = audit.snapshot(milestone, self.MILESTONE_FIELDS)
-        for attr, value in plan.values.items():
-            setattr(milestone, attr, value)
-        changes = audit.diff(before, audit.snapshot(milestone, self.MILESTONE_FIELDS))
-        audit.record(
-            "update", commitment, f"Updated milestone “{milestone.title}” by import", changes
+        _update_audited(
+            milestone,
+            plan.values,
+            self.MILESTONE_FIELDS,
+            commitment,
+            lambda m: f"Updated milestone “{m.title}” by import",
         )
 
 
