@@ -7,6 +7,7 @@ from typing import Any
 from flask_login import current_user
 from sqlalchemy import inspect
 
+from tracker.core.forms import copy_fields
 from tracker.core.models import AuditEvent
 from tracker.extensions import db
 
@@ -50,3 +51,14 @@ def record(action: str, obj, summary: str, changes: dict[str, list] | None = Non
     )
     db.session.add(event)
     return event
+
+
+def save_form(obj, form, fields: list[str], *, is_new: bool, summary: str, owner=None) -> None:
+    """Copy the form's `fields` onto `obj` and audit it: a create, or an update listing what
+    changed. With `owner`, the event is recorded on that record instead (a child's change
+    shown in its parent's history)."""
+    before = snapshot(obj, fields) if not is_new else {}
+    copy_fields(obj, form, fields)
+    db.session.add(obj)
+    changes = {} if is_new else diff(before, snapshot(obj, fields))
+    record("create" if is_new and owner is None else "update", owner or obj, summary, changes)

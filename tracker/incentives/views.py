@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, WRITE_INCENTIVES, requires
 from tracker.core import audit
 from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm, apply_domain_error, copy_fields
+from tracker.core.forms import ConfirmForm, apply_domain_error
 from tracker.core.listing import apply_sorting, paginate, read_sorting
 from tracker.core.models import FxRate
 from tracker.core.money import RateBook, reporting_currency
@@ -75,15 +75,6 @@ OBLIGATION_FIELDS = [
     "due_on",
 ]
 PROMISE_FIELDS = ["kind", "description", "due_on", "amount", "status", "delivered_on", "note"]
-
-
-def _save(obj, form, fields: list[str], *, is_new: bool, summary: str, owner=None) -> None:
-    """Copy the form onto `obj` and record the audit event on `owner` (default `obj`)."""
-    before = audit.snapshot(obj, fields) if not is_new else {}
-    copy_fields(obj, form, fields)
-    db.session.add(obj)
-    changes = {} if is_new else audit.diff(before, audit.snapshot(obj, fields))
-    audit.record("create" if is_new and owner is None else "update", owner or obj, summary, changes)
 
 
 def _choices():
@@ -217,7 +208,7 @@ def edit(incentive_id: int | None = None):
         else:
             is_new = incentive is None
             incentive = incentive or Incentive(status=IncentiveStatus.IDENTIFIED)
-            _save(
+            audit.save_form(
                 incentive,
                 form,
                 INCENTIVE_FIELDS,
@@ -303,7 +294,7 @@ def edit_obligation(incentive_id: int | None = None, obligation_id: int | None =
             is_new = obligation is None
             obligation = obligation or Obligation(incentive=incentive)
             label = form.description.data or form.kind.data.replace("_", " ")
-            _save(
+            audit.save_form(
                 obligation,
                 form,
                 OBLIGATION_FIELDS,
@@ -329,7 +320,7 @@ def update_actual(obligation_id: int):
     if request.method == "GET":
         form.actual_as_of.data = today()
     if form.validate_on_submit():
-        _save(
+        audit.save_form(
             obligation,
             form,
             ["actual_value", "actual_as_of"],
@@ -391,7 +382,7 @@ def submit_report(report_id: int):
         if form.submitted_on.data > today():
             form.submitted_on.errors = ["A report cannot be submitted in the future."]
         else:
-            _save(
+            audit.save_form(
                 report,
                 form,
                 ["submitted_on", "note"],
@@ -423,7 +414,7 @@ def edit_promise(incentive_id: int | None = None, promise_id: int | None = None)
         else:
             is_new = promise is None
             promise = promise or AgencyPromise(incentive=incentive)
-            _save(
+            audit.save_form(
                 promise,
                 form,
                 PROMISE_FIELDS,

@@ -88,14 +88,15 @@ def edit_region(region_id: int | None = None):
         except DomainError as error:
             apply_domain_error(form, error)
         else:
-            before = audit.snapshot(region, REGION_FIELDS) if region else {}
+            is_new = region is None
             region = region or Region()
-            copy_fields(region, form, REGION_FIELDS)
-            if region_id:
-                changes = audit.diff(before, audit.snapshot(region, REGION_FIELDS))
-                audit.record("update", region, f"Updated region {region.name}", changes)
-            else:
-                audit.record("create", region, f"Created region {region.name}")
+            audit.save_form(
+                region,
+                form,
+                REGION_FIELDS,
+                is_new=is_new,
+                summary=f"{'Created' if is_new else 'Updated'} region {form.name.data.strip()}",
+            )
             db.session.commit()
             flash(f"Region {region.name} saved.", "success")
             return redirect(url_for("partners.regions"))
@@ -149,14 +150,15 @@ def edit_partner(partner_id: int | None = None):
         except DomainError as error:
             apply_domain_error(form, error)
         else:
-            before = audit.snapshot(partner, PARTNER_FIELDS) if partner else {}
+            is_new = partner is None
             partner = partner or Partner()
-            copy_fields(partner, form, PARTNER_FIELDS)
-            if partner_id:
-                changes = audit.diff(before, audit.snapshot(partner, PARTNER_FIELDS))
-                audit.record("update", partner, f"Updated partner {partner.name}", changes)
-            else:
-                audit.record("create", partner, f"Created partner {partner.name}")
+            audit.save_form(
+                partner,
+                form,
+                PARTNER_FIELDS,
+                is_new=is_new,
+                summary=f"{'Created' if is_new else 'Updated'} partner {form.name.data.strip()}",
+            )
             db.session.commit()
             flash(f"Partner {partner.name} saved.", "success")
             return redirect(url_for("partners.show", partner_id=partner.id))
