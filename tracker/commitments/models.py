@@ -85,6 +85,8 @@ class Commitment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
     kind: Mapped[str] = mapped_column(String(24), index=True)
     title: Mapped[str] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True, default=CommitmentStatus.PLANNED)
@@ -111,7 +113,11 @@ class Commitment(db.Model):
     )
 
     # One table for every kind: load every kind's columns up front, never one query per row.
-    __mapper_args__ = {"polymorphic_on": "kind", "with_polymorphic": "*"}
+    __mapper_args__ = {
+        "polymorphic_on": "kind",
+        "with_polymorphic": "*",
+        "version_id_col": version,
+    }
 
     @property
     def kind_label(self) -> str:
@@ -190,6 +196,9 @@ class Contribution(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     commitment_id: Mapped[int] = mapped_column(
         ForeignKey("commitments.id", ondelete="CASCADE"), index=True
     )
@@ -210,6 +219,9 @@ class Milestone(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     commitment_id: Mapped[int] = mapped_column(
         ForeignKey("commitments.id", ondelete="CASCADE"), index=True
     )

@@ -1,64 +1,283 @@
-"""Recording who changed what: one `AuditEvent` per create, update, delete or transition."""
+"""Recording who changed what: one `AuditEvent` per create, update, delete, transition or undo.
 
+Operations call these helpers, never views. A change is kept as a dict:
+
+    {"label": "Amount awarded", "old": "100000.00", "new": "110000000.00",
+     "old_text": "—", "new_text": "HUF 110,000,000"}
+
+`old` and `new` are the stored values in JSON form (dates ISO, decimals as strings, a
+reference as its id, a collection as a list of ids), so an admin can undo the change;
+the texts are what people read, worded when the event is recorded (names, not ids;
+money with its currency; choices by their labels).
+
+How a field reads comes from its model: `mapped_column(..., info={"label": …,
+"choices": SomeChoice})` where the default (the name in words) is not right.
+"""
+
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_login import current_user
-from sqlalchemy import inspect
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, inspect
 
-from tracker.core.forms import copy_fields
-from tracker.core.models import AuditEvent
+from tracker.core.models import EMPTY, AuditEvent, default_label, read_change  # noqa: F401
+from tracker.core.money import format_amount
 from tracker.extensions import db
 
+# Never part of a change: bookkeeping columns.
+UNTRACKED = frozenset({"id", "version", "created_at", "updated_at"})
 
-def _display(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (date, datetime)):
+
+# --- Reading a field ---------------------------------------------------------------------
+
+
+def _column(model: type, field: str):
+    return inspect(model).columns.get(field)
+
+
+def _relationship(model: type, name: str):
+    return inspect(model).relationships.get(name)
+
+
+def field_label(model: type, field: str) -> str:
+    column = _column(model, field)
+    if column is not None and column.info.get("label"):
+        return column.info["label"]
+    relationship = _relationship(model, field)
+    if relationship is not None and relationship.info.get("label"):
+        return relationship.info["label"]
+    return default_label(field)
+
+
+def stored(value: Any) -> Any:
+    """A value in JSON form: what an event keeps to undo with."""
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, list | tuple):
+        return [stored(item) for item in value]
+    return value
+
+
+def _number_text(value: Decimal) -> str:
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return format_amount(value, 0)
+    places = max(0, -value.normalize().as_tuple().exponent)
+    return format_amount(value, min(places, 4))
+
+
+def value_text(record, field: str, value: Any) -> str:
+    """How `value` of `record.field` reads in a history line."""
+    if value is None or value == "" or value == []:
+        return EMPTY
+    model = type(record)
+    relationship = _relationship(model, field)
+    if relationship is not None:
+        items = value if isinstance(value, list | tuple) else [value]
+        return "; ".join(str(item) for item in items) or EMPTY
+    column = _column(model, field)
+    if column is not None:
+        choices = column.info.get("choices")
+        if choices is not None:
+            try:
+                return choices(value).label
+            except ValueError:
+                return str(value)
+        if field.endswith("_id"):
+            reference = _relationship(model, field.removesuffix("_id"))
+            if reference is not None:
+                target = db.session.get(reference.mapper.class_, value)
+                return str(target) if target is not None else f"#{value}"
+        if isinstance(column.type, Boolean) or isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(column.type, Numeric):
+            number = _number_text(Decimal(value))
+            currency = getattr(record, "currency", None)
+            if column.type.scale == 2 and currency:
+                return f"{currency} {number}"
+            return number
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)
 
 
-def snapshot(obj, fields: list[str]) -> dict[str, str | None]:
-    """The display values of `fields` on `obj`, to diff against after an edit."""
-    return {field: _display(getattr(obj, field)) for field in fields}
+def current_value(record, field: str) -> Any:
+    """The value of `field` as stored: a collection as its members, a column as is."""
+    return getattr(record, field)
 
 
-def diff(before: dict[str, str | None], after: dict[str, str | None]) -> dict[str, list]:
+def _stored_of(record, field: str) -> Any:
+    value = current_value(record, field)
+    if _relationship(type(record), field) is not None:
+        items = value if isinstance(value, list | tuple) else [value]
+        return sorted(item.id for item in items if item is not None)
+    return stored(value)
+
+
+# --- Changes -----------------------------------------------------------------------------
+
+
+class Tracker:
+    """Remembers fields before an operation changes them, then tells what changed.
+
+    tracked = audit.track(partner, ["name", "status"])
+    ...set values...
+    audit.record("update", partner, "Updated …", actor=actor, changes=tracked.changes())
+    """
+
+    def __init__(self, record, fields: Iterable[str]):
+        self.record = record
+        self.fields = [field for field in fields if field not in UNTRACKED]
+        self.before = {field: self._read(field) for field in self.fields}
+
+    def _read(self, field: str) -> tuple[Any, str]:
+        value = current_value(self.record, field)
+        return _stored_of(self.record, field), value_text(self.record, field, value)
+
+    def changes(self) -> dict[str, dict[str, Any]]:
+        changes = {}
+        for field in self.fields:
+            old, old_text = self.before[field]
+            new, new_text = self._read(field)
+            if old != new:
+                changes[field] = change(type(self.record), field, old, new, old_text, new_text)
+        return changes
+
+    def created(self) -> dict[str, dict[str, Any]]:
+        """Every field that has a value, as a change from nothing: a create's event."""
+        changes = {}
+        for field in self.fields:
+            new, new_text = self._read(field)
+            if new not in (None, "", []):
+                changes[field] = change(type(self.record), field, None, new, EMPTY, new_text)
+        return changes
+
+
+def track(record, fields: Iterable[str]) -> Tracker:
+    return Tracker(record, fields)
+
+
+def change(model: type, field: str, old, new, old_text: str, new_text: str) -> dict[str, Any]:
     return {
-        field: [before.get(field), value]
-        for field, value in after.items()
-        if before.get(field) != value
+        "label": field_label(model, field),
+        "old": old,
+        "new": new,
+        "old_text": old_text,
+        "new_text": new_text,
     }
 
 
-def record(action: str, obj, summary: str, changes: dict[str, list] | None = None) -> AuditEvent:
-    """Add an audit event for `obj` to the session; flushes so a new object has its id."""
-    if inspect(obj).transient or obj.id is None:
-        db.session.add(obj)
+def editable_fields(model: type) -> list[str]:
+    """Every column a record's state holds."""
+    return [column.key for column in inspect(model).column_attrs]
+
+
+def state_of(record, children: dict[str, Iterable] | None = None) -> dict[str, Any]:
+    """A record's whole state in JSON form (and its children's), kept on its deletion."""
+    model = type(record)
+    state: dict[str, Any] = {
+        "values": {field: stored(getattr(record, field)) for field in editable_fields(model)}
+    }
+    for name in [rel.key for rel in inspect(model).relationships if rel.secondary is not None]:
+        state["values"][name] = _stored_of(record, name)
+    if children:
+        state["children"] = {
+            name: [state_of(child) for child in items] for name, items in children.items()
+        }
+    return state
+
+
+def from_stored(model: type, field: str, raw: Any) -> Any:
+    """The Python value of a field from its JSON form (the inverse of `stored`)."""
+    if raw is None:
+        return None
+    column = _column(model, field)
+    if column is None:
+        return raw
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return datetime.fromisoformat(raw)
+    if isinstance(kind, Date):
+        return date.fromisoformat(raw)
+    if isinstance(kind, Boolean):
+        return bool(raw)
+    if isinstance(kind, Numeric):
+        return Decimal(str(raw))
+    if isinstance(kind, Integer):
+        return int(raw)
+    return raw
+
+
+# --- Events --------------------------------------------------------------------------------
+
+
+def record(
+    action: str,
+    record,
+    summary: str,
+    changes: dict | None = None,
+    *,
+    actor=None,
+    parent=None,
+    state: dict | None = None,
+    reverts: AuditEvent | None = None,
+) -> AuditEvent:
+    """Add an audit event for `record` (flushed first, so a new record has its id).
+
+    `actor` is the user acting, or None for the system (the scheduler, a command run
+    without `--as`). With `parent`, the event also shows in that record's history.
+    """
+    if inspect(record).transient or record.id is None:
+        db.session.add(record)
         db.session.flush()
-    user_id = current_user.id if current_user and current_user.is_authenticated else None
+    if actor is None:
+        actor = _current_actor()  # LEGACY
     event = AuditEvent(
-        user_id=user_id,
+        user_id=getattr(actor, "id", None),
         action=action,
-        entity_type=obj.__tablename__,
-        entity_id=obj.id,
+        entity_type=record.__tablename__,
+        entity_id=record.id,
+        parent_type=parent.__tablename__ if parent is not None else None,
+        parent_id=parent.id if parent is not None else None,
         summary=summary[:300],
         changes=changes or {},
+        state=state,
+        reverts=reverts,
     )
     db.session.add(event)
     return event
 
 
-def save_form(obj, form, fields: list[str], *, is_new: bool, summary: str, owner=None) -> None:
-    """Copy the form's `fields` onto `obj` and audit it: a create, or an update listing what
-    changed. With `owner`, the event is recorded on that record instead (a child's change
-    shown in its parent's history)."""
+# --- LEGACY: removed once every write goes through an operation (issue #10) -------------------
+
+
+def _current_actor():
+    from flask_login import current_user
+
+    return current_user if current_user and current_user.is_authenticated else None
+
+
+def snapshot(obj, fields):
+    return {field: stored(getattr(obj, field)) for field in fields}
+
+
+def diff(before, after):
+    return {f: [before.get(f), v] for f, v in after.items() if before.get(f) != v}
+
+
+def save_form(obj, form, fields, *, is_new, summary, owner=None):
     before = snapshot(obj, fields) if not is_new else {}
-    copy_fields(obj, form, fields)
+    for name in fields:
+        value = getattr(form, name).data
+        if isinstance(value, str):
+            value = value.strip() or None
+        setattr(obj, name, value)
     db.session.add(obj)
     changes = {} if is_new else diff(before, snapshot(obj, fields))
-    record("create" if is_new and owner is None else "update", owner or obj, summary, changes)
+    action = "create" if is_new and owner is None else "update"
+    record(action, owner or obj, summary, actor=_current_actor(), changes=changes)

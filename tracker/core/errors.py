@@ -1,4 +1,4 @@
-"""The error services raise when input breaks a business rule."""
+"""The errors operations raise when input breaks a business rule."""
 
 
 class DomainError(ValueError):
@@ -8,3 +8,25 @@ class DomainError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class StaleRecord(DomainError):
+    """The record changed since the editor loaded it: nothing was written.
+
+    `record` is the record as stored now (reloaded), for showing the stored values
+    beside what the user typed.
+    """
+
+    def __init__(self, record, message: str | None = None):
+        noun = getattr(record, "__tablename__", "record").replace("_", " ").rstrip("s")
+        super().__init__(
+            message
+            or f"Someone else changed this {noun} after you opened it, so nothing was saved. "
+            "The values stored now are shown beside yours: check them, then save again to "
+            "apply yours."
+        )
+        self.record = record
+
+
+class NotFound(DomainError):
+    """A record an operation was asked to act on does not exist (any more)."""

@@ -1,22 +1,132 @@
-"""Forms shared by every area."""
+"""Forms shared by every area, and the steps every form view takes."""
+
+import secrets
+from collections.abc import Callable
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField, SelectChoice
 
+from tracker.core.audit import field_label, value_text
+from tracker.core.errors import StaleRecord
+from tracker.core.records import earlier_submission, remember_submission
 from tracker.core.types import Choice
+from tracker.extensions import db
 
 
 class ConfirmForm(FlaskForm):
     """An empty form: a POST that carries only the CSRF token (logout, deletions)."""
 
 
+class VersionField(HiddenField):
+    """The version of the record an edit form was loaded with (0 on a create form)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        try:
+            self.data = int(self.data) if self.data not in (None, "") else None
+        except ValueError:
+            self.data = -1  # tampered with: refused as stale
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+
+class FormTokenField(HiddenField):
+    """A create form's one-time token: the same form posted twice creates one record."""
+
+
+class EditForm(FlaskForm):
+    """Base of every form that creates or edits a record: it carries the record's version
+    (stale saves are refused) and, on a create form, a one-time token."""
+
+    version = VersionField()
+    form_token = FormTokenField()
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        if not self.is_submitted():
+            self.version.data = getattr(obj, "version", None)
+            if obj is None:
+                self.form_token.data = secrets.token_urlsafe(24)
+
+    @property
+    def expected_version(self) -> int | None:
+        return self.version.data
+
+
 def apply_domain_error(form: FlaskForm, error) -> None:
-    """Show a service's `DomainError` on its field, or on the form as a whole."""
+    """Show an operation's `DomainError` on its field, or on the form as a whole."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def show_conflict(form: EditForm, error: StaleRecord, fields: list[str] | None = None) -> list:
+    """After a stale save: put the error on the form, move its version to the stored one
+    (saving again applies what the user typed, knowingly) and return, field by field, the
+    stored value beside the typed one where they differ."""
+    db.session.rollback()
+    record = error.record
+    form.form_errors.append(error.message)
+    if record is None:
+        return []
+    db.session.refresh(record)
+    form.version.data = record.version
+    rows = []
+    for field in form:
+        name = field.name
+        if fields is not None and name not in fields:
+            continue
+        if name in ("version", "form_token", "csrf_token"):
+            continue
+        attribute = name
+        if not hasattr(record, attribute) and hasattr(record, name.removesuffix("_ids") + "s"):
+            attribute = name.removesuffix("_ids") + "s"
+        if not hasattr(record, attribute):
+            continue
+        stored_value = getattr(record, attribute)
+        typed_value = field.data
+        if attribute != name:  # a many-to-many chosen by ids
+            typed_value = _by_ids(type(record), attribute, typed_value)
+        if isinstance(typed_value, str):
+            typed_value = typed_value.strip() or None
+        stored_text = value_text(record, attribute, stored_value)
+        typed_text = value_text(record, attribute, typed_value)
+        if stored_text != typed_text:
+            rows.append((field_label(type(record), attribute), stored_text, typed_text))
+    return rows
+
+
+def _by_ids(model, attribute, ids):
+    from sqlalchemy import inspect, select
+
+    target = inspect(model).relationships[attribute].mapper.class_
+    return list(db.session.scalars(select(target).where(target.id.in_(ids or []))))
+
+
+def save_once(token: str | None, model: type, create: Callable[[], object], user=None):
+    """Run a create operation and commit, once per form token.
+
+    Returns `(record, True)` for a new record, or `(earlier, False)` when this form was
+    already posted (a double click, the back button): nothing new is created.
+    """
+    earlier = earlier_submission(token, model)
+    if earlier is not None:
+        return earlier, False
+    record = create()
+    remember_submission(token, record, user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = earlier_submission(token, model)
+        if earlier is None:
+            raise
+        return earlier, False
+    return record, True
 
 
 def form_choices(choice_class: type[Choice], *, blank: str | None = None) -> list[SelectChoice]:
@@ -38,10 +148,19 @@ def id_choices(records, *, blank: str | None = None, label=str) -> list[SelectCh
     return [SelectChoice("", blank), *options] if blank is not None else options
 
 
-def copy_fields(obj, form: FlaskForm, fields: list[str]) -> None:
-    """Set `obj.<field>` from the form for each of `fields`; text is stripped, blank is None."""
+def form_values(form: FlaskForm, fields: list[str]) -> dict:
+    """The plain values of the form's `fields` for an operation: text stripped, blank None."""
+    values = {}
     for name in fields:
-        value = getattr(form, name).data
+        if name not in form:
+            continue
+        value = form[name].data
         if isinstance(value, str):
             value = value.strip() or None
+        values[name] = value
+    return values
+
+
+def copy_fields(obj, form: FlaskForm, fields: list[str]) -> None:  # LEGACY (issue #10)
+    for name, value in form_values(form, fields).items():
         setattr(obj, name, value)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Integer,
     Numeric,
     String,
     Text,
@@ -104,6 +105,9 @@ class Incentive(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     title: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True, default=IncentiveStatus.IDENTIFIED)
@@ -197,6 +201,9 @@ class Obligation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     incentive_id: Mapped[int] = mapped_column(
         ForeignKey("incentives.id", ondelete="CASCADE"), index=True
     )
@@ -217,6 +224,9 @@ class ComplianceReport(db.Model):
     __tablename__ = "compliance_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     incentive_id: Mapped[int] = mapped_column(
         ForeignKey("incentives.id", ondelete="CASCADE"), index=True
     )
@@ -239,6 +249,9 @@ class AgencyPromise(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     incentive_id: Mapped[int] = mapped_column(
         ForeignKey("incentives.id", ondelete="CASCADE"), index=True
     )

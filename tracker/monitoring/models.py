@@ -101,6 +101,9 @@ class ReminderRule(db.Model):
     __table_args__ = (one_of("item_kind", ItemKind.values()),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     item_kind: Mapped[str] = mapped_column(String(40), unique=True)
     days_before: Mapped[str] = mapped_column(String(100), default="30,14,7,1")
     days_after: Mapped[str] = mapped_column(String(100), default="1,7,30")

@@ -59,6 +59,9 @@ class Region(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     name: Mapped[str] = mapped_column(String(120), index=True)
     country_code: Mapped[str] = mapped_column(String(2), index=True)
     sector_focus: Mapped[str | None] = mapped_column(String(200))
@@ -82,6 +85,9 @@ class Partner(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     name: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True, default=PartnerStatus.ACTIVE)
@@ -116,6 +122,9 @@ class Contact(db.Model):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     partner_id: Mapped[int] = mapped_column(
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
@@ -151,6 +160,9 @@ class Engagement(db.Model):
     __table_args__ = (one_of("kind", EngagementKind.values()),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     kind: Mapped[str] = mapped_column(String(16), index=True)
     occurred_on: Mapped[date] = mapped_column(Date, index=True)
     subject: Mapped[str] = mapped_column(String(200))
@@ -179,6 +191,9 @@ class FollowUp(db.Model):
     __tablename__ = "follow_ups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     engagement_id: Mapped[int] = mapped_column(
         ForeignKey("engagements.id", ondelete="CASCADE"), index=True
     )

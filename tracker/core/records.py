@@ -1,0 +1,60 @@
+"""What every operation does with a record: check its version, flush, remember a create.
+
+Every editable record carries a `version` (SQLAlchemy's `version_id_col`): an edit names
+the version it was made on, and one made on an older version is refused before anything
+is written. Two saves racing past that check meet at the database, where the UPDATE
+carries the version too; the loser's flush fails and is refused the same way.
+"""
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.core.errors import StaleRecord
+from tracker.core.models import FormSubmission
+from tracker.extensions import db
+
+
+def check_version(record, expected: int | None) -> None:
+    """Refuse an edit made on another version than the stored one; None skips the check
+    (an import or the command line, which act on what they have just read)."""
+    if expected is None or record is None:
+        return
+    if int(expected) != record.version:
+        raise StaleRecord(record)
+
+
+def flush(record=None) -> None:
+    """Flush, turning a lost race on a version into `StaleRecord`."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        if record is not None:
+            record = db.session.get(type(record), record.id)
+        raise StaleRecord(record) from None
+
+
+# --- Create forms posted twice --------------------------------------------------------------
+
+
+def earlier_submission(token: str | None, model: type):
+    """The record a create form with this token already made, or None."""
+    if not token:
+        return None
+    used = db.session.get(FormSubmission, token)
+    if used is None or used.entity_type != model.__tablename__:
+        return None
+    return db.session.get(model, used.entity_id)
+
+
+def remember_submission(token: str | None, record, user=None) -> None:
+    """Mark a create form's token used by `record` (flushed with it). A second request with
+    the same token fails on the primary key at commit: see `tracker.core.forms.save_once`."""
+    if token:
+        db.session.add(
+            FormSubmission(
+                token=token,
+                entity_type=record.__tablename__,
+                entity_id=record.id,
+                user_id=getattr(user, "id", None),
+            )
+        )
