@@ -15,6 +15,8 @@ How a field reads comes from its model: `mapped_column(..., info={"label": …,
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -213,7 +215,31 @@ def from_stored(model: type, field: str, raw: Any) -> Any:
     return raw
 
 
+def rebuild(model: type, state: dict[str, Any]):
+    """A new, unsaved `model` with the stored values of a deleted record (same id, so links
+    to it work again); collections by id are left to the caller."""
+    values = state["values"]
+    record = model()
+    for field in editable_fields(model):
+        if field in ("version",) or field not in values:
+            continue
+        setattr(record, field, from_stored(model, field, values[field]))
+    return record
+
+
 # --- Events --------------------------------------------------------------------------------
+
+_reverting: ContextVar[AuditEvent | None] = ContextVar("reverting", default=None)
+
+
+@contextmanager
+def reverting(event: AuditEvent):
+    """Inside, the events operations record undo `event`: marked "undo" and linked to it."""
+    token = _reverting.set(event)
+    try:
+        yield
+    finally:
+        _reverting.reset(token)
 
 
 def record(
@@ -237,6 +263,10 @@ def record(
         db.session.flush()
     if actor is None:
         actor = _current_actor()  # LEGACY
+    undoing = _reverting.get()
+    if undoing is not None and reverts is None:
+        action, reverts = "undo", undoing
+        summary = f"Undid “{undoing.summary}”: {summary}"
     event = AuditEvent(
         user_id=getattr(actor, "id", None),
         action=action,
@@ -281,3 +311,24 @@ def save_form(obj, form, fields, *, is_new, summary, owner=None):
     changes = {} if is_new else diff(before, snapshot(obj, fields))
     action = "create" if is_new and owner is None else "update"
     record(action, owner or obj, summary, actor=_current_actor(), changes=changes)
+
+
+def history(record, limit: int = 50) -> list[AuditEvent]:
+    """The events of `record` and of its children (events naming it as their parent)."""
+    from sqlalchemy import and_, or_, select
+    from sqlalchemy.orm import joinedload
+
+    table = record.__tablename__
+    query = (
+        select(AuditEvent)
+        .where(
+            or_(
+                and_(AuditEvent.entity_type == table, AuditEvent.entity_id == record.id),
+                and_(AuditEvent.parent_type == table, AuditEvent.parent_id == record.id),
+            )
+        )
+        .options(joinedload(AuditEvent.user))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
