@@ -130,28 +130,9 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from flask_login import current_user
+    from tracker import templating
 
-    from tracker.auth.permissions import can
-    from tracker.core.codes import country_name
-    from tracker.core.forms import ConfirmForm
-    from tracker.core.money import format_amount
-    from tracker.main.navigation import nav_areas
-    from tracker.monitoring.services import open_alert_count
-
-    app.add_template_filter(format_amount, "amount")
-
-    @app.context_processor
-    def inject_helpers():
-        return {
-            "can": lambda permission: can(current_user, permission),
-            # Only its CSRF token is rendered: never read the request body (a refused,
-            # too-large upload would raise 413 again while its error page renders).
-            "confirm_form": lambda: ConfirmForm(formdata=None),
-            "nav_areas": nav_areas,
-            "country_name": country_name,
-            "open_alerts": lambda: open_alert_count(current_user.id),
-        }
+    templating.register(app)
 
 
 def register_commands(app: Flask) -> None:

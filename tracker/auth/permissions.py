@@ -59,3 +59,45 @@ def requires(permission: str):
         return wrapped
 
     return decorator
+
+
+# --- Named predicates: what templates and views ask, never a permission string ------------
+
+
+def may_read(user) -> bool:
+    return can(user, READ)
+
+
+def may_write_partners(user) -> bool:
+    """Create and edit regions, partners, contacts, engagements and follow-ups."""
+    return can(user, WRITE_PARTNERS)
+
+
+def may_write_incentives(user) -> bool:
+    return can(user, WRITE_INCENTIVES)
+
+
+def may_create_commitments(user) -> bool:
+    return can(user, CREATE_COMMITMENTS)
+
+
+def may_edit_any_commitment(user) -> bool:
+    return can(user, EDIT_ANY_COMMITMENT)
+
+
+def may_manage_users(user) -> bool:
+    return can(user, MANAGE_USERS)
+
+
+def may_manage_settings(user) -> bool:
+    return can(user, MANAGE_SETTINGS)
+
+
+def may_read_audit(user) -> bool:
+    """The audit trail across the installation: admins and managers."""
+    return can(user, WRITE_PARTNERS) or can(user, MANAGE_USERS)
+
+
+def may_undo(user) -> bool:
+    """Undo a change or restore a deleted record from its history: admins."""
+    return can(user, MANAGE_SETTINGS)

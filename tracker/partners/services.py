@@ -462,6 +462,13 @@ def open_follow_ups_for(partner: Partner) -> list[FollowUp]:
     return list(db.session.scalars(query))
 
 
+def can_toggle_follow_up(user, follow_up: FollowUp) -> bool:
+    """Marking a follow-up done: managers and admins, and the follow-up's own owner."""
+    from tracker.auth.permissions import may_write_partners
+
+    return may_write_partners(user) or follow_up.owner_id == getattr(user, "id", None)
+
+
 def active_users() -> list[User]:
     return list(db.session.scalars(select(User).where(User.active).order_by(User.name)))
 
