@@ -641,3 +641,29 @@ def test_the_report_of_a_month_without_data_is_empty_not_broken(app):
     assert "Monthly board report: January 2026" in html
     assert "No engagements were held in January 2026." in html
     assert "Nothing open falls due in February 2026." in html
+
+
+def test_xlsx_neutralises_formulas_and_drops_control_characters(app):
+    """The board workbook goes through the same cell cleaning as every list export."""
+    from openpyxl import load_workbook
+
+    commitment = make_commitment(start_on=date(2026, 1, 1), end_on=date(2026, 12, 31))
+    make_milestone(
+        commitment,
+        title='=HYPERLINK("http://evil.example","Click")',
+        due_on=date(2026, 3, 10),
+        status="done",
+        completed_on=date(2026, 3, 9),
+    )
+    make_milestone(
+        commitment,
+        title="Bell\x07 and\x1b escape",
+        due_on=date(2026, 3, 12),
+        status="done",
+        completed_on=date(2026, 3, 11),
+    )
+    db.session.commit()
+    content = report_xlsx(monthly.monthly_report(MARCH, TODAY), TODAY)
+    titles = [row[1] for row in load_workbook(BytesIO(content))["Milestones met"].values][1:]
+    assert '\'=HYPERLINK("http://evil.example","Click")' in titles
+    assert "Bell and escape" in titles

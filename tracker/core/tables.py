@@ -32,7 +32,7 @@ FORMATS = {
 }
 # What makes a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-KINDS = ("text", "date", "datetime", "integer", "number", "money")
+KINDS = ("text", "date", "datetime", "integer", "number", "money", "auto")
 EXCEL_FORMATS = {
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
@@ -48,7 +48,8 @@ class Column:
     """One exported column: its header, how to read the value from a row, and its kind.
 
     `kind` is text, date, datetime (shown in UTC), integer, number or money. A money
-    column holds the bare amount; put a text "Currency" column next to it.
+    column holds the bare amount; put a text "Currency" column next to it. `auto` types
+    each cell by its value (a report's mixed "Value" column): dates, numbers, text.
     """
 
     header: str
@@ -88,6 +89,12 @@ def _cell(value: Any, kind: str) -> Any:
         if isinstance(value, datetime) and value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.replace(microsecond=0)
+    if kind == "auto":
+        if isinstance(value, bool) or not isinstance(
+            value, int | float | Decimal | Fraction | date
+        ):
+            return _cell(value, "text")
+        return _cell(value, "date" if isinstance(value, date) else "number")
     if kind == "integer":
         return int(value)
     if isinstance(value, Fraction):
@@ -171,16 +178,19 @@ def write_workbook(sheets: list[Sheet], *, typed_already: bool = False) -> bytes
             for index, column in enumerate(spec.columns):
                 value = column.value(row)
                 value = value if typed_already else _cell(value, column.kind)
-                if column.kind in ("number", "money") and value is not None:
+                if isinstance(value, Decimal):
                     value = float(value)
                 values.append(value)
                 widest[index] = max(widest[index], len(_shown(value, column.kind)))
             worksheet.append(values)
         for index, column in enumerate(spec.columns, start=1):
             number_format = EXCEL_FORMATS.get(column.kind)
-            if number_format:
-                for row_number in range(2, count + 2):
-                    worksheet.cell(row=row_number, column=index).number_format = number_format
+            for row_number in range(2, count + 2):
+                cell = worksheet.cell(row=row_number, column=index)
+                if column.kind == "auto":
+                    cell.number_format = _auto_format(cell.value)
+                elif number_format:
+                    cell.number_format = number_format
             width = (
                 spec.widths[index - 1]
                 if index - 1 < len(spec.widths)
@@ -193,6 +203,16 @@ def write_workbook(sheets: list[Sheet], *, typed_already: bool = False) -> bytes
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _auto_format(value: Any) -> str:
+    if isinstance(value, datetime):
+        return EXCEL_FORMATS["datetime"]
+    if isinstance(value, date):
+        return EXCEL_FORMATS["date"]
+    if isinstance(value, float):
+        return EXCEL_FORMATS["money"]
+    return "General"
 
 
 def _shown(value: Any, kind: str) -> str:

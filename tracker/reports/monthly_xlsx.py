@@ -1,52 +1,29 @@
-"""The monthly board report as a workbook (openpyxl): one sheet per section.
+"""The monthly board report as a workbook: one sheet per section.
 
-Dates are real dates and amounts real numbers, so the board's analysts can sort, sum and
-chart them; each sheet has a bold, frozen header row.
+Written by `tracker.core.tables.write_workbook`, like every spreadsheet the app makes:
+dates are real dates and amounts real numbers, so the board's analysts can sort, sum
+and chart them; each sheet has a bold, frozen header row; text is cleaned of control
+characters and formula-looking text is neutralised.
 """
 
 from datetime import date
-from decimal import Decimal
-from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
+from tracker.core.tables import Column, Sheet, write_workbook
 from tracker.reports.monthly import MonthlyReport
 
-BOLD = Font(bold=True)
-HEAD_FILL = PatternFill("solid", fgColor="F0F3F6")
-DATE_FORMAT = "yyyy-mm-dd"
-MONEY_FORMAT = "#,##0.00"
 
-
-def _sheet(workbook: Workbook, title: str, headings: list[str], rows: list[list], widths=()):
-    """Add a sheet with a bold header row, the rows, real dates and number formats."""
-    sheet = workbook.create_sheet(title)
-    sheet.append(headings)
-    for cell in sheet[1]:
-        cell.font = BOLD
-        cell.fill = HEAD_FILL
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for row in rows:
-        sheet.append(row)
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, date):
-                cell.number_format = DATE_FORMAT
-            elif isinstance(cell.value, Decimal | float):
-                cell.number_format = MONEY_FORMAT
-    for index, heading in enumerate(headings, start=1):
-        width = widths[index - 1] if index - 1 < len(widths) else max(12, len(heading) + 2)
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    return sheet
+def _sheet(sheets: list[Sheet], title: str, headings: list[str], rows: list[list], widths=()):
+    """Add a sheet whose cells are typed by their values (dates, numbers, cleaned text)."""
+    columns = [
+        Column(heading, lambda row, index=index: row[index], "auto")
+        for index, heading in enumerate(headings)
+    ]
+    sheets.append(Sheet(title, columns, rows, tuple(widths)))
 
 
 def report_xlsx(report: MonthlyReport, prepared_on: date) -> bytes:
     """The whole report as XLSX bytes."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook: list[Sheet] = []
     currency = report.currency
 
     _sheet(
@@ -214,7 +191,7 @@ def report_xlsx(report: MonthlyReport, prepared_on: date) -> bytes:
         (12, 22, 80),
     )
 
-    about = _sheet(
+    _sheet(
         workbook,
         "About",
         ["Item", "Value"],
@@ -229,9 +206,4 @@ def report_xlsx(report: MonthlyReport, prepared_on: date) -> bytes:
         ],
         (22, 110),
     )
-    for row in about.iter_rows(min_row=2, min_col=2, max_col=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return write_workbook(workbook)
