@@ -187,6 +187,35 @@ def test_region_page_totals_everything_in_the_region(viewer_client):
     assert viewer_client.get("/regions/99999").status_code == 404
 
 
+def test_region_page_and_dashboard_count_the_same_things(viewer_client):
+    """A clawed-back incentive and a cancelled commitment count on neither page."""
+    region, agency, owner = _portfolio()
+    make_incentive(
+        agency,
+        region_id=region.id,
+        status="clawed_back",
+        currency="EUR",
+        amount_awarded=Decimal("777000"),
+    )
+    make_commitment(
+        "co_location",
+        owner=owner,
+        counterparty=agency,
+        region_id=region.id,
+        status="cancelled",
+        value=Decimal("555000"),
+        currency="EUR",
+    )
+    db.session.commit()
+    dashboard_row = next(r for r in services.dashboard().regions if r["region"].id == region.id)
+    html = viewer_client.get(f"/regions/{region.id}").get_data(as_text=True)
+    totals = html.split('<section class="totals">')[1].split("</section>")[0]
+    assert "777,000" not in totals and "555,000" not in totals
+    assert f"{dashboard_row['secured'].amount:,.0f}" in totals
+    assert f"<strong>{dashboard_row['commitments']} · " in totals
+    assert f"<strong>{dashboard_row['partners']}</strong>" in totals
+
+
 def test_month_keys():
     assert services.last_months(date(2026, 2, 15), 3) == ["2025-12", "2026-01", "2026-02"]
     assert services.month_key(date(2026, 2, 15)) == "2026-02"

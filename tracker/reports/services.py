@@ -259,40 +259,66 @@ def dashboard(as_of: date | None = None) -> Dashboard:
     )
 
 
-def region_breakdown(book: RateBook, as_of: date) -> list[dict]:
-    """Per region: partners, secured incentives (converted), live commitments and value."""
+def region_breakdown(book: RateBook, as_of: date, region_id: int | None = None) -> list[dict]:
+    """Per region: partners (not archived), secured incentives (awarded and received,
+    converted), live commitments and their value. The dashboard's table and a region's
+    own page read the same figures from here; `region_id` keeps one region."""
+
+    def one_region(query, column):
+        return query.where(column == region_id) if region_id is not None else query
+
     partners = dict(
         db.session.execute(
-            select(Partner.region_id, func.count())
-            .where(Partner.status != PartnerStatus.ARCHIVED)
-            .group_by(Partner.region_id)
+            one_region(
+                select(Partner.region_id, func.count())
+                .where(Partner.status != PartnerStatus.ARCHIVED)
+                .group_by(Partner.region_id),
+                Partner.region_id,
+            )
         ).all()
     )
-    secured = defaultdict(dict)
-    for region_id, currency, amount in db.session.execute(
-        select(Incentive.region_id, Incentive.currency, func.sum(Incentive.amount_awarded))
-        .where(Incentive.status.in_(SECURED))
-        .group_by(Incentive.region_id, Incentive.currency)
+    secured, received = defaultdict(dict), defaultdict(dict)
+    for region, currency, awarded_sum, received_sum in db.session.execute(
+        one_region(
+            select(
+                Incentive.region_id,
+                Incentive.currency,
+                func.sum(Incentive.amount_awarded),
+                func.sum(Incentive.amount_received),
+            )
+            .where(Incentive.status.in_(SECURED))
+            .group_by(Incentive.region_id, Incentive.currency),
+            Incentive.region_id,
+        )
     ):
-        if amount is not None:
-            secured[region_id][currency] = Decimal(amount)
+        if awarded_sum is not None:
+            secured[region][currency] = Decimal(awarded_sum)
+        if received_sum is not None:
+            received[region][currency] = Decimal(received_sum)
     commitment_values = defaultdict(dict)
     commitment_counts = Counter()
-    for region_id, currency, count, amount in db.session.execute(
-        select(Commitment.region_id, Commitment.currency, func.count(), func.sum(Commitment.value))
-        .where(Commitment.status.in_(LIVE_COMMITMENT))
-        .group_by(Commitment.region_id, Commitment.currency)
+    for region, currency, count, amount in db.session.execute(
+        one_region(
+            select(
+                Commitment.region_id, Commitment.currency, func.count(), func.sum(Commitment.value)
+            )
+            .where(Commitment.status.in_(LIVE_COMMITMENT))
+            .group_by(Commitment.region_id, Commitment.currency),
+            Commitment.region_id,
+        )
     ):
-        commitment_counts[region_id] += count
+        commitment_counts[region] += count
         if amount is not None:
-            commitment_values[region_id][currency] = Decimal(amount)
+            commitment_values[region][currency] = Decimal(amount)
     rows = []
-    for region in db.session.scalars(select(Region).order_by(Region.country_code, Region.name)):
+    regions = select(Region).order_by(Region.country_code, Region.name)
+    for region in db.session.scalars(one_region(regions, Region.id)):
         rows.append(
             {
                 "region": region,
                 "partners": partners.get(region.id, 0),
                 "secured": _total(book, secured.get(region.id, {}), as_of),
+                "received": _total(book, received.get(region.id, {}), as_of),
                 "commitments": commitment_counts.get(region.id, 0),
                 "commitment_value": _total(book, commitment_values.get(region.id, {}), as_of),
             }

@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.incentives.models import Incentive
 from tracker.monitoring.models import ItemKind
 from tracker.partners import services as partner_services
-from tracker.partners.models import Partner, PartnerStatus, Region
+from tracker.partners.models import Partner, Region
 from tracker.reports import services
 from tracker.reports.pagination import ListPagination
 
@@ -134,24 +134,20 @@ def region_status(region_id: int):
     ]
     incentives = services.incentives_with_exposure(Incentive.region_id == region.id, as_of)
     commitments = services.commitments_with_health(Commitment.region_id == region.id, as_of)
-    totals = {
-        name: Total(book.reporting) for name in ("awarded", "received", "exposure", "commitments")
-    }
-    for incentive, exposure in incentives:
-        totals["awarded"].add(book, incentive.amount_awarded, incentive.currency, as_of)
-        totals["received"].add(book, incentive.amount_received, incentive.currency, as_of)
-        if exposure.amount:
-            totals["exposure"].add(book, exposure.amount, incentive.currency, as_of)
-    for commitment, _health in commitments:
-        totals["commitments"].add(book, commitment.value, commitment.currency, as_of)
+    # The headline figures are the dashboard's, from the same query.
+    (figures,) = services.region_breakdown(book, as_of, region_id=region.id)
+    exposure = Total(book.reporting)
+    for incentive, incentive_exposure in incentives:
+        if incentive_exposure.amount and incentive.status in services.SECURED:
+            exposure.add(book, incentive_exposure.amount, incentive.currency, as_of)
     return render_template(
         "reports/region.html",
         region=region,
         partners=partners,
         incentives=incentives,
         commitments=commitments,
-        totals=totals,
+        figures=figures,
+        exposure=exposure,
         book=book,
         as_of=as_of,
-        archived=PartnerStatus.ARCHIVED,
     )
