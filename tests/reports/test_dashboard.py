@@ -271,3 +271,14 @@ def test_due_mine_keeps_my_items_and_my_partners(manager_client):
     html = manager_client.get("/due?mine=1").get_data(as_text=True)
     assert "Partner&#39;s action" in html and "My own action" in html
     assert "Nobody&#39;s business" not in html
+
+
+def test_due_filters_go_through_a_form_and_bad_values_fall_back(viewer_client):
+    _portfolio()
+    db.session.commit()
+    html = viewer_client.get("/due?window=overdue").get_data(as_text=True)
+    assert '<option selected value="overdue">' in html
+    response = viewer_client.get("/due?window=forever&kind=bogus&owner_id=abc")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Not a valid choice" in html  # the form says what it refused

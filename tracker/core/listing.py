@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask import current_app, request
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select, nulls_last
 from sqlalchemy.sql import ColumnElement
 
@@ -56,4 +56,27 @@ def paginate(query: Select, *, per_page: int | None = None, rows: bool = False):
         per_page=per_page or current_app.config["PAGE_SIZE"],
         max_per_page=500,
         error_out=False,
+    )
+
+
+class ListPagination(Pagination):
+    """The same interface over rows already in memory (rules, not SQL, decide what is listed)."""
+
+    def __init__(self, rows: list, page: int, per_page: int):
+        self._rows = rows
+        super().__init__(page=page, per_page=per_page, max_per_page=500, error_out=False)
+
+    def _query_items(self) -> list:
+        return self._rows[self._query_offset : self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._rows)
+
+
+def paginate_list(rows: list, *, per_page: int | None = None) -> ListPagination:
+    """One page (`?page=N`) of rows computed in Python, with the same links as `paginate`."""
+    return ListPagination(
+        rows,
+        request.args.get("page", 1, type=int),
+        per_page or current_app.config["PAGE_SIZE"],
     )

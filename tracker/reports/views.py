@@ -2,21 +2,21 @@
 
 import json
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.auth.permissions import READ, requires
 from tracker.commitments.models import Commitment
+from tracker.core.listing import paginate_list
 from tracker.core.money import RateBook, Total
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives.models import Incentive
-from tracker.monitoring.models import ItemKind
 from tracker.partners import services as partner_services
 from tracker.partners.models import Partner, Region
 from tracker.reports import services
-from tracker.reports.pagination import ListPagination
+from tracker.reports.forms import DueFilterForm
 
 bp = Blueprint("reports", __name__)
 
@@ -53,40 +53,30 @@ def dashboard():
 @requires(READ)
 def due():
     as_of = today()
-    kind = request.args.get("kind", "")
-    kind = kind if kind in ItemKind.values() else ""
-    window = request.args.get("window", "all")
-    window = window if window in ("all", "overdue", "next30") else "all"
-    owner_id = request.args.get("owner_id", type=int)
+    form = DueFilterForm(request.args, users=partner_services.active_users())
+    valid = form.validate()
     sort = request.args.get("sort", "date")
     sort = sort if sort in services.DUE_SORTS else "date"
     descending = request.args.get("dir") == "desc"
-    # ?mine=1: what the user owns, and what the partners they look after owe.
-    responsible_id = current_user.id if request.args.get("mine") else None
     rows = services.due_rows(
         as_of,
-        kind=kind,
-        owner_id=owner_id,
-        responsible_id=responsible_id,
-        window=window,
+        kind=form.kind.data if valid else "",
+        owner_id=form.owner_id.data if valid else None,
+        # mine=1: what the user owns, and what the partners they look after owe.
+        responsible_id=current_user.id if valid and form.mine.data else None,
+        window=form.window.data if valid else "all",
         sort=sort,
         descending=descending,
     )
-    page = ListPagination(
-        rows, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"]
-    )
+    page = paginate_list(rows)
     return render_template(
         "reports/due.html",
+        form=form,
         page=page,
         rows=rows,
         aging=services.aging(rows),
-        kind=kind,
-        window=window,
-        owner_id=owner_id,
         sort=sort,
         descending=descending,
-        kinds=ItemKind.choices(),
-        owners=partner_services.active_users(),
         as_of=as_of,
     )
 
