@@ -76,7 +76,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker import auth, commitments, incentives, main, monitoring, partners, reports
-    from tracker.reports import import_views, monthly_views
+    from tracker.reports import audit_views, import_views, monthly_views
 
     for package in (
         auth,
@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
         monthly_views,
         import_views,
+        audit_views,
     ):
         app.register_blueprint(package.bp)
 

@@ -15,6 +15,8 @@ CREATE_COMMITMENTS = "commitments.create"
 EDIT_ANY_COMMITMENT = "commitments.edit_any"
 MANAGE_USERS = "users.manage"
 MANAGE_SETTINGS = "settings.manage"
+READ_AUDIT = "audit.read"
+UNDO_CHANGES = "audit.undo"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -26,10 +28,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             EDIT_ANY_COMMITMENT,
             MANAGE_USERS,
             MANAGE_SETTINGS,
+            READ_AUDIT,
+            UNDO_CHANGES,
         }
     ),
     Role.MANAGER: frozenset(
-        {READ, WRITE_PARTNERS, WRITE_INCENTIVES, CREATE_COMMITMENTS, EDIT_ANY_COMMITMENT}
+        {
+            READ,
+            WRITE_PARTNERS,
+            WRITE_INCENTIVES,
+            CREATE_COMMITMENTS,
+            EDIT_ANY_COMMITMENT,
+            READ_AUDIT,
+        }
     ),
     Role.OWNER: frozenset({READ, CREATE_COMMITMENTS}),
     Role.VIEWER: frozenset({READ}),
@@ -95,9 +106,9 @@ def may_manage_settings(user) -> bool:
 
 def may_read_audit(user) -> bool:
     """The audit trail across the installation: admins and managers."""
-    return can(user, WRITE_PARTNERS) or can(user, MANAGE_USERS)
+    return can(user, READ_AUDIT)
 
 
 def may_undo(user) -> bool:
     """Undo a change or restore a deleted record from its history: admins."""
-    return can(user, MANAGE_SETTINGS)
+    return can(user, UNDO_CHANGES)

@@ -113,6 +113,11 @@ def current_value(record, field: str) -> Any:
     return getattr(record, field)
 
 
+def stored_value(record, field: str) -> Any:
+    """The value of `field` on `record` in the JSON form a change keeps."""
+    return _stored_of(record, field)
+
+
 def _stored_of(record, field: str) -> Any:
     value = current_value(record, field)
     if _relationship(type(record), field) is not None:
@@ -265,8 +270,10 @@ def record(
         actor = _current_actor()  # LEGACY
     undoing = _reverting.get()
     if undoing is not None and reverts is None:
-        action, reverts = "undo", undoing
-        summary = f"Undid “{undoing.summary}”: {summary}"
+        reverts = undoing
+        if action != "restore":
+            action = "undo"
+            summary = f"Undid “{undoing.summary}”: {summary}"
     event = AuditEvent(
         user_id=getattr(actor, "id", None),
         action=action,
@@ -316,7 +323,7 @@ def save_form(obj, form, fields, *, is_new, summary, owner=None):
 def history(record, limit: int = 50) -> list[AuditEvent]:
     """The events of `record` and of its children (events naming it as their parent)."""
     from sqlalchemy import and_, or_, select
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import joinedload, selectinload
 
     table = record.__tablename__
     query = (
@@ -327,7 +334,7 @@ def history(record, limit: int = 50) -> list[AuditEvent]:
                 and_(AuditEvent.parent_type == table, AuditEvent.parent_id == record.id),
             )
         )
-        .options(joinedload(AuditEvent.user))
+        .options(joinedload(AuditEvent.user), selectinload(AuditEvent.reverted_by))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     )

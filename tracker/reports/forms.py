@@ -1,7 +1,8 @@
 """The filter forms of the pages that look across domains."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField
+from wtforms import DateField, SelectChoice, SelectField
+from wtforms.validators import Optional, ValidationError
 
 from tracker.core.forms import form_choices, id_choices, optional_int
 from tracker.monitoring.models import ItemKind
@@ -26,3 +27,34 @@ class DueFilterForm(FlaskForm):
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.owner_id.choices = id_choices(users, blank="Anyone", label=lambda u: u.name)
+
+
+AUDIT_ACTIONS = [
+    SelectChoice("", "Any action"),
+    *(
+        SelectChoice(action, action.capitalize())
+        for action in ("create", "update", "transition", "archive", "delete", "undo", "restore")
+    ),
+]
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    entity_type = SelectField("Record", default="")
+    user_id = SelectField("By", coerce=optional_int)
+    action = SelectField("Action", choices=AUDIT_ACTIONS, default="")
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+    def __init__(self, *args, entity_types=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entity_type.choices = [SelectChoice("", "Any record")] + [
+            SelectChoice(name, name.replace("_", " ").capitalize()) for name in entity_types
+        ]
+        self.user_id.choices = id_choices(users, blank="Anyone", label=lambda u: u.name)
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
