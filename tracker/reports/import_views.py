@@ -20,15 +20,10 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from tracker.auth.permissions import READ, requires
 from tracker.reports import imports
-from tracker.reports.exports import FORMATS
+from tracker.core.tables import FORMATS
 from tracker.reports.import_forms import ConfirmImportForm, UploadForm
 
 bp = Blueprint("imports", __name__)
-
-
-@bp.app_context_processor
-def import_helpers():
-    return {"can_import": lambda kind: imports.may_import(current_user, kind)}
 
 
 def _kinds() -> list[imports.ImportKind]:
