@@ -19,8 +19,8 @@ from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 
 from tracker.auth.permissions import READ, requires
-from tracker.reports import imports
 from tracker.core.tables import FORMATS
+from tracker.reports import imports
 from tracker.reports.import_forms import ConfirmImportForm, UploadForm
 
 bp = Blueprint("imports", __name__)
