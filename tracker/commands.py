@@ -5,7 +5,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from tracker.auth import services
+from tracker.auth import operations
 from tracker.core.errors import DomainError
 from tracker.extensions import db
 from tracker.reports.lists import LISTS
@@ -22,7 +22,7 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(email, name, role, password)
+        user = operations.create_user(email, name, role, password, actor=None)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -64,8 +64,13 @@ def test_admin_creates_user_and_event_is_audited(admin_client):
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "new.person@example.com"))
     assert user is not None and user.role == "owner"
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_id == user.id))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.entity_type == "users", AuditEvent.entity_id == user.id)
+    )
     assert event.action == "create" and event.user_id == admin_client.user.id
+    assert event.summary == "Created user new.person@example.com (Owner)"
+    assert event.changes["email"]["new"] == "new.person@example.com"
+    assert "password" not in event.changes and "password_hash" not in event.changes
 
 
 def test_admin_create_with_bad_input_keeps_what_was_typed(admin_client):
@@ -111,9 +116,22 @@ def test_admin_edits_role_and_change_is_audited(admin_client):
     assert response.status_code == 302
     assert db.session.get(User, user.id).role == "manager"
     event = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.entity_id == user.id, AuditEvent.action == "update")
+        select(AuditEvent).where(
+            AuditEvent.entity_type == "users",
+            AuditEvent.entity_id == user.id,
+            AuditEvent.action == "update",
+        )
     ).one()
-    assert event.changes["role"] == ["viewer", "manager"]
+    assert event.user_id == admin_client.user.id
+    assert event.changes == {
+        "role": {
+            "label": "Role",
+            "old": "viewer",
+            "new": "manager",
+            "old_text": "Viewer",
+            "new_text": "Manager",
+        }
+    }
 
 
 def test_admin_cannot_lock_themselves_out(admin_client):

@@ -1,11 +1,5 @@
 """Users, roles, signing in and out, user administration."""
 
+from tracker.auth.views import bp  # noqa: F401
 
-def __getattr__(name: str):
-    # The blueprint is handed on lazily, so importing this package's models does not
-    # import its views (which import other domains' models) and no import cycle forms.
-    if name == "bp":
-        from tracker.auth.views import bp
-
-        return bp
-    raise AttributeError(name)
+__all__ = ["bp"]

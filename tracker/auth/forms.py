@@ -4,9 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from tracker.auth.models import Role
+from tracker.auth.models import Role, User
 from tracker.auth.passwords import MIN_PASSWORD_LENGTH
-from tracker.core.forms import form_choices
+from tracker.core.forms import EditForm, form_choices
+
+EMAIL_LENGTH = Length(max=User.email.type.length)
+NAME_LENGTH = Length(max=User.name.type.length)
 
 PASSWORD_LENGTH = Length(
     min=MIN_PASSWORD_LENGTH,
@@ -16,13 +19,15 @@ PASSWORD_LENGTH = Length(
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("E-mail", validators=[DataRequired(), EMAIL_LENGTH])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
-class UserForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+class UserForm(EditForm):
+    """A new user; its one-time token makes a double post create one user."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), EMAIL_LENGTH])
+    name = StringField("Name", validators=[DataRequired(), NAME_LENGTH])
     role = SelectField("Role", choices=form_choices(Role), validators=[DataRequired()])
     password = PasswordField(
         "Password",
@@ -32,7 +37,9 @@ class UserForm(FlaskForm):
 
 
 class UserEditForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    """Editing a user. No version field: users carry none (see `tracker.auth.operations`)."""
+
+    name = StringField("Name", validators=[DataRequired(), NAME_LENGTH])
     role = SelectField("Role", choices=form_choices(Role), validators=[DataRequired()])
     active = BooleanField("Active", description="Inactive users cannot sign in.")
     password = PasswordField(

@@ -27,9 +27,9 @@ class User(UserMixin, db.Model):
     __table_args__ = (one_of("role", Role.values()),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, info={"label": "E-mail"})
     name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(16), index=True)
+    role: Mapped[str] = mapped_column(String(16), index=True, info={"choices": Role})
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the login cookie's identity: rotating it ends every session of

@@ -1,0 +1,173 @@
+"""Every write to a user: creating one, editing name, role and status, passwords, sessions and
+the calendar link. The admin pages, the password page, sign-out, `flask create-user` and the
+undo on /admin/audit call only these.
+
+Users carry no version on purpose: every sign-in stamps `last_login_at`, so a version would
+make every admin edit look stale. `expected_version` is accepted for the undo contract and
+ignored.
+"""
+
+from tracker.auth.models import Role, User, new_session_token
+from tracker.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from tracker.auth.services import find_user_by_email, normalise_email
+from tracker.core import audit
+from tracker.core.errors import DomainError
+from tracker.core.records import flush
+from tracker.extensions import db
+
+# What a user's history shows on a create; what an edit (and an undo) may change. Never the
+# password: its change is recorded without a value, and cannot be undone.
+USER_FIELDS = ["email", "name", "role", "active"]
+EDITABLE_FIELDS = ("name", "role", "active")
+
+SELF_LOCKOUT = (
+    "You cannot deactivate yourself or change your own role: "
+    "ask another admin, so the installation always keeps one."
+)
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+
+def _checked_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Name is required.", "name")
+    if len(name) > User.name.type.length:
+        raise DomainError(f"Name must be at most {User.name.type.length} characters.", "name")
+    return name
+
+
+def _checked_role(role: str | None) -> str:
+    if role not in Role.values():
+        raise DomainError(
+            f"Unknown role {role!r}: choose one of {', '.join(Role.values())}.", "role"
+        )
+    return role
+
+
+def check_password_rules(password: str | None) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.", "password"
+        )
+
+
+def _checked_user_values(user: User, values: dict, actor: User | None) -> dict:
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise DomainError(
+            f"{audit.field_label(User, field)} cannot be changed here.",
+            field,
+        )
+    checked = {}
+    if "name" in values:
+        checked["name"] = _checked_name(values["name"])
+    if "role" in values:
+        checked["role"] = _checked_role(values["role"])
+    if "active" in values:
+        checked["active"] = bool(values["active"])
+    if actor is not None and actor.id == user.id:
+        if checked.get("role", user.role) != user.role:
+            raise DomainError(SELF_LOCKOUT, "role")
+        if not checked.get("active", user.active):
+            raise DomainError(SELF_LOCKOUT, "active")
+    return checked
+
+
+# --- Operations ------------------------------------------------------------------------------
+
+
+def new_user(email: str, name: str, role: str, password: str) -> User:
+    """A user checked against every rule of a create, added to the session but neither
+    flushed nor audited: `create_user`'s first half."""
+    email = normalise_email(email or "")
+    name = _checked_name(name)
+    role = _checked_role(role)
+    if find_user_by_email(email) is not None:
+        raise DomainError(f"A user with e-mail {email} already exists.", "email")
+    check_password_rules(password)
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password))
+    db.session.add(user)
+    return user
+
+
+def create_user(email: str, name: str, role: str, password: str, *, actor: User | None) -> User:
+    """Add a user (e-mail normalised to lower case). DomainError on a bad or taken e-mail, a
+    missing name, an unknown role or a short password."""
+    user = new_user(email, name, role, password)
+    flush(user)
+    audit.record(
+        "create",
+        user,
+        f"Created user {user.email} ({user.role_label})",
+        actor=actor,
+        changes=audit.track(user, USER_FIELDS).created(),
+    )
+    return user
+
+
+def update_user(
+    user: User, values: dict, *, actor: User | None, expected_version: int | None = None
+) -> User:
+    """Change any of name, role and active (a partial dict). Deactivating ends the user's
+    sessions. Nobody may deactivate themselves or change their own role (DomainError)."""
+    del expected_version  # users carry no version: see the module's docstring
+    values = _checked_user_values(user, values, actor)
+    tracked = audit.track(user, EDITABLE_FIELDS)
+    was_active = user.active
+    for name, value in values.items():
+        setattr(user, name, value)
+    if was_active and not user.active:
+        user.end_sessions()
+    flush(user)
+    changes = tracked.changes()
+    if changes:
+        audit.record("update", user, f"Updated user {user.email}", actor=actor, changes=changes)
+    return user
+
+
+def set_active(user: User, active: bool, *, actor: User | None) -> User:
+    """Activate or deactivate a user (deactivating signs them out everywhere)."""
+    return update_user(user, {"active": active}, actor=actor)
+
+
+def set_password(user: User, password: str, *, actor: User | None) -> None:
+    """Set a new password and end every session of the user. Audited as "Password changed",
+    never with the value, and not undoable."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    user.end_sessions()
+    flush(user)
+    audit.record("update", user, "Password changed", actor=actor)
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    """A user changing their own password: the current one must be given (DomainError on
+    `current_password` otherwise)."""
+    if not verify_password(user.password_hash, current_password or ""):
+        raise DomainError("That is not your current password.", "current_password")
+    set_password(user, new_password, actor=user)
+
+
+def end_sessions(user: User, *, actor: User | None) -> None:
+    """Make every cookie issued so far for `user` worthless (signing out everywhere). Signing
+    oneself out is not an edit and is not audited; someone else doing it is."""
+    user.end_sessions()
+    flush(user)
+    if actor is None or actor.id != user.id:
+        audit.record("update", user, f"Signed {user.email} out of every session", actor=actor)
+
+
+def regenerate_calendar_token(user: User, *, actor: User | None) -> None:
+    """Give the user a new calendar feed link; the old one stops working. The token is a
+    secret: the event names the change, never the value."""
+    user.calendar_token = new_session_token()
+    flush(user)
+    audit.record("update", user, "Regenerated calendar link", actor=actor)
+
+
+# The undo on /admin/audit: how each table's fields are set back.
+UPDATERS = {"users": update_user}
+RESTORERS = {}
