@@ -1,10 +1,5 @@
 """Scheduled scans, alerts and notifications."""
 
+from tracker.monitoring.views import bp  # noqa: F401
 
-def __getattr__(name: str):
-    # Handed on lazily: importing the models must not import the views (see tracker.auth).
-    if name == "bp":
-        from tracker.monitoring.views import bp
-
-        return bp
-    raise AttributeError(name)
+__all__ = ["bp"]

@@ -1,18 +1,50 @@
-"""Forms for reminder rules and alert filters."""
+"""Forms for reminder rules and the alerts list's filters."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
+from tracker.core.forms import EditForm, form_choices
+from tracker.monitoring.models import ItemKind, ReminderRule
 
-class ReminderRuleForm(FlaskForm):
+OFFSETS_LENGTH = Length(max=ReminderRule.days_before.type.length)
+
+
+class ReminderRuleForm(EditForm):
+    """One kind's rule; the reminders page shows one per kind, each with its own version."""
+
     days_before = StringField(
-        "Days before", validators=[Length(max=100)], description="e.g. 30, 14, 7, 1"
+        "Days before", validators=[OFFSETS_LENGTH], description="e.g. 30, 14, 7, 1"
     )
     days_after = StringField(
-        "Days after (overdue)", validators=[Length(max=100)], description="e.g. 1, 7, 30"
+        "Days after (overdue)", validators=[OFFSETS_LENGTH], description="e.g. 1, 7, 30"
     )
     notify_owner = BooleanField("The item's owner")
     notify_partner_owner = BooleanField("The partner's owner")
     notify_managers = BooleanField("All managers")
     enabled = BooleanField("Watch this kind of item")
+
+
+SCOPES = [SelectChoice("mine", "Mine"), SelectChoice("everyone", "Everyone's")]
+STATES = [
+    SelectChoice("open", "Open"),
+    SelectChoice("acknowledged", "Acknowledged"),
+    SelectChoice("resolved", "Resolved"),
+    SelectChoice("all", "All"),
+]
+
+
+class AlertFilterForm(FlaskForm):
+    """The /alerts filters, read from the query string; a bad value falls back to its default."""
+
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    scope = SelectField("Whose", choices=SCOPES, default="mine")
+    state = SelectField("State", choices=STATES, default="open")
+    kind = SelectField("Kind of item", choices=form_choices(ItemKind, blank="Any"), default="")
+
+    def value(self, name: str) -> str:
+        """The field's value when valid, otherwise its default."""
+        field = self[name]
+        return field.default if field.errors or field.data is None else field.data

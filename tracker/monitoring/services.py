@@ -245,16 +245,6 @@ def open_alert_count(user_id: int) -> int:
     )
 
 
-def acknowledge(alert_ids: list[int], user_id: int) -> int:
-    """Acknowledge open alerts by id; returns how many changed."""
-    result = db.session.execute(
-        update(Alert)
-        .where(Alert.id.in_(alert_ids), Alert.acknowledged_at.is_(None))
-        .values(acknowledged_at=utcnow(), acknowledged_by_id=user_id)
-    )
-    return result.rowcount
-
-
 def items_for_user(user: User) -> list[DatedItem]:
     """Dated items a user cares about: theirs, or their partners'."""
     return [item for item in dated_items() if user.id in (item.owner_id, item.partner_owner_id)]

@@ -1,5 +1,6 @@
 """Alerts, reminder rules, job history and the calendar feed."""
 
+from contextlib import suppress
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -7,50 +8,40 @@ from flask_login import current_user
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from tracker.auth.models import User, new_session_token
+from tracker.auth import operations as auth_operations
+from tracker.auth.models import User
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, requires
 from tracker.core import audit
-from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm, apply_domain_error
+from tracker.core.errors import DomainError, StaleRecord
+from tracker.core.forms import ConfirmForm, apply_domain_error, form_values, show_conflict
 from tracker.core.listing import paginate
+from tracker.core.tables import export_list
 from tracker.core.types import today, utcnow
 from tracker.extensions import db, limiter
-from tracker.monitoring import jobs, services
-from tracker.monitoring.forms import ReminderRuleForm
-from tracker.monitoring.models import ItemKind, JobRun
-from tracker.reports.lists import export_list
+from tracker.monitoring import jobs, operations, services
+from tracker.monitoring.exports import ALERTS, JOB_RUNS, job_runs_query
+from tracker.monitoring.forms import AlertFilterForm, ReminderRuleForm
+from tracker.monitoring.models import ItemKind, ReminderRule
 
 bp = Blueprint("monitoring", __name__)
-
-RULE_FIELDS = [
-    "days_before",
-    "days_after",
-    "notify_owner",
-    "notify_partner_owner",
-    "notify_managers",
-    "enabled",
-]
 
 
 @bp.get("/alerts")
 @requires(READ)
 def alerts():
-    scope = request.args.get("scope", "mine")
-    state = request.args.get("state", "open")
-    kind = request.args.get("kind", "")
-    scope = scope if scope in ("mine", "everyone") else "mine"
-    state = state if state in ("open", "acknowledged", "resolved", "all") else "open"
-    kind = kind if kind in ItemKind.values() else ""
+    form = AlertFilterForm(request.args)
+    form.validate()
+    scope, state, kind = form.value("scope"), form.value("state"), form.value("kind")
     query = services.alerts_query(current_user.id if scope == "mine" else None, state, kind)
     if request.args.get("format"):
-        return export_list("alerts", query)
+        return export_list(ALERTS, query)
     return render_template(
         "monitoring/alerts.html",
+        form=form,
         page=paginate(query),
         scope=scope,
         state=state,
         kind=kind,
-        kinds=ItemKind.choices(),
         today=today(),
     )
 
@@ -64,7 +55,8 @@ def acknowledge():
         if not ids:
             flash("Tick the alerts to acknowledge first.", "warning")
         else:
-            count = services.acknowledge(ids, current_user.id)
+            me = current_user._get_current_object()
+            count = operations.acknowledge_alerts(ids, actor=me)
             db.session.commit()
             flash(f"{count} alert{'s' if count != 1 else ''} acknowledged.", "success")
     args = {k: v for k, v in request.args.items() if k in ("scope", "state", "kind", "page")}
@@ -80,6 +72,7 @@ def reminders():
         kind: ReminderRuleForm(prefix=kind, obj=rules[kind], formdata=None)
         for kind in ItemKind.values()
     }
+    conflicts: dict[str, list] = {}
     if request.method == "POST":
         kind = request.form.get("kind", "")
         if kind not in forms:
@@ -88,33 +81,53 @@ def reminders():
         if form.validate_on_submit():
             rule = rules[kind]
             try:
-                before = services.parse_offsets(form.days_before.data, "days_before")
-                after = services.parse_offsets(form.days_after.data, "days_after")
-            except DomainError as error:
-                apply_domain_error(form, error)
-            else:
-                old = audit.snapshot(rule, RULE_FIELDS)
-                form.populate_obj(rule)
-                rule.days_before = ",".join(map(str, before))
-                rule.days_after = ",".join(map(str, after))
-                audit.record(
-                    "update",
+                operations.update_reminder_rule(
                     rule,
-                    f"Changed reminders for {ItemKind(kind).label}",
-                    audit.diff(old, audit.snapshot(rule, RULE_FIELDS)),
+                    form_values(form, operations.RULE_FIELDS),
+                    actor=current_user._get_current_object(),
+                    expected_version=form.expected_version,
                 )
                 db.session.commit()
+            except StaleRecord as error:
+                conflicts[kind] = show_conflict(form, error) or _rule_conflict(form, error.record)
+                return render_template(
+                    "monitoring/reminders.html", forms=forms, kinds=ItemKind, conflicts=conflicts
+                ), 409
+            except DomainError as error:
+                db.session.rollback()
+                apply_domain_error(form, error)
+            else:
                 flash(f"Reminders for {ItemKind(kind).label.lower()} saved.", "success")
                 return redirect(url_for("monitoring.reminders"))
-    return render_template("monitoring/reminders.html", forms=forms, kinds=ItemKind)
+    return render_template(
+        "monitoring/reminders.html", forms=forms, kinds=ItemKind, conflicts=conflicts
+    )
+
+
+def _rule_conflict(form: ReminderRuleForm, rule: ReminderRule | None) -> list:
+    """Stored beside typed, field by field, for a rule's prefixed form (whose field names
+    `show_conflict` does not match to the record's attributes)."""
+    if rule is None:
+        return []
+    rows = []
+    for name in operations.RULE_FIELDS:
+        stored, typed = getattr(rule, name), form[name].data
+        if name in operations.OFFSET_FIELDS:
+            with suppress(DomainError):  # shown as typed
+                typed = ",".join(map(str, services.parse_offsets(typed or "", name)))
+        stored_text = audit.value_text(rule, name, stored)
+        typed_text = audit.value_text(rule, name, typed)
+        if stored_text != typed_text:
+            rows.append((audit.field_label(ReminderRule, name), stored_text, typed_text))
+    return rows
 
 
 @bp.get("/admin/jobs")
 @requires(MANAGE_SETTINGS)
 def job_runs():
-    query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
+    query = job_runs_query()
     if request.args.get("format"):
-        return export_list("jobs", query)
+        return export_list(JOB_RUNS, query)
     return render_template("monitoring/jobs.html", page=paginate(query), health=jobs.job_health())
 
 
@@ -132,8 +145,8 @@ def account():
 @requires(READ)
 def regenerate_calendar_token():
     if ConfirmForm().validate_on_submit():
-        current_user.calendar_token = new_session_token()
-        audit.record("update", current_user, "Regenerated calendar link")
+        me = current_user._get_current_object()
+        auth_operations.regenerate_calendar_token(me, actor=me)
         db.session.commit()
         flash("New calendar link made; the old one no longer works.", "success")
     return redirect(url_for("monitoring.account"))
