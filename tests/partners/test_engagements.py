@@ -90,8 +90,17 @@ def test_edit_engagement_records_partner_change(manager_client):
     )
     assert response.status_code == 302
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "update"))
-    assert event.changes["partners"] == ["First", "First, Second"]
-    assert event.changes["kind"] == ["meeting", "call"]
+    assert event.changes["partners"] == {
+        "label": "Partners",
+        "old": [first.id],
+        "new": sorted([first.id, second.id]),
+        "old_text": "First",
+        "new_text": "First; Second",
+    }
+    assert event.changes["kind"]["old_text"] == "Meeting"
+    assert event.changes["kind"]["new_text"] == "Call"
+    html = manager_client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
+    assert '<span class="field-label">Partners</span>: First → First; Second' in html
 
 
 def test_unknown_engagement_is_404(manager_client):
@@ -116,6 +125,14 @@ def test_contacts_add_edit_remove_with_validation(manager_client):
     )
     html = bad.get_data(as_text=True)
     assert "Enter a valid e-mail address." in html
+    assert 'value="call me maybe"' in html
+    # The phone rule is the operation's: it speaks once the form's shape is right.
+    bad_phone = post_form(
+        manager_client,
+        url,
+        {"name": "Gábor", "email": "", "phone": "call me maybe", "job_title": "", "notes": ""},
+    )
+    html = bad_phone.get_data(as_text=True)
     assert "Enter a phone number of digits" in html
     assert 'value="call me maybe"' in html
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
@@ -153,12 +170,21 @@ def test_contacts_add_edit_remove_with_validation(manager_client):
     assert "Remove Gábor Szabó from HIPA?" in confirm
     post_form(manager_client, f"/contacts/{contact_id}/delete", {})
     assert db.session.get(Contact, contact_id) is None
-    summaries = list(db.session.scalars(select(AuditEvent.summary).order_by(AuditEvent.id)))
-    assert summaries == [
+    events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    assert [e.summary for e in events] == [
         "Added contact Gábor Szabó (Director)",
         "Edited contact Gábor Szabó",
         "Removed contact Gábor Szabó (Director)",
     ]
+    # Recorded on the contact, shown in the partner's history.
+    assert {(e.entity_type, e.entity_id, e.parent_type, e.parent_id) for e in events} == {
+        ("contacts", contact_id, "partners", partner.id)
+    }
+    assert events[1].changes["phone"]["old_text"] == "+36 1 872 6502"
+    assert events[2].state["values"]["email"] == "gabor@hipa.example"
+    html = manager_client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert "Removed contact Gábor Szabó (Director)" in html
+    assert '<span class="field-label">Phone</span>: +36 1 872 6502 → +36 1 872 6500' in html
 
 
 def test_add_follow_up_and_mark_done(manager_client):

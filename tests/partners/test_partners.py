@@ -58,10 +58,26 @@ def test_edit_records_old_and_new_values(manager_client):
     )
     assert response.status_code == 302
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "update")).one()
-    assert event.changes["status"] == ["active", "dormant"]
-    assert event.changes["cadence_days"] == [None, "45"]
+    assert event.user_id == manager_client.user.id
+    assert event.changes["status"] == {
+        "label": "Status",
+        "old": "active",
+        "new": "dormant",
+        "old_text": "Active",
+        "new_text": "Dormant",
+    }
+    cadence = event.changes["cadence_days"]
+    assert (cadence["label"], cadence["old"], cadence["new"]) == (
+        "Engagement cadence (days)",
+        None,
+        45,
+    )
+    notes = event.changes["description"]
+    assert (notes["label"], notes["old_text"]) == ("Notes", "—")
+    assert "name" not in event.changes  # unchanged fields are not listed
     html = manager_client.get(f"/partners/{partner.id}").get_data(as_text=True)
-    assert "active → dormant" in html
+    assert '<span class="field-label">Status</span>: Active → Dormant' in html
+    assert '<span class="field-label">Engagement cadence (days)</span>: — → 45' in html
 
 
 def test_missing_fields_too_long_name_and_bad_url_keep_input(manager_client):

@@ -1,12 +1,15 @@
-"""Forms for regions, partners, contacts, engagements, follow-ups and the list filters."""
+"""Forms for regions, partners, contacts, engagements, follow-ups and the list filters.
 
-import re
+They check shape only (types, required, lengths from the models' columns, number
+ranges); every rule lives in `tracker.partners.operations`.
+"""
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,20 +27,17 @@ from wtforms.validators import (
 )
 
 from tracker.core.codes import country_names
-from tracker.core.forms import form_choices, id_choices, optional_int
+from tracker.core.forms import EditForm, form_choices, id_choices, optional_int
 from tracker.partners.models import EngagementKind, PartnerKind, PartnerStatus
-
-PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
+from tracker.partners.operations import AT_LEAST_ONE_PARTNER
 
 
 def country_choices(blank: str | None = None):
-    from wtforms import SelectChoice
-
     options = [SelectChoice(code, f"{name} ({code})") for code, name in country_names().items()]
     return [SelectChoice("", blank), *options] if blank is not None else options
 
 
-class RegionForm(FlaskForm):
+class RegionForm(EditForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     country_code = SelectField(
         "Country", choices=country_choices(blank="Choose a country"), validators=[DataRequired()]
@@ -49,7 +49,7 @@ class RegionForm(FlaskForm):
     )
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(EditForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     kind = SelectField("Kind", choices=form_choices(PartnerKind), validators=[DataRequired()])
     status = SelectField(
@@ -82,7 +82,7 @@ class PartnerForm(FlaskForm):
         self.owner_id.choices = id_choices(users, blank="Nobody yet", label=lambda u: u.name)
 
 
-class ContactForm(FlaskForm):
+class ContactForm(EditForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
     email = EmailField(
@@ -95,14 +95,8 @@ class ContactForm(FlaskForm):
     )
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
-    def validate_phone(self, field):
-        if field.data and not PHONE_RE.match(field.data.strip()):
-            raise ValidationError(
-                "Enter a phone number of digits, spaces and + ( ) - . / only, e.g. +36 96 555 0100."
-            )
 
-
-class EngagementForm(FlaskForm):
+class EngagementForm(EditForm):
     kind = SelectField("Kind", choices=form_choices(EngagementKind), validators=[DataRequired()])
     occurred_on = DateField(
         "Date", validators=[DataRequired(message="Enter the date (YYYY-MM-DD).")]
@@ -111,7 +105,7 @@ class EngagementForm(FlaskForm):
     partner_ids = SelectMultipleField(
         "Partners",
         coerce=int,
-        validators=[DataRequired(message="Choose at least one partner.")],
+        validators=[DataRequired(message=AT_LEAST_ONE_PARTNER)],
         description="Hold Ctrl (⌘ on a Mac) to choose several.",
     )
     attendee_ids = SelectMultipleField("Our attendees", coerce=int, validators=[Optional()])
@@ -124,7 +118,7 @@ class EngagementForm(FlaskForm):
         self.attendee_ids.choices = id_choices(users, label=lambda u: u.name)
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(EditForm):
     title = StringField("Action", validators=[DataRequired(), Length(max=300)])
     owner_id = SelectField(
         "Owner", coerce=optional_int, validators=[DataRequired(message="Choose an owner.")]
@@ -176,3 +170,28 @@ class EngagementFilterForm(FlaskForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date is before the start date.")
+
+
+class FollowUpFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    scope = SelectField(
+        "Whose",
+        choices=[SelectChoice("mine", "Mine"), SelectChoice("everyone", "Everyone")],
+        default="mine",
+    )
+    show = SelectField(
+        "Show",
+        choices=[
+            SelectChoice("open", "Open"),
+            SelectChoice("done", "Done"),
+            SelectChoice("all", "All"),
+        ],
+        default="open",
+    )
+
+    def value(self, name: str) -> str:
+        """The field's value, or its default when the query string held something else."""
+        field = self[name]
+        return field.default if field.errors or not field.data else field.data

@@ -63,7 +63,7 @@ class Region(db.Model):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     __mapper_args__ = {"version_id_col": version}
     name: Mapped[str] = mapped_column(String(120), index=True)
-    country_code: Mapped[str] = mapped_column(String(2), index=True)
+    country_code: Mapped[str] = mapped_column(String(2), index=True, info={"label": "Country"})
     sector_focus: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -89,16 +89,24 @@ class Partner(db.Model):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     __mapper_args__ = {"version_id_col": version}
     name: Mapped[str] = mapped_column(String(200), index=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True, default=PartnerStatus.ACTIVE)
-    country_code: Mapped[str] = mapped_column(String(2), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True, info={"choices": PartnerKind})
+    status: Mapped[str] = mapped_column(
+        String(16), index=True, default=PartnerStatus.ACTIVE, info={"choices": PartnerStatus}
+    )
+    country_code: Mapped[str] = mapped_column(String(2), index=True, info={"label": "Country"})
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), index=True, info={"label": "Relationship owner"}
+    )
     website: Mapped[str | None] = mapped_column(String(300))
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, info={"label": "Notes"})
     # Target days between engagements; NULL means the default for the kind.
-    cadence_days: Mapped[int | None] = mapped_column(Integer)
-    next_engagement_on: Mapped[date | None] = mapped_column(Date, index=True)
+    cadence_days: Mapped[int | None] = mapped_column(
+        Integer, info={"label": "Engagement cadence (days)"}
+    )
+    next_engagement_on: Mapped[date | None] = mapped_column(
+        Date, index=True, info={"label": "Next planned engagement"}
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -130,12 +138,15 @@ class Contact(db.Model):
     )
     name: Mapped[str] = mapped_column(String(120), index=True)
     job_title: Mapped[str | None] = mapped_column(String(120))
-    email: Mapped[str | None] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(String(254), info={"label": "E-mail"})
     phone: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     partner: Mapped[Partner] = relationship(back_populates="contacts")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 engagement_partners = Table(
@@ -163,19 +174,21 @@ class Engagement(db.Model):
     # Bumped on every update; an edit made on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     __mapper_args__ = {"version_id_col": version}
-    kind: Mapped[str] = mapped_column(String(16), index=True)
-    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True, info={"choices": EngagementKind})
+    occurred_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Date"})
     subject: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), index=True, info={"label": "Logged by"}
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     partners: Mapped[list[Partner]] = relationship(
-        secondary=engagement_partners, order_by="Partner.name"
+        secondary=engagement_partners, order_by="Partner.name", info={"label": "Partners"}
     )
     attendees: Mapped[list[User]] = relationship(
-        secondary=engagement_attendees, order_by="User.name"
+        secondary=engagement_attendees, order_by="User.name", info={"label": "Our attendees"}
     )
     created_by: Mapped[User | None] = relationship()
     follow_ups: Mapped[list["FollowUp"]] = relationship(
@@ -185,6 +198,9 @@ class Engagement(db.Model):
     @property
     def kind_label(self) -> str:
         return EngagementKind(self.kind).label
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class FollowUp(db.Model):
@@ -197,10 +213,10 @@ class FollowUp(db.Model):
     engagement_id: Mapped[int] = mapped_column(
         ForeignKey("engagements.id", ondelete="CASCADE"), index=True
     )
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300), info={"label": "Action"})
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    due_on: Mapped[date] = mapped_column(Date, index=True)
-    done_on: Mapped[date | None] = mapped_column(Date, index=True)
+    due_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Due"})
+    done_on: Mapped[date | None] = mapped_column(Date, index=True, info={"label": "Done on"})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     engagement: Mapped[Engagement] = relationship(back_populates="follow_ups")
@@ -209,3 +225,6 @@ class FollowUp(db.Model):
     @property
     def is_done(self) -> bool:
         return self.done_on is not None
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,5 +1,7 @@
-"""Queries and rules for regions, partners, contacts, engagements and follow-ups."""
+"""Queries for regions, partners, contacts, engagements and follow-ups (the rules that
+guard writes live in `tracker.partners.operations`)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -7,7 +9,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import User
-from tracker.core.errors import DomainError
+from tracker.auth.permissions import may_write_partners
 from tracker.core.models import AuditEvent
 from tracker.core.types import today
 from tracker.extensions import db
@@ -43,16 +45,6 @@ RECENT_DAYS = 90
 
 
 # --- Regions ----------------------------------------------------------------
-
-
-def check_region_unique(name: str, country_code: str, region_id: int | None = None) -> None:
-    query = select(Region.id).where(
-        func.lower(Region.name) == name.strip().lower(), Region.country_code == country_code
-    )
-    if region_id is not None:
-        query = query.where(Region.id != region_id)
-    if db.session.scalar(query) is not None:
-        raise DomainError(f"A region named {name} already exists in {country_code}.", "name")
 
 
 def regions_with_counts() -> list[tuple[Region, int]]:
@@ -260,53 +252,41 @@ def partner_health(partner: Partner, as_of: date | None = None) -> Health:
     return relationship_health(partner, row.last_on, row.recent, row.open, row.overdue, as_of)
 
 
-def check_partner_unique(name: str, country_code: str, partner_id: int | None = None) -> None:
-    query = select(Partner.id).where(
-        func.lower(Partner.name) == name.strip().lower(), Partner.country_code == country_code
-    )
-    if partner_id is not None:
-        query = query.where(Partner.id != partner_id)
-    if db.session.scalar(query) is not None:
-        raise DomainError(
-            f"A partner named {name.strip()} already exists in {country_code}.", "name"
-        )
+# What else hangs on a partner is known only to the domains above this one (incentives,
+# commitments): each registers a check when it is imported. A check returns phrases
+# such as "2 incentives", empty when nothing of its kind hangs on the partner.
+deletion_checks: list[Callable[[Partner], list[str]]] = []
 
 
-def check_region_matches_country(region_id: int | None, country_code: str) -> None:
-    if not region_id:
-        return
-    region = db.session.get(Region, region_id)
-    if region is None:
-        raise DomainError("Choose a region from the list.", "region_id")
-    if region.country_code != country_code:
-        raise DomainError(
-            f"{region.name} is in {region.country_code}, but the partner's country is "
-            f"{country_code}. Choose a region in the same country.",
-            "region_id",
-        )
+def register_deletion_check(check: Callable[[Partner], list[str]]):
+    """Add a check to `what_blocks_deletion` (once, however often it is registered);
+    returns it, so it can be used as a decorator."""
+    if check not in deletion_checks:
+        deletion_checks.append(check)
+    return check
+
+
+def counted(count: int, noun: str) -> list[str]:
+    """`[“2 engagements”]`, or `[]` for none: a deletion check's answer."""
+    return [f"{count} {noun}{'s' if count != 1 else ''}"] if count else []
+
+
+def _engagements_on(partner: Partner) -> list[str]:
+    query = select(func.count()).where(engagement_partners.c.partner_id == partner.id)
+    return counted(db.session.scalar(query) or 0, "engagement")
 
 
 def what_blocks_deletion(partner: Partner) -> list[str]:
     """The records that hang on a partner; it may be deleted only when this is empty."""
-    from tracker.commitments.models import Commitment, Contribution
-    from tracker.incentives.models import Incentive
-
-    checks = [
-        ("engagement", select(func.count()).where(engagement_partners.c.partner_id == partner.id)),
-        ("incentive", select(func.count()).where(Incentive.granting_partner_id == partner.id)),
-        ("commitment", select(func.count()).where(Commitment.counterparty_id == partner.id)),
-        ("contribution", select(func.count()).where(Contribution.partner_id == partner.id)),
-    ]
-    blockers = []
-    for noun, query in checks:
-        count = db.session.scalar(query)
-        if count:
-            blockers.append(f"{count} {noun}{'s' if count != 1 else ''}")
+    blockers = _engagements_on(partner)
+    for check in deletion_checks:
+        blockers += check(partner)
     return blockers
 
 
 def partner_history(partner: Partner, limit: int = 50) -> list[AuditEvent]:
-    """Changes to the partner, its contacts, and the engagements it took part in."""
+    """Changes to the partner and its contacts, and to the engagements it took part in
+    and their follow-ups."""
     engagement_ids = select(engagement_partners.c.engagement_id).where(
         engagement_partners.c.partner_id == partner.id
     )
@@ -315,13 +295,18 @@ def partner_history(partner: Partner, limit: int = 50) -> list[AuditEvent]:
         .where(
             or_(
                 and_(AuditEvent.entity_type == "partners", AuditEvent.entity_id == partner.id),
+                and_(AuditEvent.parent_type == "partners", AuditEvent.parent_id == partner.id),
                 and_(
                     AuditEvent.entity_type == "engagements",
                     AuditEvent.entity_id.in_(engagement_ids),
                 ),
+                and_(
+                    AuditEvent.parent_type == "engagements",
+                    AuditEvent.parent_id.in_(engagement_ids),
+                ),
             )
         )
-        .options(joinedload(AuditEvent.user))
+        .options(joinedload(AuditEvent.user), selectinload(AuditEvent.reverted_by))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     )
@@ -332,7 +317,7 @@ def entity_history(entity_type: str, entity_id: int, limit: int = 50) -> list[Au
     query = (
         select(AuditEvent)
         .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
-        .options(joinedload(AuditEvent.user))
+        .options(joinedload(AuditEvent.user), selectinload(AuditEvent.reverted_by))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     )
@@ -421,20 +406,6 @@ def engagement_list_query(filters: EngagementFilters) -> tuple[Select, dict]:
     return query, sortable
 
 
-def set_engagement_people(engagement: Engagement, partner_ids: list[int], attendee_ids: list[int]):
-    """Replace the engagement's partners and attendees; unknown ids are a `DomainError`."""
-    partners = list(db.session.scalars(select(Partner).where(Partner.id.in_(partner_ids))))
-    if len(partners) != len(set(partner_ids)):
-        raise DomainError("One of the chosen partners does not exist.", "partner_ids")
-    if not partners:
-        raise DomainError("Choose at least one partner.", "partner_ids")
-    attendees = list(db.session.scalars(select(User).where(User.id.in_(attendee_ids))))
-    if len(attendees) != len(set(attendee_ids)):
-        raise DomainError("One of the chosen attendees does not exist.", "attendee_ids")
-    engagement.partners = partners
-    engagement.attendees = attendees
-
-
 def follow_up_list_query(owner_id: int | None, show: str, as_of: date) -> Select:
     """Follow-ups, overdue first, then by due date. `show`: open | done | all."""
     query = select(FollowUp).options(
@@ -464,8 +435,6 @@ def open_follow_ups_for(partner: Partner) -> list[FollowUp]:
 
 def can_toggle_follow_up(user, follow_up: FollowUp) -> bool:
     """Marking a follow-up done: managers and admins, and the follow-up's own owner."""
-    from tracker.auth.permissions import may_write_partners
-
     return may_write_partners(user) or follow_up.owner_id == getattr(user, "id", None)
 
 

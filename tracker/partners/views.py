@@ -1,23 +1,36 @@
-"""Regions, partners, contacts, engagements and follow-ups: the ecosystem manager's log."""
+"""Regions, partners, contacts, engagements and follow-ups: the ecosystem manager's log.
+
+Every write goes through `tracker.partners.operations`; these views read the forms,
+call an operation, commit, and render or redirect.
+"""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.auth.permissions import READ, WRITE_PARTNERS, can, requires
+from tracker.auth.permissions import READ, WRITE_PARTNERS, requires
 from tracker.core import audit
-from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm, apply_domain_error, copy_fields
+from tracker.core.errors import DomainError, StaleRecord
+from tracker.core.forms import (
+    ConfirmForm,
+    apply_domain_error,
+    form_values,
+    save_once,
+    show_conflict,
+)
 from tracker.core.listing import apply_sorting, paginate, read_sorting
+from tracker.core.tables import export_list
 from tracker.core.types import today
 from tracker.core.urls import safe_next
 from tracker.extensions import db
-from tracker.partners import services
+from tracker.partners import operations, services
+from tracker.partners.exports import ENGAGEMENTS, FOLLOW_UPS, PARTNERS, REGIONS
 from tracker.partners.forms import (
     ContactForm,
     EngagementFilterForm,
     EngagementForm,
+    FollowUpFilterForm,
     FollowUpForm,
     PartnerFilterForm,
     PartnerForm,
@@ -31,37 +44,35 @@ from tracker.partners.models import (
     PartnerStatus,
     Region,
 )
-from tracker.reports.lists import export_list
 
 bp = Blueprint("partners", __name__)
 
-REGION_FIELDS = ["name", "country_code", "sector_focus"]
-PARTNER_FIELDS = [
-    "name",
-    "kind",
-    "status",
-    "country_code",
-    "region_id",
-    "owner_id",
-    "website",
-    "cadence_days",
-    "next_engagement_on",
-    "description",
-]
-CONTACT_FIELDS = ["name", "job_title", "email", "phone", "notes"]
-ENGAGEMENT_FIELDS = ["kind", "occurred_on", "subject", "summary", "outcome"]
+SENT_BEFORE = "This form was already sent; here is what it saved."
+FOLLOW_UP_FORM_FIELDS = ["title", "owner_id", "due_on"]
+
+
+def _me():
+    return current_user._get_current_object()
 
 
 def _all_regions() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.name)))
 
 
-def _all_partners() -> list[Partner]:
-    return list(
+def _all_partners(keep=()) -> list[Partner]:
+    """Partners to choose from: all but the archived, and those in `keep` (already chosen)."""
+    partners = list(
         db.session.scalars(
             select(Partner).where(Partner.status != PartnerStatus.ARCHIVED).order_by(Partner.name)
         )
     )
+    return partners + [partner for partner in keep if partner not in partners]
+
+
+def _users(keep=()) -> list:
+    """Active users to choose from, and those in `keep` (chosen before they left)."""
+    users = services.active_users()
+    return users + [user for user in keep if user is not None and user not in users]
 
 
 # --- Regions -------------------------------------------------------------------
@@ -72,7 +83,7 @@ def _all_partners() -> list[Partner]:
 def regions():
     rows = services.regions_with_counts()
     if request.args.get("format"):
-        return export_list("regions", rows)
+        return export_list(REGIONS, rows)
     return render_template("partners/regions.html", rows=rows)
 
 
@@ -82,25 +93,37 @@ def regions():
 def edit_region(region_id: int | None = None):
     region = db.get_or_404(Region, region_id) if region_id else None
     form = RegionForm(obj=region)
+    conflict, status = None, 200
     if form.validate_on_submit():
+        values = form_values(form, operations.REGION_FIELDS)
         try:
-            services.check_region_unique(form.name.data, form.country_code.data, region_id)
+            if region is None:
+                region, fresh = save_once(
+                    form.form_token.data,
+                    Region,
+                    lambda: operations.create_region(values, actor=_me()),
+                    _me(),
+                )
+                if not fresh:
+                    flash(SENT_BEFORE, "info")
+                    return redirect(url_for("partners.regions"))
+            else:
+                operations.update_region(
+                    region, values, actor=_me(), expected_version=form.expected_version
+                )
+                db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
         except DomainError as error:
+            db.session.rollback()
             apply_domain_error(form, error)
         else:
-            is_new = region is None
-            region = region or Region()
-            audit.save_form(
-                region,
-                form,
-                REGION_FIELDS,
-                is_new=is_new,
-                summary=f"{'Created' if is_new else 'Updated'} region {form.name.data.strip()}",
-            )
-            db.session.commit()
             flash(f"Region {region.name} saved.", "success")
             return redirect(url_for("partners.regions"))
-    return render_template("partners/region_form.html", form=form, region=region)
+    return (
+        render_template("partners/region_form.html", form=form, region=region, conflict=conflict),
+        status,
+    )
 
 
 # --- Partners ------------------------------------------------------------------
@@ -128,7 +151,7 @@ def index():
     sorting = read_sorting(sortable, default="name")
     query = apply_sorting(query, sortable, sorting, Partner.id)
     if request.args.get("format"):
-        return export_list("partners", query)
+        return export_list(PARTNERS, query)
     page = paginate(query, rows=True)
     rows = [
         (row[0], services.relationship_health(row[0], row[1], row[2], row[3], row[4], as_of))
@@ -142,27 +165,44 @@ def index():
 @requires(WRITE_PARTNERS)
 def edit_partner(partner_id: int | None = None):
     partner = db.get_or_404(Partner, partner_id) if partner_id else None
-    form = PartnerForm(obj=partner, regions=_all_regions(), users=services.active_users())
+    form = PartnerForm(
+        obj=partner,
+        regions=_all_regions(),
+        users=_users([partner.owner] if partner else []),
+    )
+    conflict, status = None, 200
     if form.validate_on_submit():
+        values = form_values(form, operations.PARTNER_FIELDS)
         try:
-            services.check_partner_unique(form.name.data, form.country_code.data, partner_id)
-            services.check_region_matches_country(form.region_id.data, form.country_code.data)
+            if partner is None:
+                partner, fresh = save_once(
+                    form.form_token.data,
+                    Partner,
+                    lambda: operations.create_partner(values, actor=_me()),
+                    _me(),
+                )
+                if not fresh:
+                    flash(SENT_BEFORE, "info")
+                    return redirect(url_for("partners.show", partner_id=partner.id))
+            else:
+                operations.update_partner(
+                    partner, values, actor=_me(), expected_version=form.expected_version
+                )
+                db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
         except DomainError as error:
+            db.session.rollback()
             apply_domain_error(form, error)
         else:
-            is_new = partner is None
-            partner = partner or Partner()
-            audit.save_form(
-                partner,
-                form,
-                PARTNER_FIELDS,
-                is_new=is_new,
-                summary=f"{'Created' if is_new else 'Updated'} partner {form.name.data.strip()}",
-            )
-            db.session.commit()
             flash(f"Partner {partner.name} saved.", "success")
             return redirect(url_for("partners.show", partner_id=partner.id))
-    return render_template("partners/partner_form.html", form=form, partner=partner)
+    return (
+        render_template(
+            "partners/partner_form.html", form=form, partner=partner, conflict=conflict
+        ),
+        status,
+    )
 
 
 @bp.get("/partners/<int:partner_id>")
@@ -193,14 +233,7 @@ def show(partner_id: int):
 def archive_partner(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
     if ConfirmForm().validate_on_submit() and partner.status != PartnerStatus.ARCHIVED:
-        before = audit.snapshot(partner, ["status"])
-        partner.status = PartnerStatus.ARCHIVED
-        audit.record(
-            "archive",
-            partner,
-            f"Archived partner {partner.name}",
-            audit.diff(before, audit.snapshot(partner, ["status"])),
-        )
+        operations.archive_partner(partner, actor=_me())
         db.session.commit()
         flash(f"{partner.name} is archived. Its history stays; edit it to reactivate.", "success")
     return redirect(url_for("partners.show", partner_id=partner.id))
@@ -210,15 +243,17 @@ def archive_partner(partner_id: int):
 @requires(WRITE_PARTNERS)
 def delete_partner(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
-    blockers = services.what_blocks_deletion(partner)
     form = ConfirmForm()
-    if form.validate_on_submit() and not blockers:
+    if form.validate_on_submit():
         name = partner.name
-        audit.record("delete", partner, f"Deleted partner {name}")
-        db.session.delete(partner)
-        db.session.commit()
-        flash(f"Partner {name} deleted.", "success")
-        return redirect(url_for("partners.index"))
+        try:
+            operations.delete_partner(partner, actor=_me())
+        except DomainError:
+            db.session.rollback()  # the page below names what hangs on it
+        else:
+            db.session.commit()
+            flash(f"Partner {name} deleted.", "success")
+            return redirect(url_for("partners.index"))
     return render_template(
         "confirm_delete.html",
         form=form,
@@ -226,7 +261,7 @@ def delete_partner(partner_id: int):
         consequences=[f"{len(partner.contacts)} contact(s) are deleted with it."]
         if partner.contacts
         else [],
-        blockers=blockers,
+        blockers=services.what_blocks_deletion(partner),
         blocked_hint="Archive it instead: the history stays and it leaves the lists.",
         cancel_url=url_for("partners.show", partner_id=partner.id),
     )
@@ -242,23 +277,44 @@ def edit_contact(partner_id: int | None = None, contact_id: int | None = None):
     contact = db.get_or_404(Contact, contact_id) if contact_id else None
     partner = contact.partner if contact else db.get_or_404(Partner, partner_id)
     form = ContactForm(obj=contact)
+    conflict, status = None, 200
     if form.validate_on_submit():
-        before = audit.snapshot(contact, CONTACT_FIELDS) if contact else {}
-        is_new = contact is None
-        contact = contact or Contact(partner=partner)
-        copy_fields(contact, form, CONTACT_FIELDS)
-        db.session.add(contact)
-        # Contact changes are part of the partner's history.
-        if is_new:
-            audit.record("update", partner, f"Added contact {services.contact_summary(contact)}")
+        values = form_values(form, operations.CONTACT_FIELDS)
+        try:
+            if contact is None:
+                contact, fresh = save_once(
+                    form.form_token.data,
+                    Contact,
+                    lambda: operations.create_contact(partner, values, actor=_me()),
+                    _me(),
+                )
+                if not fresh:
+                    flash(SENT_BEFORE, "info")
+                    partner = contact.partner
+            else:
+                operations.update_contact(
+                    contact, values, actor=_me(), expected_version=form.expected_version
+                )
+                db.session.commit()
+                fresh = True
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
         else:
-            changes = audit.diff(before, audit.snapshot(contact, CONTACT_FIELDS))
-            audit.record("update", partner, f"Edited contact {contact.name}", changes)
-        db.session.commit()
-        flash(f"Contact {contact.name} saved.", "success")
-        return redirect(url_for("partners.show", partner_id=partner.id, _anchor="contacts"))
-    return render_template(
-        "partners/contact_form.html", form=form, partner=partner, contact=contact
+            if fresh:
+                flash(f"Contact {contact.name} saved.", "success")
+            return redirect(url_for("partners.show", partner_id=partner.id, _anchor="contacts"))
+    return (
+        render_template(
+            "partners/contact_form.html",
+            form=form,
+            partner=partner,
+            contact=contact,
+            conflict=conflict,
+        ),
+        status,
     )
 
 
@@ -269,10 +325,10 @@ def delete_contact(contact_id: int):
     partner = contact.partner
     form = ConfirmForm()
     if form.validate_on_submit():
-        audit.record("update", partner, f"Removed contact {services.contact_summary(contact)}")
-        db.session.delete(contact)
+        name = contact.name
+        operations.delete_contact(contact, actor=_me())
         db.session.commit()
-        flash(f"Contact {contact.name} removed.", "success")
+        flash(f"Contact {name} removed.", "success")
         return redirect(url_for("partners.show", partner_id=partner.id, _anchor="contacts"))
     return render_template(
         "confirm_delete.html",
@@ -314,7 +370,7 @@ def engagements():
     sorting = read_sorting(sortable, default="-date")
     query = apply_sorting(query, sortable, sorting, Engagement.id.desc())
     if request.args.get("format"):
-        return export_list("engagements", query)
+        return export_list(ENGAGEMENTS, query)
     page = paginate(query)
     return render_template(
         "partners/engagements.html", form=form, page=page, sorting=sorting, today=today()
@@ -326,8 +382,11 @@ def engagements():
 @requires(WRITE_PARTNERS)
 def edit_engagement(engagement_id: int | None = None):
     engagement = db.get_or_404(Engagement, engagement_id) if engagement_id else None
-    users = services.active_users()
-    form = EngagementForm(obj=engagement, partners=_all_partners(), users=users)
+    form = EngagementForm(
+        obj=engagement,
+        partners=_all_partners(engagement.partners if engagement else []),
+        users=_users(engagement.attendees if engagement else []),
+    )
     if request.method == "GET":
         if engagement:
             form.partner_ids.data = [p.id for p in engagement.partners]
@@ -337,45 +396,44 @@ def edit_engagement(engagement_id: int | None = None):
             form.partner_ids.data = [preset] if preset else []
             form.attendee_ids.data = [current_user.id]
             form.occurred_on.data = today()
+    conflict, status = None, 200
     if form.validate_on_submit():
-        fields = ENGAGEMENT_FIELDS + ["partners", "attendees"]
-        before = _engagement_snapshot(engagement) if engagement else {}
-        is_new = engagement is None
-        engagement = engagement or Engagement(created_by=current_user._get_current_object())
+        values = form_values(form, [*operations.ENGAGEMENT_FIELDS, *operations.ENGAGEMENT_PEOPLE])
+        values["attendee_ids"] = values.get("attendee_ids") or []
         try:
-            services.set_engagement_people(
-                engagement, form.partner_ids.data, form.attendee_ids.data or []
-            )
+            if engagement is None:
+                engagement, fresh = save_once(
+                    form.form_token.data,
+                    Engagement,
+                    lambda: operations.create_engagement(values, actor=_me()),
+                    _me(),
+                )
+                if not fresh:
+                    flash(SENT_BEFORE, "info")
+            else:
+                operations.update_engagement(
+                    engagement, values, actor=_me(), expected_version=form.expected_version
+                )
+                db.session.commit()
+                fresh = True
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
         else:
-            copy_fields(engagement, form, ENGAGEMENT_FIELDS)
-            if is_new:
-                audit.record(
-                    "create",
-                    engagement,
-                    f"Logged {engagement.kind_label.lower()}: {engagement.subject}",
-                )
-            else:
-                changes = audit.diff(before, _engagement_snapshot(engagement))
-                audit.record(
-                    "update",
-                    engagement,
-                    f"Edited engagement {engagement.subject}",
-                    {k: v for k, v in changes.items() if k in fields},
-                )
-            db.session.commit()
-            flash("Engagement saved.", "success")
+            if fresh:
+                flash("Engagement saved.", "success")
             return redirect(url_for("partners.engagement", engagement_id=engagement.id))
-    return render_template("partners/engagement_form.html", form=form, engagement=engagement)
-
-
-def _engagement_snapshot(engagement: Engagement) -> dict:
-    values = audit.snapshot(engagement, ENGAGEMENT_FIELDS)
-    values["partners"] = ", ".join(sorted(p.name for p in engagement.partners))
-    values["attendees"] = ", ".join(sorted(u.name for u in engagement.attendees))
-    return values
+    return (
+        render_template(
+            "partners/engagement_form.html",
+            form=form,
+            engagement=engagement,
+            conflict=conflict,
+        ),
+        status,
+    )
 
 
 @bp.get("/engagements/<int:engagement_id>")
@@ -397,7 +455,7 @@ def engagement(engagement_id: int):
         "partners/engagement.html",
         engagement=engagement,
         follow_up_form=follow_up_form,
-        history=services.entity_history("engagements", engagement.id),
+        history=audit.history(engagement),
         today=today(),
     )
 
@@ -411,58 +469,116 @@ def new_follow_up(engagement_id: int):
     engagement = db.get_or_404(Engagement, engagement_id)
     form = FollowUpForm(users=services.active_users())
     if form.validate_on_submit():
-        follow_up = FollowUp(
-            engagement=engagement,
-            title=form.title.data.strip(),
-            owner_id=form.owner_id.data,
-            due_on=form.due_on.data,
-        )
-        db.session.add(follow_up)
-        audit.record(
-            "update",
-            engagement,
-            f"Added follow-up “{follow_up.title}” due {follow_up.due_on.isoformat()}",
-        )
-        db.session.commit()
-        flash("Follow-up added.", "success")
-        return redirect(url_for("partners.engagement", engagement_id=engagement.id))
+        values = form_values(form, FOLLOW_UP_FORM_FIELDS)
+        try:
+            _, fresh = save_once(
+                form.form_token.data,
+                FollowUp,
+                lambda: operations.create_follow_up(engagement, values, actor=_me()),
+                _me(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            flash("Follow-up added." if fresh else SENT_BEFORE, "success" if fresh else "info")
+            return redirect(url_for("partners.engagement", engagement_id=engagement.id))
     return render_template("partners/follow_up_form.html", form=form, engagement=engagement)
+
+
+@bp.route("/followups/<int:follow_up_id>/edit", methods=["GET", "POST"])
+@requires(WRITE_PARTNERS)
+def edit_follow_up(follow_up_id: int):
+    follow_up = db.get_or_404(FollowUp, follow_up_id)
+    engagement = follow_up.engagement
+    form = FollowUpForm(obj=follow_up, users=_users([follow_up.owner]))
+    conflict, status = None, 200
+    if form.validate_on_submit():
+        try:
+            operations.update_follow_up(
+                follow_up,
+                form_values(form, FOLLOW_UP_FORM_FIELDS),
+                actor=_me(),
+                expected_version=form.expected_version,
+            )
+            db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            flash("Follow-up saved.", "success")
+            return redirect(url_for("partners.engagement", engagement_id=engagement.id))
+    return (
+        render_template(
+            "partners/follow_up_form.html",
+            form=form,
+            engagement=engagement,
+            follow_up=follow_up,
+            conflict=conflict,
+        ),
+        status,
+    )
+
+
+@bp.route("/followups/<int:follow_up_id>/delete", methods=["GET", "POST"])
+@requires(WRITE_PARTNERS)
+def delete_follow_up(follow_up_id: int):
+    follow_up = db.get_or_404(FollowUp, follow_up_id)
+    engagement = follow_up.engagement
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        operations.delete_follow_up(follow_up, actor=_me())
+        db.session.commit()
+        flash("Follow-up removed.", "success")
+        return redirect(url_for("partners.engagement", engagement_id=engagement.id))
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=f"Remove the follow-up “{follow_up.title}”?",
+        consequences=[],
+        blockers=[],
+        cancel_url=url_for("partners.engagement", engagement_id=engagement.id),
+    )
 
 
 @bp.post("/followups/<int:follow_up_id>/toggle")
 @requires(READ)
 def toggle_follow_up(follow_up_id: int):
-    """Mark done or not done: managers, admins, and the follow-up's own owner."""
+    """Mark done or open again: managers, admins, and the follow-up's own owner.
+
+    The form says which state it asks for (`done` 1 or 0), so two people pressing
+    "Mark done" at once leave it done; without it, the state flips.
+    """
     follow_up = db.get_or_404(FollowUp, follow_up_id)
-    if not (can(current_user, WRITE_PARTNERS) or follow_up.owner_id == current_user.id):
+    if not services.can_toggle_follow_up(current_user, follow_up):
         abort(403)
     if ConfirmForm().validate_on_submit():
-        follow_up.done_on = None if follow_up.done_on else today()
-        state = "done" if follow_up.done_on else "not done"
-        audit.record(
-            "update",
-            follow_up.engagement,
-            f"Marked follow-up “{follow_up.title}” {state}",
-        )
-        db.session.commit()
-        flash(f"Follow-up marked {state}.", "success")
+        wanted = request.form.get("done")
+        done = wanted == "1" if wanted in ("0", "1") else not follow_up.is_done
+        try:
+            operations.set_follow_up_done(follow_up, done, actor=_me())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Follow-up marked {'done' if done else 'not done'}.", "success")
     return redirect(safe_next(request.form.get("back")) or url_for("partners.follow_ups"))
 
 
 @bp.get("/followups")
 @requires(READ)
 def follow_ups():
-    scope = request.args.get("scope", "mine")
-    show = request.args.get("show", "open")
-    if scope not in ("mine", "everyone"):
-        scope = "mine"
-    if show not in ("open", "done", "all"):
-        show = "open"
+    form = FollowUpFilterForm(request.args)
+    form.validate()
+    scope, show = form.value("scope"), form.value("show")
     as_of = today()
     query = services.follow_up_list_query(current_user.id if scope == "mine" else None, show, as_of)
     if request.args.get("format"):
-        return export_list("followups", query)
+        return export_list(FOLLOW_UPS, query)
     page = paginate(query)
     return render_template(
-        "partners/follow_ups.html", page=page, scope=scope, show=show, today=as_of
+        "partners/follow_ups.html", form=form, page=page, scope=scope, show=show, today=as_of
     )
