@@ -53,6 +53,28 @@ class IncentiveStatus(Choice):
     REJECTED = "rejected"
     CLAWED_BACK = "clawed_back"
 
+    # The status sets every page and report counts by, defined once here.
+
+    @classmethod
+    def pipeline(cls) -> tuple["IncentiveStatus", ...]:
+        """Not yet decided: applying or waiting for the decision."""
+        return (cls.IDENTIFIED, cls.PREPARING, cls.SUBMITTED)
+
+    @classmethod
+    def awarded(cls) -> tuple["IncentiveStatus", ...]:
+        """An award is held (and may still have to be returned)."""
+        return (cls.AWARDED, cls.IN_COMPLIANCE)
+
+    @classmethod
+    def secured(cls) -> tuple["IncentiveStatus", ...]:
+        """Won: an award is held or was held to its end."""
+        return (*cls.awarded(), cls.CLOSED)
+
+    @classmethod
+    def open(cls) -> tuple["IncentiveStatus", ...]:
+        """Still in the pipeline or held: what has dates to watch."""
+        return (*cls.pipeline(), *cls.awarded())
+
 
 class ClawbackRule(Choice):
     NONE = "none"
@@ -82,6 +104,11 @@ class PromiseStatus(Choice):
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
 
+    @classmethod
+    def open(cls) -> tuple["PromiseStatus", ...]:
+        """Still owed by the agency."""
+        return (cls.PENDING,)
+
 
 class Incentive(db.Model):
     __tablename__ = "incentives"
@@ -109,12 +136,19 @@ class Incentive(db.Model):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     __mapper_args__ = {"version_id_col": version}
     title: Mapped[str] = mapped_column(String(200), index=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True, default=IncentiveStatus.IDENTIFIED)
-    granting_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True, info={"choices": IncentiveKind})
+    status: Mapped[str] = mapped_column(
+        String(16),
+        index=True,
+        default=IncentiveStatus.IDENTIFIED,
+        info={"choices": IncentiveStatus},
+    )
+    granting_partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id"), index=True, info={"label": "Granted by"}
+    )
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, info={"label": "Notes"})
 
     currency: Mapped[CurrencyCode] = mapped_column(index=True)
     amount_offered: Mapped[Money | None]
@@ -122,23 +156,35 @@ class Incentive(db.Model):
     amount_received: Mapped[Money | None]
 
     application_deadline: Mapped[date | None] = mapped_column(Date, index=True)
-    decision_expected_on: Mapped[date | None] = mapped_column(Date, index=True)
+    decision_expected_on: Mapped[date | None] = mapped_column(
+        Date, index=True, info={"label": "Decision expected"}
+    )
     awarded_on: Mapped[date | None] = mapped_column(Date)
-    term_start_on: Mapped[date | None] = mapped_column(Date)
-    term_end_on: Mapped[date | None] = mapped_column(Date, index=True)
+    term_start_on: Mapped[date | None] = mapped_column(Date, info={"label": "Term starts"})
+    term_end_on: Mapped[date | None] = mapped_column(Date, index=True, info={"label": "Term ends"})
 
     clawback_terms: Mapped[str | None] = mapped_column(Text)
-    clawback_rule: Mapped[str] = mapped_column(String(16), default=ClawbackRule.NONE)
-    clawback_floor_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
-    clawback_interest_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))
+    clawback_rule: Mapped[str] = mapped_column(
+        String(16), default=ClawbackRule.NONE, info={"choices": ClawbackRule}
+    )
+    clawback_floor_pct: Mapped[Decimal | None] = mapped_column(
+        Numeric(5, 2), info={"label": "Cliff floor (% of target)"}
+    )
+    clawback_interest_pct: Mapped[Decimal | None] = mapped_column(
+        Numeric(6, 3), info={"label": "Interest on repayment (% a year)"}
+    )
 
     # EU state aid
-    is_state_aid: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_state_aid: Mapped[bool] = mapped_column(
+        Boolean, default=False, info={"label": "EU state aid"}
+    )
     aid_scheme_number: Mapped[str | None] = mapped_column(String(20))
     aid_type: Mapped[str | None] = mapped_column(String(60))
-    nace_code: Mapped[str | None] = mapped_column(String(10))
+    nace_code: Mapped[str | None] = mapped_column(String(10), info={"label": "NACE sector code"})
     aid_granted_on: Mapped[date | None] = mapped_column(Date, index=True)
-    is_de_minimis: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    is_de_minimis: Mapped[bool] = mapped_column(
+        Boolean, default=False, index=True, info={"label": "De minimis aid"}
+    )
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -164,6 +210,9 @@ class Incentive(db.Model):
         cascade="all, delete-orphan",
         order_by="IncentiveStatusChange.changed_at",
     )
+
+    def __str__(self) -> str:
+        return self.title
 
     @property
     def status_label(self) -> str:
@@ -207,17 +256,20 @@ class Obligation(db.Model):
     incentive_id: Mapped[int] = mapped_column(
         ForeignKey("incentives.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True, info={"choices": ObligationKind})
     description: Mapped[str | None] = mapped_column(String(300))
-    target_value: Mapped[Quantity]
+    target_value: Mapped[Quantity] = mapped_column(info={"label": "Target"})
     unit: Mapped[str] = mapped_column(String(30))
-    actual_value: Mapped[Quantity | None]
+    actual_value: Mapped[Quantity | None] = mapped_column(info={"label": "Actual"})
     actual_as_of: Mapped[date | None] = mapped_column(Date)
-    due_on: Mapped[date] = mapped_column(Date, index=True)
+    due_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Due"})
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     incentive: Mapped[Incentive] = relationship(back_populates="obligations")
     owner: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.description or ObligationKind(self.kind).label
 
 
 class ComplianceReport(db.Model):
@@ -231,11 +283,14 @@ class ComplianceReport(db.Model):
         ForeignKey("incentives.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
-    due_on: Mapped[date] = mapped_column(Date, index=True)
+    due_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Due"})
     submitted_on: Mapped[date | None] = mapped_column(Date, index=True)
     note: Mapped[str | None] = mapped_column(Text)
 
     incentive: Mapped[Incentive] = relationship(back_populates="compliance_reports")
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class AgencyPromise(db.Model):
@@ -255,12 +310,22 @@ class AgencyPromise(db.Model):
     incentive_id: Mapped[int] = mapped_column(
         ForeignKey("incentives.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(24))
-    description: Mapped[str] = mapped_column(String(300))
-    due_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(16), default=PromiseStatus.PENDING, index=True)
+    kind: Mapped[str] = mapped_column(String(24), info={"choices": PromiseKind})
+    description: Mapped[str] = mapped_column(String(300), info={"label": "What was promised"})
+    due_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Due"})
+    status: Mapped[str] = mapped_column(
+        String(16), default=PromiseStatus.PENDING, index=True, info={"choices": PromiseStatus}
+    )
     delivered_on: Mapped[date | None] = mapped_column(Date)
     amount: Mapped[Money | None]  # disbursements and training funds carry money
     note: Mapped[str | None] = mapped_column(Text)
 
     incentive: Mapped[Incentive] = relationship(back_populates="promises")
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def currency(self) -> str | None:
+        """The incentive's currency, in which `amount` is given."""
+        return self.incentive.currency if self.incentive is not None else None
