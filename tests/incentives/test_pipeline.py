@@ -12,7 +12,8 @@ from tracker.core.models import AuditEvent
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives.models import Incentive, IncentiveStatus, IncentiveStatusChange
-from tracker.incentives.services import TRANSITIONS, transition
+from tracker.incentives.operations import transition
+from tracker.incentives.services import TRANSITIONS
 
 ALL = IncentiveStatus.values()
 ALLOWED = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
@@ -36,7 +37,9 @@ def test_the_pipeline_is_the_one_users_know():
 def test_allowed_transition_is_dated_and_recorded(start, target):
     incentive = make_incentive(status=start)
     on = date(2026, 3, 2)
-    change = transition(incentive, target, on, None, "note", today=date(2026, 3, 5))
+    change = transition(
+        incentive, target, on=on, note="note", actor=None, today=date(2026, 3, 5)
+    )
     assert incentive.status == target
     assert (change.from_status, change.to_status, change.changed_on) == (start, target, on)
     if target == "awarded":
@@ -47,18 +50,26 @@ def test_allowed_transition_is_dated_and_recorded(start, target):
 def test_refused_transition_changes_nothing(start, target):
     incentive = make_incentive(status=start)
     with pytest.raises(DomainError, match="cannot move to"):
-        transition(incentive, target, date(2026, 3, 2), None, None, today=date(2026, 3, 5))
+        transition(
+            incentive, target, on=date(2026, 3, 2), note=None, actor=None, today=date(2026, 3, 5)
+        )
     assert incentive.status == start
     assert db.session.scalars(select(IncentiveStatusChange)).all() == []
+
+
+def _move(incentive, to_status, on):
+    return transition(
+        incentive, to_status, on=on, note=None, actor=None, today=date(2026, 3, 5)
+    )
 
 
 def test_transition_cannot_be_dated_in_the_future_or_before_the_last_one():
     incentive = make_incentive(status="identified")
     with pytest.raises(DomainError, match="future"):
-        transition(incentive, "preparing", date(2026, 3, 6), None, None, today=date(2026, 3, 5))
-    transition(incentive, "preparing", date(2026, 3, 4), None, None, today=date(2026, 3, 5))
+        _move(incentive, "preparing", date(2026, 3, 6))
+    _move(incentive, "preparing", date(2026, 3, 4))
     with pytest.raises(DomainError, match="on or after the previous one"):
-        transition(incentive, "submitted", date(2026, 3, 1), None, None, today=date(2026, 3, 5))
+        _move(incentive, "submitted", date(2026, 3, 1))
 
 
 def test_page_offers_only_allowed_transitions(manager_client):
@@ -107,7 +118,12 @@ def test_transition_through_the_web_is_audited_and_shown(manager_client):
     saved = db.session.get(Incentive, incentive.id)
     assert saved.status == "awarded" and saved.awarded_on == day
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transition"))
-    assert event.changes == {"status": ["submitted", "awarded"]}
+    assert event.user_id == manager_client.user.id
+    assert [(c["label"], c["old_text"], c["new_text"]) for c in event.change_list] == [
+        ("Status", "Submitted", "Awarded"),
+        ("Awarded on", "—", day.isoformat()),
+    ]
+    assert event.summary == f"Moved from submitted to awarded on {day.isoformat()}"
     html = manager_client.get(f"/incentives/{incentive.id}").get_data(as_text=True)
     assert "Decision published" in html
 

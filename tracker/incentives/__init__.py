@@ -1,10 +1,5 @@
 """Incentives, their obligations, compliance reports and agency promises."""
 
+from tracker.incentives.views import bp  # noqa: F401
 
-def __getattr__(name: str):
-    # Handed on lazily: importing the models must not import the views (see tracker.auth).
-    if name == "bp":
-        from tracker.incentives.views import bp
-
-        return bp
-    raise AttributeError(name)
+__all__ = ["bp"]

@@ -1,6 +1,8 @@
-"""Forms for incentives, their pipeline, obligations, reports, promises, and FX rates."""
+"""Forms for incentives, their pipeline, obligations, reports, promises, and FX rates.
 
-import re
+They check shape only (types, required, lengths, number ranges): every rule lives in
+`tracker.incentives.operations`, which the views call.
+"""
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -12,10 +14,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from tracker.core.codes import is_currency
-from tracker.core.forms import form_choices, id_choices, optional_int
+from tracker.core.forms import EditForm, form_choices, id_choices, optional_int
 from tracker.incentives.models import (
     ClawbackRule,
     IncentiveKind,
@@ -25,9 +34,22 @@ from tracker.incentives.models import (
     PromiseStatus,
 )
 
-SCHEME_RE = re.compile(r"^SA\.\d{5,6}$")
-NACE_RE = re.compile(r"^[A-U](\d{2}(\.\d{1,2})?)?$|^\d{2}(\.\d{1,2})?$")
 AMOUNT = [Optional(), NumberRange(min=0, message="Amounts cannot be negative.")]
+
+
+class NumberRequired:
+    """A number must be given (zero counts, unlike `DataRequired`); empty or unreadable input
+    gets `message`."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None:
+            field.errors[:] = []
+            raise StopValidation(self.message)
 
 
 def amount_field(label: str, **kwargs) -> DecimalField:
@@ -47,7 +69,7 @@ class CurrencyField(StringField):
             raise ValidationError(f"{self.data} is not an ISO 4217 currency code (e.g. EUR, HUF).")
 
 
-class IncentiveForm(FlaskForm):
+class IncentiveForm(EditForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     kind = SelectField("Kind", choices=form_choices(IncentiveKind), validators=[DataRequired()])
     granting_partner_id = SelectField(
@@ -96,38 +118,6 @@ class IncentiveForm(FlaskForm):
         self.region_id.choices = id_choices(regions, blank="No region")
         self.owner_id.choices = id_choices(users, blank="Nobody yet", label=lambda u: u.name)
 
-    def validate_term_end_on(self, field):
-        if field.data and self.term_start_on.data and field.data < self.term_start_on.data:
-            raise ValidationError("The term ends before it starts.")
-
-    def validate_amount_received(self, field):
-        if (
-            field.data
-            and self.amount_awarded.data is not None
-            and field.data > self.amount_awarded.data
-        ):
-            raise ValidationError("More received than awarded: check both amounts.")
-
-    def validate_aid_scheme_number(self, field):
-        if field.data and not SCHEME_RE.match(field.data.strip()):
-            raise ValidationError("Use the Commission's form SA.12345.")
-
-    def validate_nace_code(self, field):
-        if field.data and not NACE_RE.match(field.data.strip()):
-            raise ValidationError("Use a NACE code such as 27.20 or C.")
-
-    def validate_clawback_rule(self, field):
-        if field.data == ClawbackRule.CLIFF and self.clawback_floor_pct.data is None:
-            raise ValidationError(
-                "A cliff needs its floor: the share of target below which all of it is repaid."
-            )
-
-    def validate_is_de_minimis(self, field):
-        if field.data and not self.is_state_aid.data:
-            raise ValidationError("De minimis aid is EU state aid: tick that too.")
-        if field.data and not self.aid_granted_on.data:
-            raise ValidationError("Give the date the aid was granted: the ceiling counts from it.")
-
 
 class TransitionForm(FlaskForm):
     to_status = SelectField("Move to", validators=[DataRequired()])
@@ -143,14 +133,14 @@ class TransitionForm(FlaskForm):
         self.allowed = allowed
 
 
-class ObligationForm(FlaskForm):
+class ObligationForm(EditForm):
     kind = SelectField("Kind", choices=form_choices(ObligationKind), validators=[DataRequired()])
     description = StringField("Description", validators=[Optional(), Length(max=300)])
     target_value = DecimalField(
         "Target",
         places=2,
         validators=[
-            DataRequired(message="Enter the target as a number."),
+            NumberRequired("Enter the target as a number."),
             NumberRange(min=0, message="The target cannot be negative."),
         ],
     )
@@ -166,12 +156,12 @@ class ObligationForm(FlaskForm):
     due_on = DateField("Due", validators=[DataRequired(message="Enter the due date (YYYY-MM-DD).")])
 
 
-class ActualForm(FlaskForm):
+class ActualForm(EditForm):
     actual_value = DecimalField(
         "Actual",
         places=2,
         validators=[
-            DataRequired(message="Enter the actual as a number."),
+            NumberRequired("Enter the actual as a number."),
             NumberRange(min=0, message="The actual cannot be negative."),
         ],
     )
@@ -186,7 +176,7 @@ FREQUENCIES = [
 ]
 
 
-class ReportScheduleForm(FlaskForm):
+class ReportScheduleForm(EditForm):
     title = StringField(
         "Report", validators=[DataRequired(), Length(max=160)], default="Annual compliance report"
     )
@@ -197,12 +187,12 @@ class ReportScheduleForm(FlaskForm):
     )
 
 
-class ReportSubmittedForm(FlaskForm):
+class ReportSubmittedForm(EditForm):
     submitted_on = DateField("Submitted on", validators=[DataRequired(message="Enter the date.")])
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
 
 
-class PromiseForm(FlaskForm):
+class PromiseForm(EditForm):
     kind = SelectField("Kind", choices=form_choices(PromiseKind), validators=[DataRequired()])
     description = StringField("What was promised", validators=[DataRequired(), Length(max=300)])
     due_on = DateField("By", validators=[DataRequired(message="Enter the date.")])
@@ -210,13 +200,6 @@ class PromiseForm(FlaskForm):
     status = SelectField("Status", choices=form_choices(PromiseStatus))
     delivered_on = DateField("Delivered on", validators=[Optional()])
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
-
-    def validate_status(self, field):
-        # Checked here: `delivered_on` is Optional, which skips its own inline check.
-        if field.data == PromiseStatus.DELIVERED and not self.delivered_on.data:
-            raise ValidationError("Give the delivery date.")
-        if self.delivered_on.data and field.data != PromiseStatus.DELIVERED:
-            raise ValidationError("Only a delivered promise has a delivery date.")
 
 
 class IncentiveFilterForm(FlaskForm):
@@ -245,13 +228,13 @@ class IncentiveFilterForm(FlaskForm):
             raise ValidationError("The end date is before the start date.")
 
 
-class FxRateForm(FlaskForm):
+class FxRateForm(EditForm):
     currency = CurrencyField("Currency", validators=[DataRequired(), Length(min=3, max=3)])
     rate = DecimalField(
         "Rate",
         places=10,
         validators=[
-            DataRequired(message="Enter the rate as a number."),
+            NumberRequired("Enter the rate as a number."),
             NumberRange(min=0.0000000001, message="A rate must be above zero."),
         ],
     )

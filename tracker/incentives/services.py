@@ -1,4 +1,7 @@
-"""Incentive rules: the pipeline, obligation status, clawback, de minimis, deadlines."""
+"""Incentive rules and queries: the pipeline, obligation status, clawback, de minimis, deadlines.
+
+Writes live in `tracker.incentives.operations`; these functions only read and compute.
+"""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -6,23 +9,21 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.core.errors import DomainError
 from tracker.core.money import RateBook, Total, quantize
 from tracker.extensions import db
 from tracker.incentives.models import (
     AgencyPromise,
     ClawbackRule,
-    ComplianceReport,
     Incentive,
     IncentiveStatus,
-    IncentiveStatusChange,
     Obligation,
     PromiseStatus,
 )
 from tracker.partners.models import Partner, Region
+from tracker.partners.services import counted, register_deletion_check
 
 S = IncentiveStatus
 
@@ -37,52 +38,11 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.REJECTED: (),
     S.CLAWED_BACK: (),
 }
-# Statuses in which the company holds (or may have to return) an award.
-AWARDED_STATUSES = (S.AWARDED, S.IN_COMPLIANCE)
 HUNDRED = Decimal(100)
 
 
 def allowed_transitions(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
-
-
-def transition(
-    incentive: Incentive,
-    to_status: str,
-    on: date,
-    user_id: int | None,
-    note: str | None,
-    today: date,
-) -> IncentiveStatusChange:
-    """Move the incentive along the pipeline, dated; refuses what the pipeline forbids."""
-    if to_status not in allowed_transitions(incentive.status):
-        allowed = ", ".join(S(s).label for s in allowed_transitions(incentive.status)) or "none"
-        raise DomainError(
-            f"An incentive that is {S(incentive.status).label.lower()} cannot move to "
-            f"“{to_status.replace('_', ' ')}”. Allowed next: {allowed}.",
-            "to_status",
-        )
-    if on > today:
-        raise DomainError("A status change cannot be dated in the future.", "changed_on")
-    last = incentive.status_changes[-1].changed_on if incentive.status_changes else None
-    if last and on < last:
-        raise DomainError(
-            f"The change must be dated on or after the previous one ({last.isoformat()}).",
-            "changed_on",
-        )
-    change = IncentiveStatusChange(
-        incentive=incentive,
-        from_status=incentive.status,
-        to_status=to_status,
-        changed_on=on,
-        user_id=user_id,
-        note=note or None,
-    )
-    incentive.status = to_status
-    if to_status == S.AWARDED and incentive.awarded_on is None:
-        incentive.awarded_on = on
-    db.session.add(change)
-    return change
 
 
 # --- Obligations -----------------------------------------------------------------
@@ -206,7 +166,7 @@ def clawback_exposure(incentive: Incentive, as_of: date) -> Exposure:
     basis = received if received > 0 else (incentive.amount_awarded or Decimal(0))
     basis_label = "amount received" if received > 0 else "amount awarded"
     exposure = Exposure(incentive, incentive.clawback_rule, basis, basis_label)
-    if incentive.status not in AWARDED_STATUSES:
+    if incentive.status not in S.awarded():
         exposure.steps.append(
             f"{S(incentive.status).label}: no award is held, so nothing more can be clawed back."
         )
@@ -301,47 +261,6 @@ def add_months(day: date, months: int) -> date:
     )
 
 
-def schedule_reports(
-    incentive: Incentive, title: str, first_due: date, frequency: str, until: date | None
-) -> list[ComplianceReport]:
-    """Create one report, or a recurring series from `first_due` to `until` (the term end)."""
-    months = FREQUENCY_MONTHS.get(frequency)
-    if months is None:
-        raise DomainError("Choose how often the report is due.", "frequency")
-    check_within_term(incentive, first_due, "first_due_on")
-    dates = [first_due]
-    if months:
-        until = until or incentive.term_end_on
-        if until is None:
-            raise DomainError(
-                "A recurring report needs an end: give one, or set the incentive's term end.",
-                "until",
-            )
-        if until < first_due:
-            raise DomainError("The series ends before its first due date.", "until")
-        check_within_term(incentive, until, "until")
-        n = 1
-        while (next_due := add_months(first_due, months * n)) <= until:
-            dates.append(next_due)
-            n += 1
-    reports = []
-    for number, due in enumerate(dates, start=1):
-        label = title if len(dates) == 1 else f"{title} ({number} of {len(dates)})"
-        report = ComplianceReport(incentive=incentive, title=label, due_on=due)
-        db.session.add(report)
-        reports.append(report)
-    return reports
-
-
-def check_within_term(incentive: Incentive, day: date, field_name: str) -> None:
-    start, end = incentive.term_start_on, incentive.term_end_on
-    if (start and day < start) or (end and day > end):
-        term = f"{start.isoformat() if start else '…'} to {end.isoformat() if end else '…'}"
-        raise DomainError(
-            f"{day.isoformat()} is outside the incentive's term ({term}).", field_name
-        )
-
-
 # --- De minimis ---------------------------------------------------------------------
 
 
@@ -374,7 +293,7 @@ def de_minimis_position(as_of: date, book: RateBook | None = None) -> DeMinimis:
         select(Incentive)
         .where(
             Incentive.is_de_minimis,
-            Incentive.status.in_((*AWARDED_STATUSES, S.CLOSED)),
+            Incentive.status.in_(S.secured()),
             Incentive.aid_granted_on.is_not(None),
             Incentive.aid_granted_on > since,
             Incentive.aid_granted_on <= as_of,
@@ -539,9 +458,6 @@ class Deadline:
         return (self.on - as_of).days
 
 
-OPEN_STATUSES = (S.IDENTIFIED, S.PREPARING, S.SUBMITTED, S.AWARDED, S.IN_COMPLIANCE)
-
-
 def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
     """Every date an incentive still owes something by: the one rule the deadlines page and
     the monitors share.
@@ -575,7 +491,7 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
             incentive.id,
             f"Decision on {name}",
         )
-    if incentive.status not in AWARDED_STATUSES:
+    if incentive.status not in S.awarded():
         return
     for obligation in incentive.obligations:
         if obligation.actual_value is None or obligation.actual_value < obligation.target_value:
@@ -602,7 +518,7 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
                 report.title,
             )
     for promise in incentive.promises:
-        if promise.status == PromiseStatus.PENDING:
+        if promise.status in PromiseStatus.open():
             yield deadline(
                 promise.due_on,
                 "promise_due",
@@ -628,7 +544,7 @@ def live_incentives() -> list[Incentive]:
     return (
         db.session.scalars(
             select(Incentive)
-            .where(Incentive.status.in_(OPEN_STATUSES))
+            .where(Incentive.status.in_(S.open()))
             .options(
                 joinedload(Incentive.granting_partner),
                 selectinload(Incentive.obligations),
@@ -657,7 +573,7 @@ def deadlines(
 
 
 def late_promises(incentive: Incentive, as_of: date) -> list[AgencyPromise]:
-    return [p for p in incentive.promises if p.status == PromiseStatus.PENDING and p.due_on < as_of]
+    return [p for p in incentive.promises if p.status in PromiseStatus.open() and p.due_on < as_of]
 
 
 def incentives_for_partner(partner_id: int) -> list[Incentive]:
@@ -675,22 +591,15 @@ def obligation_choices() -> list[Obligation]:
     query = (
         select(Obligation)
         .join(Incentive)
-        .where(and_(Incentive.status.in_(OPEN_STATUSES)))
+        .where(Incentive.status.in_(S.open()))
         .options(joinedload(Obligation.incentive))
         .order_by(Incentive.title, Obligation.due_on)
     )
     return list(db.session.scalars(query))
 
 
-def record_first_status(incentive: Incentive, user_id: int | None, on: date) -> None:
-    """The history starts with the status an incentive is created in."""
-    db.session.add(
-        IncentiveStatusChange(
-            incentive=incentive,
-            from_status=None,
-            to_status=incentive.status,
-            changed_on=on,
-            user_id=user_id,
-            note="Recorded",
-        )
-    )
+@register_deletion_check
+def incentives_granted_by(partner: Partner) -> list[str]:
+    """What blocks deleting a partner on this side: the incentives it grants (["2 incentives"])."""
+    query = select(func.count()).where(Incentive.granting_partner_id == partner.id)
+    return counted(db.session.scalar(query) or 0, "incentive")

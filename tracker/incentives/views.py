@@ -1,20 +1,31 @@
-"""Incentives: the pipeline, obligations, compliance reports, agency promises, FX rates."""
+"""Incentives: the pipeline, obligations, compliance reports, agency promises, FX rates.
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+Every write goes through `tracker.incentives.operations`.
+"""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, WRITE_INCENTIVES, requires
 from tracker.core import audit
-from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm, apply_domain_error
+from tracker.core.errors import DomainError, StaleRecord
+from tracker.core.forms import (
+    ConfirmForm,
+    apply_domain_error,
+    form_values,
+    save_once,
+    show_conflict,
+)
 from tracker.core.listing import apply_sorting, paginate, read_sorting
 from tracker.core.models import FxRate
 from tracker.core.money import RateBook, reporting_currency
+from tracker.core.tables import export_list
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.incentives import services
+from tracker.incentives import operations, services
+from tracker.incentives.exports import DEADLINES, INCENTIVES
 from tracker.incentives.forms import (
     ActualForm,
     FxRateForm,
@@ -35,46 +46,14 @@ from tracker.incentives.models import (
 )
 from tracker.partners.models import Partner, PartnerStatus, Region
 from tracker.partners.services import active_users
-from tracker.reports.lists import export_list
 
 bp = Blueprint("incentives", __name__)
 
-INCENTIVE_FIELDS = [
-    "title",
-    "kind",
-    "granting_partner_id",
-    "region_id",
-    "owner_id",
-    "currency",
-    "amount_offered",
-    "amount_awarded",
-    "amount_received",
-    "application_deadline",
-    "decision_expected_on",
-    "term_start_on",
-    "term_end_on",
-    "clawback_rule",
-    "clawback_floor_pct",
-    "clawback_interest_pct",
-    "clawback_terms",
-    "is_state_aid",
-    "aid_scheme_number",
-    "aid_type",
-    "nace_code",
-    "aid_granted_on",
-    "is_de_minimis",
-    "description",
-]
-OBLIGATION_FIELDS = [
-    "kind",
-    "description",
-    "target_value",
-    "unit",
-    "actual_value",
-    "actual_as_of",
-    "due_on",
-]
-PROMISE_FIELDS = ["kind", "description", "due_on", "amount", "status", "delivered_on", "note"]
+SENT_BEFORE = "This form was already sent; here is what it saved."
+
+
+def _me():
+    return current_user._get_current_object()
 
 
 def _choices():
@@ -83,6 +62,14 @@ def _choices():
     )
     regions = db.session.scalars(select(Region).order_by(Region.name))
     return {"partners": list(partners), "regions": list(regions)}
+
+
+def _users(keep=None):
+    """Active users to choose from, and the one already chosen even if no longer active."""
+    users = active_users()
+    if keep is not None and keep not in users:
+        users = [*users, keep]
+    return users
 
 
 # --- List -------------------------------------------------------------------------
@@ -112,7 +99,7 @@ def index():
     sorting = read_sorting(sortable, default="deadline")
     query = apply_sorting(query, sortable, sorting, Incentive.id)
     if request.args.get("format"):
-        return export_list("incentives", query)
+        return export_list(INCENTIVES, query)
     page = paginate(query)
     as_of, book = today(), RateBook()
     rows = [(incentive, services.clawback_exposure(incentive, as_of)) for incentive in page.items]
@@ -153,13 +140,11 @@ def _render_show(incentive: Incentive, transition_form: TransitionForm | None = 
     if transition_form is None:
         transition_form = TransitionForm(allowed=allowed, formdata=None)
         transition_form.changed_on.data = as_of
-    tolerance = _tolerance()
+    tolerance = current_app.config["OBLIGATION_AT_RISK_TOLERANCE"]
     start = services.period_start(incentive)
     obligations = [
         (o, services.obligation_status(o, start, as_of, tolerance)) for o in incentive.obligations
     ]
-    from tracker.partners.services import entity_history
-
     return render_template(
         "incentives/show.html",
         incentive=incentive,
@@ -173,14 +158,8 @@ def _render_show(incentive: Incentive, transition_form: TransitionForm | None = 
         de_minimis_warning=services.de_minimis_warning(incentive, as_of, book)
         if IncentiveStatus.AWARDED in allowed
         else None,
-        history=entity_history("incentives", incentive.id),
+        history=audit.history(incentive),
     )
-
-
-def _tolerance() -> int:
-    from flask import current_app
-
-    return current_app.config["OBLIGATION_AT_RISK_TOLERANCE"]
 
 
 @bp.get("/incentives/<int:incentive_id>")
@@ -194,88 +173,76 @@ def show(incentive_id: int):
 @requires(WRITE_INCENTIVES)
 def edit(incentive_id: int | None = None):
     incentive = db.get_or_404(Incentive, incentive_id) if incentive_id else None
-    form = IncentiveForm(obj=incentive, users=active_users(), **_choices())
+    form = IncentiveForm(
+        obj=incentive, users=_users(incentive.owner if incentive else None), **_choices()
+    )
     if request.method == "GET" and incentive is None:
         form.granting_partner_id.data = request.args.get("partner_id", type=int)
         form.currency.data = reporting_currency()
+    conflict, status = None, 200
     if form.validate_on_submit():
+        values = form_values(form, operations.INCENTIVE_FIELDS)
         try:
-            if incentive is not None:
-                for obligation in incentive.obligations:
-                    _check_term(form, obligation.due_on, "obligation")
+            if incentive is None:
+                incentive, fresh = save_once(
+                    form.form_token.data,
+                    Incentive,
+                    lambda: operations.create_incentive(values, actor=_me()),
+                    _me(),
+                )
+                if not fresh:
+                    flash(SENT_BEFORE, "info")
+                    return redirect(url_for("incentives.show", incentive_id=incentive.id))
+            else:
+                operations.update_incentive(
+                    incentive, values, actor=_me(), expected_version=form.expected_version
+                )
+                db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
         except DomainError as error:
+            db.session.rollback()
             apply_domain_error(form, error)
         else:
-            is_new = incentive is None
-            incentive = incentive or Incentive(status=IncentiveStatus.IDENTIFIED)
-            audit.save_form(
-                incentive,
-                form,
-                INCENTIVE_FIELDS,
-                is_new=is_new,
-                summary=f"{'Created' if is_new else 'Updated'} incentive {form.title.data}",
-            )
-            if is_new:
-                services.record_first_status(incentive, current_user.id, today())
-            db.session.commit()
             flash(f"Incentive {incentive.title} saved.", "success")
             return redirect(url_for("incentives.show", incentive_id=incentive.id))
-    return render_template("incentives/form.html", form=form, incentive=incentive)
-
-
-def _check_term(form: IncentiveForm, day, what: str) -> None:
-    start, end = form.term_start_on.data, form.term_end_on.data
-    if (start and day < start) or (end and day > end):
-        raise DomainError(
-            f"An {what} is due {day.isoformat()}, outside this term: move it first.",
-            "term_end_on",
-        )
+    return (
+        render_template("incentives/form.html", form=form, incentive=incentive, conflict=conflict),
+        status,
+    )
 
 
 @bp.post("/incentives/<int:incentive_id>/transition")
 @requires(WRITE_INCENTIVES)
 def transition(incentive_id: int):
     incentive = _load(incentive_id)
-    allowed = services.allowed_transitions(incentive.status)
-    form = TransitionForm(allowed=allowed)
+    form = TransitionForm(allowed=services.allowed_transitions(incentive.status))
     if form.validate_on_submit():
-        as_of = today()
-        warning = None
-        if form.to_status.data == IncentiveStatus.AWARDED:
-            warning = services.de_minimis_warning(incentive, form.changed_on.data)
-        if warning and not form.confirm_over_ceiling.data:
-            form.confirm_over_ceiling.errors = [f"{warning} Tick the box to award it anyway."]
+        try:
+            operations.transition(
+                incentive,
+                form.to_status.data,
+                on=form.changed_on.data,
+                note=(form.note.data or "").strip() or None,
+                actor=_me(),
+                confirm_over_ceiling=form.confirm_over_ceiling.data,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            incentive = _load(incentive_id)
         else:
-            before = incentive.status
-            try:
-                services.transition(
-                    incentive,
-                    form.to_status.data,
-                    form.changed_on.data,
-                    current_user.id,
-                    form.note.data,
-                    as_of,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                incentive = _load(incentive_id)
-            else:
-                audit.record(
-                    "transition",
-                    incentive,
-                    f"Moved from {IncentiveStatus(before).label.lower()} to "
-                    f"{IncentiveStatus(incentive.status).label.lower()} "
-                    f"on {form.changed_on.data.isoformat()}",
-                    {"status": [before, incentive.status]},
-                )
-                db.session.commit()
-                flash(f"{incentive.title} is now {incentive.status_label.lower()}.", "success")
-                return redirect(url_for("incentives.show", incentive_id=incentive.id))
+            flash(f"{incentive.title} is now {incentive.status_label.lower()}.", "success")
+            return redirect(url_for("incentives.show", incentive_id=incentive.id))
     return _render_show(incentive, form)
 
 
 # --- Obligations ------------------------------------------------------------------
+
+
+def _to_obligations(incentive_id: int):
+    return redirect(url_for("incentives.show", incentive_id=incentive_id, _anchor="obligations"))
 
 
 @bp.route("/incentives/<int:incentive_id>/obligations/new", methods=["GET", "POST"])
@@ -285,30 +252,42 @@ def edit_obligation(incentive_id: int | None = None, obligation_id: int | None =
     obligation = db.get_or_404(Obligation, obligation_id) if obligation_id else None
     incentive = obligation.incentive if obligation else db.get_or_404(Incentive, incentive_id)
     form = ObligationForm(obj=obligation)
+    conflict, status = None, 200
     if form.validate_on_submit():
+        values = form_values(form, operations.OBLIGATION_FIELDS)
         try:
-            services.check_within_term(incentive, form.due_on.data, "due_on")
+            if obligation is None:
+                obligation, fresh = save_once(
+                    form.form_token.data,
+                    Obligation,
+                    lambda: operations.create_obligation(incentive, values, actor=_me()),
+                    _me(),
+                )
+                if not fresh:
+                    flash(SENT_BEFORE, "info")
+                    return _to_obligations(obligation.incentive_id)
+            else:
+                operations.update_obligation(
+                    obligation, values, actor=_me(), expected_version=form.expected_version
+                )
+                db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
         except DomainError as error:
+            db.session.rollback()
             apply_domain_error(form, error)
         else:
-            is_new = obligation is None
-            obligation = obligation or Obligation(incentive=incentive)
-            label = form.description.data or form.kind.data.replace("_", " ")
-            audit.save_form(
-                obligation,
-                form,
-                OBLIGATION_FIELDS,
-                is_new=is_new,
-                owner=incentive,
-                summary=f"{'Added' if is_new else 'Edited'} obligation {label}",
-            )
-            db.session.commit()
             flash("Obligation saved.", "success")
-            return redirect(
-                url_for("incentives.show", incentive_id=incentive.id, _anchor="obligations")
-            )
-    return render_template(
-        "incentives/obligation_form.html", form=form, incentive=incentive, obligation=obligation
+            return _to_obligations(incentive.id)
+    return (
+        render_template(
+            "incentives/obligation_form.html",
+            form=form,
+            incentive=incentive,
+            obligation=obligation,
+            conflict=conflict,
+        ),
+        status,
     )
 
 
@@ -319,21 +298,56 @@ def update_actual(obligation_id: int):
     form = ActualForm(obj=obligation)
     if request.method == "GET":
         form.actual_as_of.data = today()
+    conflict, status = None, 200
     if form.validate_on_submit():
-        audit.save_form(
-            obligation,
-            form,
-            ["actual_value", "actual_as_of"],
-            is_new=False,
-            owner=obligation.incentive,
-            summary=f"Updated actual of {obligation.description or obligation.kind}",
-        )
+        try:
+            operations.record_actual(
+                obligation,
+                form.actual_value.data,
+                form.actual_as_of.data,
+                actor=_me(),
+                expected_version=form.expected_version,
+            )
+            db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            flash("Actual updated; the exposure is recomputed.", "success")
+            return _to_obligations(obligation.incentive_id)
+    return (
+        render_template(
+            "incentives/actual_form.html", form=form, obligation=obligation, conflict=conflict
+        ),
+        status,
+    )
+
+
+@bp.route("/obligations/<int:obligation_id>/delete", methods=["GET", "POST"])
+@requires(WRITE_INCENTIVES)
+def delete_obligation(obligation_id: int):
+    obligation = db.get_or_404(Obligation, obligation_id)
+    incentive_id = obligation.incentive_id
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        operations.delete_obligation(obligation, actor=_me())
         db.session.commit()
-        flash("Actual updated; the exposure is recomputed.", "success")
-        return redirect(
-            url_for("incentives.show", incentive_id=obligation.incentive_id, _anchor="obligations")
-        )
-    return render_template("incentives/actual_form.html", form=form, obligation=obligation)
+        flash("Obligation deleted.", "success")
+        return _to_obligations(incentive_id)
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=f"Delete the obligation “{obligation}” of {obligation.incentive.title}?",
+        consequences=[
+            "The clawback exposure is measured without it.",
+            "Training programmes counting towards it lose that link.",
+            "An admin can restore it from the incentive's history.",
+        ],
+        blockers=[],
+        cancel_url=url_for("incentives.show", incentive_id=incentive_id, _anchor="obligations"),
+    )
 
 
 # --- Compliance reports -------------------------------------------------------------
@@ -345,26 +359,31 @@ def new_reports(incentive_id: int):
     incentive = db.get_or_404(Incentive, incentive_id)
     form = ReportScheduleForm()
     if form.validate_on_submit():
-        try:
-            reports = services.schedule_reports(
-                incentive,
-                form.title.data.strip(),
-                form.first_due_on.data,
-                form.frequency.data,
-                form.until.data,
+        scheduled = []
+
+        def schedule():
+            scheduled.extend(
+                operations.schedule_reports(
+                    incentive,
+                    form.title.data,
+                    form.first_due_on.data,
+                    form.frequency.data,
+                    form.until.data,
+                    actor=_me(),
+                )
             )
+            return scheduled[0]
+
+        try:
+            _, fresh = save_once(form.form_token.data, ComplianceReport, schedule, _me())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
         else:
-            audit.record(
-                "update",
-                incentive,
-                f"Scheduled {len(reports)} compliance report(s): "
-                + ", ".join(r.due_on.isoformat() for r in reports),
-            )
-            db.session.commit()
-            flash(f"{len(reports)} compliance report(s) scheduled.", "success")
+            if fresh:
+                flash(f"{len(scheduled)} compliance report(s) scheduled.", "success")
+            else:
+                flash(SENT_BEFORE, "info")
             return redirect(
                 url_for("incentives.show", incentive_id=incentive.id, _anchor="reports")
             )
@@ -378,24 +397,31 @@ def submit_report(report_id: int):
     form = ReportSubmittedForm(obj=report)
     if request.method == "GET" and not report.submitted_on:
         form.submitted_on.data = today()
+    conflict, status = None, 200
     if form.validate_on_submit():
-        if form.submitted_on.data > today():
-            form.submitted_on.errors = ["A report cannot be submitted in the future."]
-        else:
-            audit.save_form(
+        try:
+            operations.submit_report(
                 report,
-                form,
-                ["submitted_on", "note"],
-                is_new=False,
-                owner=report.incentive,
-                summary=f"Marked “{report.title}” submitted",
+                form.submitted_on.data,
+                (form.note.data or "").strip() or None,
+                actor=_me(),
+                expected_version=form.expected_version,
             )
             db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
             flash("Report marked submitted.", "success")
             return redirect(
                 url_for("incentives.show", incentive_id=report.incentive_id, _anchor="reports")
             )
-    return render_template("incentives/submit_form.html", form=form, report=report)
+    return (
+        render_template("incentives/submit_form.html", form=form, report=report, conflict=conflict),
+        status,
+    )
 
 
 # --- Agency promises ----------------------------------------------------------------
@@ -408,28 +434,46 @@ def edit_promise(incentive_id: int | None = None, promise_id: int | None = None)
     promise = db.get_or_404(AgencyPromise, promise_id) if promise_id else None
     incentive = promise.incentive if promise else db.get_or_404(Incentive, incentive_id)
     form = PromiseForm(obj=promise)
+    conflict, status = None, 200
     if form.validate_on_submit():
-        if form.delivered_on.data and form.delivered_on.data > today():
-            form.delivered_on.errors = ["A delivery date cannot be in the future."]
+        values = form_values(form, operations.PROMISE_FIELDS)
+        try:
+            if promise is None:
+                promise, fresh = save_once(
+                    form.form_token.data,
+                    AgencyPromise,
+                    lambda: operations.create_promise(incentive, values, actor=_me()),
+                    _me(),
+                )
+                if not fresh:
+                    flash(SENT_BEFORE, "info")
+                    incentive = promise.incentive
+            else:
+                operations.update_promise(
+                    promise, values, actor=_me(), expected_version=form.expected_version
+                )
+                db.session.commit()
+                fresh = True
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
         else:
-            is_new = promise is None
-            promise = promise or AgencyPromise(incentive=incentive)
-            audit.save_form(
-                promise,
-                form,
-                PROMISE_FIELDS,
-                is_new=is_new,
-                owner=incentive,
-                summary=f"{'Recorded' if is_new else 'Edited'} agency promise "
-                f"{form.description.data.strip()}",
-            )
-            db.session.commit()
-            flash("Agency promise saved.", "success")
+            if fresh:
+                flash("Agency promise saved.", "success")
             return redirect(
                 url_for("incentives.show", incentive_id=incentive.id, _anchor="promises")
             )
-    return render_template(
-        "incentives/promise_form.html", form=form, incentive=incentive, promise=promise
+    return (
+        render_template(
+            "incentives/promise_form.html",
+            form=form,
+            incentive=incentive,
+            promise=promise,
+            conflict=conflict,
+        ),
+        status,
     )
 
 
@@ -442,7 +486,7 @@ def deadlines():
     as_of = today()
     items = services.deadlines(as_of)
     if request.args.get("format"):
-        return export_list("deadlines", items)
+        return export_list(DEADLINES, items)
     return render_template("incentives/deadlines.html", items=items, as_of=as_of)
 
 
@@ -464,36 +508,23 @@ def fx_rates():
     form = FxRateForm()
     reporting = reporting_currency()
     if form.validate_on_submit():
-        currency = form.currency.data
-        existing = db.session.scalar(
-            select(FxRate).where(
-                FxRate.currency == currency,
-                FxRate.reporting_currency == reporting,
-                FxRate.effective_on == form.effective_on.data,
+        try:
+            rate, fresh = save_once(
+                form.form_token.data,
+                FxRate,
+                lambda: operations.add_fx_rate(
+                    form.currency.data, form.rate.data, form.effective_on.data, actor=_me()
+                ),
+                _me(),
             )
-        )
-        if currency == reporting:
-            form.currency.errors = [f"{reporting} is the reporting currency: its rate is 1."]
-        elif existing:
-            form.effective_on.errors = [
-                f"A {currency} rate effective {form.effective_on.data.isoformat()} exists "
-                f"({existing.rate}). Delete it first to replace it."
-            ]
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
         else:
-            rate = FxRate(
-                currency=currency,
-                reporting_currency=reporting,
-                rate=form.rate.data,
-                effective_on=form.effective_on.data,
-            )
-            audit.record(
-                "create",
-                rate,
-                f"Added rate {currency}→{reporting} {rate.rate} "
-                f"from {rate.effective_on.isoformat()}",
-            )
-            db.session.commit()
-            flash(f"Rate for {currency} saved.", "success")
+            if fresh:
+                flash(f"Rate for {rate.currency} saved.", "success")
+            else:
+                flash(SENT_BEFORE, "info")
             return redirect(url_for("incentives.fx_rates"))
     rates = db.session.scalars(
         select(FxRate)
@@ -514,12 +545,7 @@ def delete_fx_rate(rate_id: int):
     rate = db.get_or_404(FxRate, rate_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        audit.record(
-            "delete",
-            rate,
-            f"Deleted rate {rate.currency} {rate.rate} from {rate.effective_on.isoformat()}",
-        )
-        db.session.delete(rate)
+        operations.delete_fx_rate(rate, actor=_me())
         db.session.commit()
         flash("Rate deleted.", "success")
         return redirect(url_for("incentives.fx_rates"))

@@ -1,0 +1,182 @@
+"""Importing incentives from CSV or XLSX (`tracker.core.imports` reads the files).
+
+Each row is written through `tracker.incentives.operations`, so a row breaking a rule is
+refused with the form's message, led by its column.
+"""
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from tracker.auth.imports import user_by_email, user_email
+from tracker.auth.permissions import WRITE_INCENTIVES, may_write_incentives
+from tracker.core.imports import (
+    Context,
+    Field,
+    ImportKind,
+    Row,
+    RowPlan,
+    choice_label,
+    diff,
+    settle,
+)
+from tracker.extensions import db
+from tracker.incentives import operations
+from tracker.incentives.models import ClawbackRule, Incentive, IncentiveKind, IncentiveStatus
+from tracker.partners.imports import partner_lookup, region_in, region_name
+from tracker.partners.models import Partner
+
+
+class IncentiveImport(ImportKind):
+    name = "incentives"
+    noun = "incentives"
+    permission = WRITE_INCENTIVES
+    list_endpoint = "incentives.index"
+    key_help = (
+        "An incentive is matched by its title (any case) and granting partner: a match is "
+        "updated. A status change must be the next step of the pipeline."
+    )
+    fields = [
+        Field("Title", "title", required=True, max_length=200),
+        Field("Granting partner", "granting_partner", required=True, max_length=200),
+        Field(
+            "Granting partner country",
+            "granting_partner_country",
+            "country",
+            help="Needed only when partners in several countries share the name.",
+        ),
+        Field("Kind", "kind", "choice", required=True, choices=IncentiveKind),
+        Field("Status", "status", "choice", choices=IncentiveStatus, help="Empty: Identified."),
+        Field("Currency", "currency", "currency", required=True),
+        Field("Offered", "amount_offered", "decimal", minimum=0, places=2),
+        Field("Awarded", "amount_awarded", "decimal", minimum=0, places=2),
+        Field("Received", "amount_received", "decimal", minimum=0, places=2),
+        Field("Application deadline", "application_deadline", "date"),
+        Field("Decision expected", "decision_expected_on", "date"),
+        Field("Term start", "term_start_on", "date"),
+        Field("Term end", "term_end_on", "date"),
+        Field("Region", "region_id", help="The name of a region."),
+        Field("Owner", "owner_id", "email", help="The e-mail of the user who runs it."),
+        Field("Clawback rule", "clawback_rule", "choice", choices=ClawbackRule),
+        Field(
+            "Clawback floor (%)", "clawback_floor_pct", "decimal", minimum=0, maximum=100, places=2
+        ),
+        Field(
+            "Clawback interest (% a year)",
+            "clawback_interest_pct",
+            "decimal",
+            minimum=0,
+            maximum=100,
+            places=3,
+        ),
+        Field("Clawback terms", "clawback_terms", max_length=5000),
+        Field("State aid", "is_state_aid", "boolean", help="EU state aid."),
+        Field("Aid scheme number", "aid_scheme_number", max_length=20, help="e.g. SA.58314."),
+        Field("Aid type", "aid_type", max_length=60),
+        Field("NACE sector code", "nace_code", max_length=10, aliases=("NACE code", "NACE")),
+        Field("De minimis", "is_de_minimis", "boolean"),
+        Field("Aid granted on", "aid_granted_on", "date"),
+        Field("Description", "description", max_length=5000, aliases=("notes",)),
+    ]
+    # Columns that find the granting partner rather than set a field.
+    REFERENCES = ("granting_partner", "granting_partner_country")
+    DEFAULTS = {
+        "status": IncentiveStatus.IDENTIFIED.value,
+        "clawback_rule": ClawbackRule.NONE.value,
+        "is_state_aid": False,
+        "is_de_minimis": False,
+    }
+    _shown = {
+        "kind": choice_label(IncentiveKind),
+        "status": choice_label(IncentiveStatus),
+        "clawback_rule": choice_label(ClawbackRule),
+        "region_id": region_name,
+        "owner_id": user_email,
+    }
+
+    def may_import(self, user) -> bool:
+        return user is None or may_write_incentives(user)
+
+    def prepare(self, context: Context) -> None:
+        by_key: dict[tuple[str, int], list[Incentive]] = defaultdict(list)
+        for incentive in db.session.scalars(select(Incentive)):
+            by_key[(incentive.title.lower(), incentive.granting_partner_id)].append(incentive)
+        context.lookups["incentives"] = by_key
+        by_name: dict[str, list[Partner]] = defaultdict(list)
+        for partner in partner_lookup(context).values():
+            by_name[partner.name.lower()].append(partner)
+        context.lookups["partners_by_name"] = by_name
+
+    def key(self, row: Row) -> tuple:
+        return (
+            row.get("title", "").lower(),
+            row.get("granting_partner", "").lower(),
+            row.get("granting_partner_country"),
+        )
+
+    def label(self, row: Row) -> str:
+        return f"{row.get('title', '?')} ({row.get('granting_partner', '?')})"
+
+    def _partner(self, row: Row, context: Context) -> Partner | None:
+        name, country = row.get("granting_partner", ""), row.get("granting_partner_country")
+        partners = context.lookups["partners_by_name"].get(name.lower(), [])
+        if country:
+            partners = [p for p in partners if p.country_code == country]
+        if not partners:
+            where = f" in {country}" if country else ""
+            row.reasons.append(f"Granting partner: there is no partner called {name}{where}")
+            return None
+        if len(partners) > 1:
+            countries = ", ".join(sorted(p.country_code for p in partners))
+            row.reasons.append(
+                f"Granting partner: partners called {name} exist in {countries}; "
+                "fill in the granting partner country"
+            )
+            return None
+        return partners[0]
+
+    def plan(self, row: Row, context: Context) -> RowPlan | None:
+        partner = self._partner(row, context)
+        values = {
+            spec.attr: row.values.get(spec.attr)
+            for spec in self.fields
+            if row.has(spec.attr) and spec.attr not in self.REFERENCES
+        }
+        if row.has("region_id"):
+            values["region_id"] = region_in(
+                row.values.get("region_id"),
+                partner.country_code if partner else None,
+                row,
+                context,
+                "Region",
+            )
+        if row.has("owner_id"):
+            values["owner_id"] = user_by_email(row.values.get("owner_id"), row, context, "Owner")
+        if partner is None:
+            return None
+        matches = context.lookups["incentives"].get((row.get("title", "").lower(), partner.id), [])
+        if len(matches) > 1:
+            row.reasons.append(
+                f"{len(matches)} incentives from {partner.name} are titled {row.get('title')}: "
+                "rename one in the app first"
+            )
+            return None
+        existing = matches[0] if matches else None
+        settle(values, existing, self.DEFAULTS)
+        if row.reasons:
+            return None
+        values["granting_partner_id"] = partner.id
+        plan = RowPlan(row.line, "create", self.label(row), values)
+        if existing is not None:
+            values.pop("title")  # matched case-insensitively; keep the stored spelling
+            plan.record_id = existing.id
+            plan.changes = diff(existing, row, self.fields, values, self._shown)
+            plan.action = "update" if plan.changes else "unchanged"
+        return plan
+
+    def write(self, plan: RowPlan, context: Context) -> None:
+        if plan.action == "create":
+            operations.create_incentive(plan.values, actor=context.user)
+        else:
+            incentive = db.session.get(Incentive, plan.record_id)
+            operations.update_incentive(incentive, plan.values, actor=context.user, note="Imported")

@@ -1,0 +1,882 @@
+"""Every write to incentives, their obligations, compliance reports and agency promises, and
+to FX rates.
+
+Views, imports, commands and the demo data call these functions and nothing else to write.
+Each takes plain, already-typed values and the acting user (`actor`; None for the system),
+enforces every rule of the domain as `DomainError(message, field)` (the field named as in
+the forms and the import columns' `attr`), records the audit event and flushes. The caller
+commits.
+
+Updates take a partial dict of field → value (fields left out keep their stored value)
+and the version the edit was made on (`expected_version`, from the form's hidden field;
+None from imports and commands skips the check): a stale edit raises `StaleRecord` and
+writes nothing.
+
+An obligation's, a report's or a promise's event is recorded on it with its incentive as
+parent, so the incentive's history shows it. A deletion keeps the record's state, so
+`RESTORERS` can bring it back.
+"""
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import String, select
+
+from tracker.auth.models import User
+from tracker.core import audit
+from tracker.core.codes import is_currency
+from tracker.core.errors import DomainError
+from tracker.core.models import AuditEvent, FxRate
+from tracker.core.money import reporting_currency
+from tracker.core.records import check_version, flush
+from tracker.core.types import Choice
+from tracker.core.types import today as today_
+from tracker.extensions import db
+from tracker.incentives import services
+from tracker.incentives.models import (
+    AgencyPromise,
+    ClawbackRule,
+    ComplianceReport,
+    Incentive,
+    IncentiveKind,
+    IncentiveStatus,
+    IncentiveStatusChange,
+    Obligation,
+    ObligationKind,
+    PromiseKind,
+    PromiseStatus,
+)
+from tracker.partners.models import Partner, Region
+
+S = IncentiveStatus
+
+INCENTIVE_FIELDS = [
+    "title",
+    "kind",
+    "granting_partner_id",
+    "region_id",
+    "owner_id",
+    "currency",
+    "amount_offered",
+    "amount_awarded",
+    "amount_received",
+    "application_deadline",
+    "decision_expected_on",
+    "term_start_on",
+    "term_end_on",
+    "clawback_rule",
+    "clawback_floor_pct",
+    "clawback_interest_pct",
+    "clawback_terms",
+    "is_state_aid",
+    "aid_scheme_number",
+    "aid_type",
+    "nace_code",
+    "aid_granted_on",
+    "is_de_minimis",
+    "description",
+]
+# An update may name a status too: it must be the pipeline's next step (see `transition`).
+INCENTIVE_UPDATE_FIELDS = [*INCENTIVE_FIELDS, "status"]
+OBLIGATION_FIELDS = [
+    "kind",
+    "description",
+    "target_value",
+    "unit",
+    "actual_value",
+    "actual_as_of",
+    "due_on",
+    "owner_id",
+]
+REPORT_FIELDS = ["title", "due_on", "submitted_on", "note"]
+PROMISE_FIELDS = ["kind", "description", "due_on", "amount", "status", "delivered_on", "note"]
+FX_RATE_FIELDS = ["currency", "reporting_currency", "rate", "effective_on"]
+
+# The messages the forms show: a form and an import row read the same.
+REQUIRED = "This field is required."
+NOT_A_CHOICE = "Not a valid choice."
+NEGATIVE_AMOUNT = "Amounts cannot be negative."
+PERCENT_RANGE = "Number must be between 0 and 100."
+TERM_ORDER = "The term ends before it starts."
+RECEIVED_ABOVE_AWARDED = "More received than awarded: check both amounts."
+CLIFF_NEEDS_FLOOR = "A cliff needs its floor: the share of target below which all of it is repaid."
+SCHEME_FORMAT = "Use the Commission's form SA.12345."
+NACE_FORMAT = "Use a NACE code such as 27.20 or C."
+DE_MINIMIS_IS_STATE_AID = "De minimis aid is EU state aid: tick that too."
+DE_MINIMIS_NEEDS_GRANT_DATE = "Give the date the aid was granted: the ceiling counts from it."
+CONFIRM_CEILING = " Tick the box to award it anyway."
+REPORT_IN_FUTURE = "A report cannot be submitted in the future."
+DELIVERY_DATE_NEEDED = "Give the delivery date."
+DELIVERY_DATE_ONLY_IF_DELIVERED = "Only a delivered promise has a delivery date."
+DELIVERY_IN_FUTURE = "A delivery date cannot be in the future."
+RATE_NOT_POSITIVE = "A rate must be above zero."
+
+SCHEME_RE = re.compile(r"^SA\.\d{5,6}$")
+NACE_RE = re.compile(r"^[A-U](\d{2}(\.\d{1,2})?)?$|^\d{2}(\.\d{1,2})?$")
+HUNDRED = Decimal(100)
+
+
+# --- Checking values ------------------------------------------------------------------------
+
+
+def _plain(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """The values with text stripped (blank text is None); a key that is not one of
+    `fields` is a programming error."""
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise ValueError(f"Not fields an operation can set: {', '.join(sorted(unknown))}")
+    return {
+        name: (value.strip() or None) if isinstance(value, str) else value
+        for name, value in values.items()
+    }
+
+
+def _stored(record, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in fields} if record is not None else {}
+
+
+def _changed(values: dict[str, Any], record, name: str) -> bool:
+    return name in values and (record is None or getattr(record, name) != values[name])
+
+
+def _set(record, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(record, name, value)
+
+
+def _require(merged: dict[str, Any], *fields: str) -> None:
+    for name in fields:
+        if merged.get(name) in (None, "", []):
+            raise DomainError(REQUIRED, name)
+
+
+def _one_of(merged: dict[str, Any], name: str, choices: type[Choice]) -> None:
+    value = merged.get(name)
+    if value is not None and value not in choices.values():
+        raise DomainError(NOT_A_CHOICE, name)
+
+
+def _lengths(model: type, values: dict[str, Any]) -> None:
+    """Text no longer than its column holds (the forms' and imports' limits)."""
+    for name, value in values.items():
+        column = model.__table__.c.get(name)
+        if column is None or not isinstance(value, str) or not isinstance(column.type, String):
+            continue
+        length = column.type.length
+        if length and len(value) > length:
+            label = audit.field_label(model, name)
+            raise DomainError(f"{label} must be at most {length} characters.", name)
+
+
+def _not_negative(merged: dict[str, Any], message: str, *fields: str) -> None:
+    for name in fields:
+        value = merged.get(name)
+        if value is not None and value < 0:
+            raise DomainError(message, name)
+
+
+def _percent(merged: dict[str, Any], *fields: str) -> None:
+    for name in fields:
+        value = merged.get(name)
+        if value is not None and not 0 <= value <= HUNDRED:
+            raise DomainError(PERCENT_RANGE, name)
+
+
+def _exists(model: type, record_id: int | None, field: str, message: str):
+    if record_id is None:
+        return None
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise DomainError(message, field)
+    return record
+
+
+def _active_user(user_id: int | None, field: str) -> User | None:
+    user = _exists(User, user_id, field, "Choose a user from the list.")
+    if user is not None and not user.active:
+        raise DomainError(f"{user.name} is no longer active: choose an active user.", field)
+    return user
+
+
+def _state(event: AuditEvent, noun: str) -> dict[str, Any]:
+    if event.action != "delete" or not event.state:
+        raise DomainError(f"This event is not the deletion of {noun}: nothing to restore.")
+    return event.state
+
+
+def check_within_term(incentive: Incentive, day: date, field: str) -> None:
+    """An obligation's or a report's date must fall within the incentive's term."""
+    start, end = incentive.term_start_on, incentive.term_end_on
+    if (start and day < start) or (end and day > end):
+        term = f"{start.isoformat() if start else '…'} to {end.isoformat() if end else '…'}"
+        raise DomainError(f"{day.isoformat()} is outside the incentive's term ({term}).", field)
+
+
+# --- Incentives ---------------------------------------------------------------------------
+
+
+def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> dict[str, Any]:
+    """The values, normalised, once every rule of an incentive holds for them together with
+    what is stored (a partial update is checked as the whole record it makes)."""
+    values = _plain(values, INCENTIVE_UPDATE_FIELDS)
+    if isinstance(values.get("currency"), str):
+        values["currency"] = values["currency"].upper()
+    for flag in ("is_state_aid", "is_de_minimis"):
+        if flag in values:
+            values[flag] = bool(values[flag])
+    if incentive is None:
+        values.setdefault("status", None)
+        values["status"] = values["status"] or S.IDENTIFIED.value
+        values["clawback_rule"] = values.get("clawback_rule") or ClawbackRule.NONE.value
+        values.setdefault("is_state_aid", False)
+        values.setdefault("is_de_minimis", False)
+    elif "clawback_rule" in values and values["clawback_rule"] is None:
+        values["clawback_rule"] = ClawbackRule.NONE.value
+    merged = {**_stored(incentive, INCENTIVE_UPDATE_FIELDS), **values}
+
+    _require(merged, "title", "kind")
+    if merged.get("granting_partner_id") is None:
+        raise DomainError("Choose the body.", "granting_partner_id")
+    _require(merged, "currency")
+    _one_of(merged, "kind", IncentiveKind)
+    _one_of(merged, "status", IncentiveStatus)
+    _one_of(merged, "clawback_rule", ClawbackRule)
+    if not is_currency(merged["currency"]):
+        raise DomainError(
+            f"{merged['currency']} is not an ISO 4217 currency code (e.g. EUR, HUF).", "currency"
+        )
+    _lengths(Incentive, values)
+    if _changed(values, incentive, "granting_partner_id"):
+        _exists(Partner, values["granting_partner_id"], "granting_partner_id", "Choose the body.")
+    if _changed(values, incentive, "region_id"):
+        _exists(Region, values["region_id"], "region_id", "Choose a region from the list.")
+    if _changed(values, incentive, "owner_id"):
+        _active_user(values["owner_id"], "owner_id")
+
+    _not_negative(merged, NEGATIVE_AMOUNT, "amount_offered", "amount_awarded", "amount_received")
+    _percent(merged, "clawback_floor_pct", "clawback_interest_pct")
+    start, end = merged.get("term_start_on"), merged.get("term_end_on")
+    if start and end and end < start:
+        raise DomainError(TERM_ORDER, "term_end_on")
+    received, awarded = merged.get("amount_received"), merged.get("amount_awarded")
+    if received and awarded is not None and received > awarded:
+        raise DomainError(RECEIVED_ABOVE_AWARDED, "amount_received")
+    if merged["clawback_rule"] == ClawbackRule.CLIFF and merged.get("clawback_floor_pct") is None:
+        raise DomainError(CLIFF_NEEDS_FLOOR, "clawback_rule")
+    if merged.get("aid_scheme_number") and not SCHEME_RE.match(merged["aid_scheme_number"]):
+        raise DomainError(SCHEME_FORMAT, "aid_scheme_number")
+    if merged.get("nace_code") and not NACE_RE.match(merged["nace_code"]):
+        raise DomainError(NACE_FORMAT, "nace_code")
+    if merged.get("is_de_minimis"):
+        if not merged.get("is_state_aid"):
+            raise DomainError(DE_MINIMIS_IS_STATE_AID, "is_de_minimis")
+        if not merged.get("aid_granted_on"):
+            raise DomainError(DE_MINIMIS_NEEDS_GRANT_DATE, "is_de_minimis")
+    if incentive is not None and (start, end) != (incentive.term_start_on, incentive.term_end_on):
+        for obligation in incentive.obligations:
+            day = obligation.due_on
+            if (start and day < start) or (end and day > end):
+                raise DomainError(
+                    f"An obligation is due {day.isoformat()}, outside this term: move it first.",
+                    "term_start_on" if start and day < start else "term_end_on",
+                )
+    return values
+
+
+def create_incentive(
+    values: dict[str, Any], *, actor: User | None, on: date | None = None
+) -> Incentive:
+    """Record an incentive (fields of `INCENTIVE_FIELDS`, and optionally `status`, by
+    default Identified) and the first line of its pipeline history, dated `on` (today by
+    default)."""
+    values = _checked_incentive(values, None)
+    incentive = Incentive(**values)
+    db.session.add(incentive)
+    incentive.status_changes.append(
+        IncentiveStatusChange(
+            from_status=None,
+            to_status=incentive.status,
+            changed_on=on or today_(),
+            user_id=getattr(actor, "id", None),
+            note="Recorded",
+        )
+    )
+    flush(incentive)
+    audit.record(
+        "create",
+        incentive,
+        f"Created incentive {incentive.title}",
+        audit.track(incentive, INCENTIVE_UPDATE_FIELDS).created(),
+        actor=actor,
+    )
+    return incentive
+
+
+def update_incentive(
+    incentive: Incentive,
+    values: dict[str, Any],
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+    note: str | None = None,
+) -> Incentive:
+    """Change any fields of `INCENTIVE_FIELDS`; a `status` other than the stored one must be
+    the pipeline's next step and moves the incentive there today (through `transition`,
+    with `note`; an award past the de minimis ceiling is refused here: award it on its
+    page, where the ceiling can be confirmed)."""
+    check_version(incentive, expected_version)
+    values = _checked_incentive(values, incentive)
+    to_status = values.pop("status", None)
+    moving = to_status is not None and to_status != incentive.status
+    if moving:
+        _check_step(incentive, to_status, "status")
+    tracked = audit.track(incentive, INCENTIVE_FIELDS)
+    _set(incentive, values)
+    flush(incentive)
+    changes = tracked.changes()
+    if changes:
+        audit.record(
+            "update", incentive, f"Updated incentive {incentive.title}", changes, actor=actor
+        )
+    if moving:
+        _move(incentive, to_status, today_(), note, actor, today_(), status_field="status")
+    return incentive
+
+
+def _check_step(incentive: Incentive, to_status: str, field: str) -> None:
+    if to_status not in S.values():
+        raise DomainError(NOT_A_CHOICE, field)
+    allowed = services.allowed_transitions(incentive.status)
+    if to_status not in allowed:
+        names = ", ".join(S(status).label for status in allowed) or "none"
+        raise DomainError(
+            f"An incentive that is {S(incentive.status).label.lower()} cannot move to "
+            f"“{to_status.replace('_', ' ')}”. Allowed next: {names}.",
+            field,
+        )
+
+
+def transition(
+    incentive: Incentive,
+    to_status: str,
+    *,
+    on: date,
+    note: str | None,
+    actor: User | None,
+    confirm_over_ceiling: bool = False,
+    today: date | None = None,
+) -> IncentiveStatusChange:
+    """Move the incentive to the pipeline's next step `to_status`, dated `on` (not in the
+    future, not before the previous step). Awarding de minimis aid that would pass the
+    ceiling needs `confirm_over_ceiling` (DomainError on that field otherwise). The first
+    award sets `awarded_on`."""
+    return _move(
+        incentive,
+        to_status,
+        on,
+        note,
+        actor,
+        today or today_(),
+        confirm_over_ceiling=confirm_over_ceiling,
+    )
+
+
+def _move(
+    incentive: Incentive,
+    to_status: str,
+    on: date,
+    note: str | None,
+    actor: User | None,
+    today: date,
+    *,
+    confirm_over_ceiling: bool = False,
+    status_field: str = "to_status",
+) -> IncentiveStatusChange:
+    _check_step(incentive, to_status, status_field)
+    if on > today:
+        raise DomainError("A status change cannot be dated in the future.", "changed_on")
+    last = incentive.status_changes[-1].changed_on if incentive.status_changes else None
+    if last and on < last:
+        raise DomainError(
+            f"The change must be dated on or after the previous one ({last.isoformat()}).",
+            "changed_on",
+        )
+    if to_status == S.AWARDED and not confirm_over_ceiling:
+        warning = services.de_minimis_warning(incentive, on)
+        if warning and status_field == "to_status":
+            raise DomainError(warning + CONFIRM_CEILING, "confirm_over_ceiling")
+        if warning:
+            raise DomainError(
+                f"{warning} Award it on its page, where passing the ceiling can be confirmed.",
+                status_field,
+            )
+    before = incentive.status
+    tracked = audit.track(incentive, ["status", "awarded_on"])
+    change = IncentiveStatusChange(
+        from_status=before,
+        to_status=to_status,
+        changed_on=on,
+        user_id=getattr(actor, "id", None),
+        note=note or None,
+    )
+    incentive.status_changes.append(change)
+    incentive.status = to_status
+    if to_status == S.AWARDED and incentive.awarded_on is None:
+        incentive.awarded_on = on
+    flush(incentive)
+    audit.record(
+        "transition",
+        incentive,
+        f"Moved from {S(before).label.lower()} to {S(to_status).label.lower()} on {on.isoformat()}",
+        tracked.changes(),
+        actor=actor,
+    )
+    return change
+
+
+# --- Obligations --------------------------------------------------------------------------
+
+
+def _checked_obligation(
+    values: dict[str, Any], obligation: Obligation | None, incentive: Incentive
+) -> dict[str, Any]:
+    values = _plain(values, OBLIGATION_FIELDS)
+    merged = {**_stored(obligation, OBLIGATION_FIELDS), **values}
+    _require(merged, "kind", "target_value", "unit", "due_on")
+    _one_of(merged, "kind", ObligationKind)
+    _lengths(Obligation, values)
+    _not_negative(merged, "The target cannot be negative.", "target_value")
+    _not_negative(merged, "The actual cannot be negative.", "actual_value")
+    if _changed(values, obligation, "due_on"):
+        check_within_term(incentive, values["due_on"], "due_on")
+    if _changed(values, obligation, "owner_id"):
+        _active_user(values["owner_id"], "owner_id")
+    return values
+
+
+def create_obligation(
+    incentive: Incentive, values: dict[str, Any], *, actor: User | None
+) -> Obligation:
+    """Add what the award obliges the company to (fields of `OBLIGATION_FIELDS`), due
+    within the incentive's term."""
+    values = _checked_obligation(values, None, incentive)
+    obligation = Obligation(incentive=incentive, **values)
+    db.session.add(obligation)
+    flush(obligation)
+    audit.record(
+        "create",
+        obligation,
+        f"Added obligation {obligation}",
+        audit.track(obligation, OBLIGATION_FIELDS).created(),
+        actor=actor,
+        parent=incentive,
+    )
+    return obligation
+
+
+def update_obligation(
+    obligation: Obligation,
+    values: dict[str, Any],
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> Obligation:
+    """Change any fields of `OBLIGATION_FIELDS`; a new due date must be within the term."""
+    return _update_obligation(
+        obligation, values, actor, expected_version, lambda o: f"Edited obligation {o}"
+    )
+
+
+def record_actual(
+    obligation: Obligation,
+    actual_value: Decimal | None,
+    as_of: date | None,
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> Obligation:
+    """Record how far the obligation has got (`actual_value`, in its unit) as of a date."""
+    if actual_value is None:
+        raise DomainError("Enter the actual as a number.", "actual_value")
+    return _update_obligation(
+        obligation,
+        {"actual_value": actual_value, "actual_as_of": as_of},
+        actor,
+        expected_version,
+        lambda o: f"Updated actual of {o}",
+    )
+
+
+def _update_obligation(
+    obligation: Obligation,
+    values: dict[str, Any],
+    actor: User | None,
+    expected_version: int | None,
+    summary: Callable[[Obligation], str],
+) -> Obligation:
+    check_version(obligation, expected_version)
+    values = _checked_obligation(values, obligation, obligation.incentive)
+    tracked = audit.track(obligation, OBLIGATION_FIELDS)
+    _set(obligation, values)
+    flush(obligation)
+    changes = tracked.changes()
+    if changes:
+        audit.record(
+            "update",
+            obligation,
+            summary(obligation),
+            changes,
+            actor=actor,
+            parent=obligation.incentive,
+        )
+    return obligation
+
+
+def delete_obligation(obligation: Obligation, *, actor: User | None) -> None:
+    """Delete an obligation (commitments counting towards it lose that link); restorable."""
+    incentive = obligation.incentive
+    audit.record(
+        "delete",
+        obligation,
+        f"Deleted obligation {obligation}",
+        actor=actor,
+        parent=incentive,
+        state=audit.state_of(obligation),
+    )
+    incentive.obligations.remove(obligation)
+    db.session.delete(obligation)
+    flush(obligation)
+
+
+def restore_obligation(event: AuditEvent, *, actor: User | None) -> Obligation:
+    """Re-create a deleted obligation (same id) if today's rules allow: its incentive still
+    there, its due date within the term, its owner still active."""
+    state = _state(event, "an obligation")
+    obligation = audit.rebuild(Obligation, state)
+    if db.session.get(Obligation, obligation.id) is not None:
+        raise DomainError("This obligation exists already: it was restored before.")
+    incentive = db.session.get(Incentive, obligation.incentive_id)
+    if incentive is None:
+        raise DomainError("Its incentive was deleted since: there is nothing to restore it to.")
+    _checked_obligation(_stored(obligation, OBLIGATION_FIELDS), None, incentive)
+    obligation.incentive = incentive
+    db.session.add(obligation)
+    flush(obligation)
+    audit.record(
+        "restore",
+        obligation,
+        f"Restored obligation {obligation}",
+        audit.track(obligation, OBLIGATION_FIELDS).created(),
+        actor=actor,
+        parent=incentive,
+    )
+    return obligation
+
+
+# --- Compliance reports -------------------------------------------------------------------
+
+
+def schedule_reports(
+    incentive: Incentive,
+    title: str,
+    first_due_on: date | None,
+    frequency: str,
+    until: date | None,
+    *,
+    actor: User | None,
+) -> list[ComplianceReport]:
+    """Create one report (`frequency` "once"), or a recurring series (quarterly,
+    half_yearly, yearly) from `first_due_on` to `until`, by default the term's end. Every
+    due date lies within the term. A series' reports are titled "<title> (n of N)"."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(REQUIRED, "title")
+    if first_due_on is None:
+        raise DomainError("Enter the date.", "first_due_on")
+    months = services.FREQUENCY_MONTHS.get(frequency)
+    if months is None:
+        raise DomainError("Choose how often the report is due.", "frequency")
+    check_within_term(incentive, first_due_on, "first_due_on")
+    dates = [first_due_on]
+    if months:
+        until = until or incentive.term_end_on
+        if until is None:
+            raise DomainError(
+                "A recurring report needs an end: give one, or set the incentive's term end.",
+                "until",
+            )
+        if until < first_due_on:
+            raise DomainError("The series ends before its first due date.", "until")
+        check_within_term(incentive, until, "until")
+        n = 1
+        while (next_due := services.add_months(first_due_on, months * n)) <= until:
+            dates.append(next_due)
+            n += 1
+    titles = (
+        [title]
+        if len(dates) == 1
+        else [f"{title} ({n} of {len(dates)})" for n in range(1, len(dates) + 1)]
+    )
+    _lengths(ComplianceReport, {"title": titles[-1]})
+    reports = []
+    for label, due in zip(titles, dates, strict=True):
+        report = ComplianceReport(incentive=incentive, title=label, due_on=due)
+        db.session.add(report)
+        reports.append(report)
+    flush()
+    for report in reports:
+        audit.record(
+            "create",
+            report,
+            f"Scheduled compliance report {report.title}, due {report.due_on.isoformat()}",
+            audit.track(report, REPORT_FIELDS).created(),
+            actor=actor,
+            parent=incentive,
+        )
+    return reports
+
+
+def _checked_report(values: dict[str, Any], report: ComplianceReport) -> dict[str, Any]:
+    values = _plain(values, REPORT_FIELDS)
+    merged = {**_stored(report, REPORT_FIELDS), **values}
+    _require(merged, "title", "due_on")
+    _lengths(ComplianceReport, values)
+    if _changed(values, report, "due_on"):
+        check_within_term(report.incentive, values["due_on"], "due_on")
+    submitted_on = values.get("submitted_on")
+    if submitted_on is not None and submitted_on > today_():
+        raise DomainError(REPORT_IN_FUTURE, "submitted_on")
+    return values
+
+
+def update_report(
+    report: ComplianceReport,
+    values: dict[str, Any],
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> ComplianceReport:
+    """Change any fields of `REPORT_FIELDS` (an empty `submitted_on` marks it not
+    submitted); it cannot be submitted in the future, nor fall due outside the term."""
+    return _update_report(
+        report, values, actor, expected_version, f"Edited compliance report {report.title}"
+    )
+
+
+def submit_report(
+    report: ComplianceReport,
+    submitted_on: date | None,
+    note: str | None,
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> ComplianceReport:
+    """Mark a report submitted on a day (today or before), with a note."""
+    if submitted_on is None:
+        raise DomainError("Enter the date.", "submitted_on")
+    return _update_report(
+        report,
+        {"submitted_on": submitted_on, "note": note},
+        actor,
+        expected_version,
+        f"Marked “{report.title}” submitted",
+    )
+
+
+def _update_report(
+    report: ComplianceReport,
+    values: dict[str, Any],
+    actor: User | None,
+    expected_version: int | None,
+    summary: str,
+) -> ComplianceReport:
+    check_version(report, expected_version)
+    values = _checked_report(values, report)
+    tracked = audit.track(report, REPORT_FIELDS)
+    _set(report, values)
+    flush(report)
+    changes = tracked.changes()
+    if changes:
+        audit.record("update", report, summary, changes, actor=actor, parent=report.incentive)
+    return report
+
+
+# --- Agency promises ----------------------------------------------------------------------
+
+
+def _checked_promise(values: dict[str, Any], promise: AgencyPromise | None) -> dict[str, Any]:
+    values = _plain(values, PROMISE_FIELDS)
+    if promise is None:
+        values["status"] = values.get("status") or PromiseStatus.PENDING.value
+    merged = {**_stored(promise, PROMISE_FIELDS), **values}
+    _require(merged, "kind", "description", "due_on", "status")
+    _one_of(merged, "kind", PromiseKind)
+    _one_of(merged, "status", PromiseStatus)
+    _lengths(AgencyPromise, values)
+    _not_negative(merged, NEGATIVE_AMOUNT, "amount")
+    delivered_on = merged.get("delivered_on")
+    if merged["status"] == PromiseStatus.DELIVERED and not delivered_on:
+        raise DomainError(DELIVERY_DATE_NEEDED, "status")
+    if delivered_on and merged["status"] != PromiseStatus.DELIVERED:
+        raise DomainError(DELIVERY_DATE_ONLY_IF_DELIVERED, "status")
+    if delivered_on and _changed(values, promise, "delivered_on") and delivered_on > today_():
+        raise DomainError(DELIVERY_IN_FUTURE, "delivered_on")
+    return values
+
+
+def create_promise(
+    incentive: Incentive, values: dict[str, Any], *, actor: User | None
+) -> AgencyPromise:
+    """Record what the agency promised in return (fields of `PROMISE_FIELDS`; status by
+    default pending). Only a delivered promise has a delivery date, and it needs one, not
+    in the future."""
+    values = _checked_promise(values, None)
+    promise = AgencyPromise(incentive=incentive, **values)
+    db.session.add(promise)
+    flush(promise)
+    audit.record(
+        "create",
+        promise,
+        f"Recorded agency promise {promise.description}",
+        audit.track(promise, PROMISE_FIELDS).created(),
+        actor=actor,
+        parent=incentive,
+    )
+    return promise
+
+
+def update_promise(
+    promise: AgencyPromise,
+    values: dict[str, Any],
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> AgencyPromise:
+    """Change any fields of `PROMISE_FIELDS`, under the same rules as `create_promise`."""
+    check_version(promise, expected_version)
+    values = _checked_promise(values, promise)
+    tracked = audit.track(promise, PROMISE_FIELDS)
+    _set(promise, values)
+    flush(promise)
+    changes = tracked.changes()
+    if changes:
+        audit.record(
+            "update",
+            promise,
+            f"Edited agency promise {promise.description}",
+            changes,
+            actor=actor,
+            parent=promise.incentive,
+        )
+    return promise
+
+
+# --- FX rates -----------------------------------------------------------------------------
+
+
+def _checked_fx_rate(
+    currency: str | None, rate: Decimal | None, effective_on: date | None, reporting: str
+) -> str:
+    currency = (currency or "").strip().upper()
+    if not currency:
+        raise DomainError(REQUIRED, "currency")
+    if not is_currency(currency):
+        raise DomainError(
+            f"{currency} is not an ISO 4217 currency code (e.g. EUR, HUF).", "currency"
+        )
+    if currency == reporting:
+        raise DomainError(f"{reporting} is the reporting currency: its rate is 1.", "currency")
+    if rate is None or rate <= 0:
+        raise DomainError(RATE_NOT_POSITIVE, "rate")
+    if effective_on is None:
+        raise DomainError("Enter the date.", "effective_on")
+    existing = db.session.scalar(
+        select(FxRate).where(
+            FxRate.currency == currency,
+            FxRate.reporting_currency == reporting,
+            FxRate.effective_on == effective_on,
+        )
+    )
+    if existing is not None:
+        raise DomainError(
+            f"A {currency} rate effective {effective_on.isoformat()} exists "
+            f"({format(existing.rate.normalize(), 'f')}). Delete it first to replace it.",
+            "effective_on",
+        )
+    return currency
+
+
+def add_fx_rate(currency: str, rate: Decimal, effective_on: date, *, actor: User | None) -> FxRate:
+    """Add how many units of the reporting currency one unit of `currency` buys from
+    `effective_on`: one rate per currency and date, above zero, never for the reporting
+    currency itself."""
+    reporting = reporting_currency()
+    currency = _checked_fx_rate(currency, rate, effective_on, reporting)
+    fx_rate = FxRate(
+        currency=currency, reporting_currency=reporting, rate=rate, effective_on=effective_on
+    )
+    db.session.add(fx_rate)
+    flush(fx_rate)
+    audit.record(
+        "create",
+        fx_rate,
+        f"Added rate {currency}→{reporting} {format(Decimal(rate).normalize(), 'f')} "
+        f"from {effective_on.isoformat()}",
+        audit.track(fx_rate, FX_RATE_FIELDS).created(),
+        actor=actor,
+    )
+    return fx_rate
+
+
+def delete_fx_rate(fx_rate: FxRate, *, actor: User | None) -> None:
+    """Delete a rate (totals fall back to the previous one, or warn); restorable."""
+    audit.record(
+        "delete",
+        fx_rate,
+        f"Deleted rate {fx_rate.currency} {format(fx_rate.rate.normalize(), 'f')} "
+        f"from {fx_rate.effective_on.isoformat()}",
+        actor=actor,
+        state=audit.state_of(fx_rate),
+    )
+    db.session.delete(fx_rate)
+    flush(fx_rate)
+
+
+def restore_fx_rate(event: AuditEvent, *, actor: User | None) -> FxRate:
+    """Re-create a deleted rate (same id), unless one now exists for its currency and date."""
+    state = _state(event, "an FX rate")
+    fx_rate = audit.rebuild(FxRate, state)
+    if db.session.get(FxRate, fx_rate.id) is not None:
+        raise DomainError("This rate exists already: it was restored before.")
+    _checked_fx_rate(
+        fx_rate.currency, fx_rate.rate, fx_rate.effective_on, fx_rate.reporting_currency
+    )
+    db.session.add(fx_rate)
+    flush(fx_rate)
+    audit.record(
+        "restore",
+        fx_rate,
+        f"Restored rate {fx_rate.currency} {format(fx_rate.rate.normalize(), 'f')} "
+        f"from {fx_rate.effective_on.isoformat()}",
+        audit.track(fx_rate, FX_RATE_FIELDS).created(),
+        actor=actor,
+    )
+    return fx_rate
+
+
+# --- Undo and restore (the audit trail calls these by table name) ---------------------------
+
+UPDATERS: dict[str, Callable[..., Any]] = {
+    "incentives": update_incentive,
+    "obligations": update_obligation,
+    "compliance_reports": update_report,
+    "agency_promises": update_promise,
+}
+
+RESTORERS: dict[str, Callable[..., Any]] = {
+    "obligations": restore_obligation,
+    "fx_rates": restore_fx_rate,
+}
