@@ -73,4 +73,52 @@ def test_manager_logs_a_day_of_ecosystem_work(page):
     assert "On cadence" in page.inner_text(".health-line")
     history = page.inner_text("#history")
     assert "Created partner HIPA" in history and "Added contact Gábor Szabó" in history
+    assert "Engagement cadence (days): — → 30" in history  # labels and texts, not field names
     screenshot(page, "partner-page")
+
+    # The follow-up is done; the engagement's history says so.
+    page.click("#follow-ups button:has-text('Mark done')")
+    assert "Follow-up marked done." in page.inner_text(".flashes")
+    page.click("#timeline a:text-is('Plant site visit with HIPA and Voltmodul')")
+    assert "Done" in page.inner_text("#follow-ups")
+    assert "Marked follow-up “Send capex phasing to HIPA” done" in page.inner_text("#history")
+
+
+def test_two_people_editing_one_partner_lose_nothing(page, browser, live_server):
+    manager = make_user("manager", name="Katalin Varga")
+    colleague = make_user("manager", name="Jan Dvořák")
+    partner = make_partner("CzechInvest", kind="economic_agency", country_code="CZ")
+    db.session.commit()
+    edit = f"/partners/{partner.id}/edit"
+
+    other_context = browser.new_context(base_url=live_server)
+    other = other_context.new_page()
+    other.set_default_timeout(10_000)
+    try:
+        sign_in(page, manager.email, PASSWORD)
+        sign_in(other, colleague.email, PASSWORD)
+        page.goto(edit)
+        other.goto(edit)
+
+        page.select_option("#status", "dormant")
+        page.click("button:has-text('Save partner')")
+        assert "Partner CzechInvest saved." in page.inner_text(".flashes")
+
+        other.fill("#website", "https://www.czechinvest.org")
+        other.click("button:has-text('Save partner')")
+        assert "Someone else changed this partner" in other.inner_text(".form-errors")
+        conflict = other.inner_text(".conflict").lower()  # headers are shown in capitals
+        assert "status\tdormant\tactive" in conflict
+        assert "website\t—\thttps://www.czechinvest.org" in conflict
+        assert other.input_value("#website") == "https://www.czechinvest.org"
+        screenshot(other, "partner-conflict")
+
+        # Saving again applies the typed values, knowingly: the website, and the status
+        # as the form shows it, which the colleague sets back to what is stored first.
+        other.select_option("#status", "dormant")
+        other.click("button:has-text('Save partner')")
+        assert "Partner CzechInvest saved." in other.inner_text(".flashes")
+        details = other.inner_text(".grid-2 .card:nth-child(2) .facts")
+        assert "https://www.czechinvest.org" in details and "Dormant" in details
+    finally:
+        other_context.close()
