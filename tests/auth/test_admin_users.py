@@ -5,7 +5,9 @@ from sqlalchemy import select
 
 from tests.conftest import post_form
 from tests.factories import make_user
+from tracker.auth import operations
 from tracker.auth.models import User
+from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
 from tracker.extensions import db
 
@@ -147,3 +149,43 @@ def test_admin_cannot_lock_themselves_out(admin_client):
 
 def test_unknown_user_id_is_404(admin_client):
     assert admin_client.get("/admin/users/999999/edit").status_code == 404
+
+
+@pytest.mark.parametrize(("role", "shown"), [("admin", True), ("manager", True), ("viewer", False)])
+def test_audit_link_for_those_who_may_read_the_trail(request, role, shown):
+    client = request.getfixturevalue(f"{role}_client")
+    assert ('href="/admin/audit"' in client.get("/").get_data(as_text=True)) is shown
+
+
+def test_a_role_change_is_undone_through_update_user_and_a_password_change_is_not(admin_client):
+    from tracker.reports import audit as trail
+
+    me, user = admin_client.user, make_user("viewer")
+    operations.update_user(user, {"role": "manager"}, actor=me)
+    operations.set_password(user, "a-brand-new-pass", actor=me)
+    db.session.commit()
+    role_change, password_change = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "users", AuditEvent.entity_id == user.id)
+        .order_by(AuditEvent.id)
+    )
+    assert trail.why_not_undo(password_change) is not None
+    undo = trail.undo(role_change, actor=me)
+    assert user.role == "viewer" and undo.action == "undo" and undo.user_id == me.id
+
+
+def test_undoing_ones_own_promotion_is_refused_by_the_same_rule(admin_client):
+    from tracker.reports import audit as trail
+
+    me = admin_client.user
+    promoter = make_user("admin")
+    operations.update_user(me, {"role": "viewer"}, actor=promoter)
+    operations.update_user(me, {"role": "admin"}, actor=promoter)
+    db.session.commit()
+    promotion = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "users", AuditEvent.entity_id == me.id)
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    with pytest.raises(DomainError, match="cannot deactivate yourself"):
+        trail.undo(promotion, actor=me)
