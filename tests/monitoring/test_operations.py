@@ -202,3 +202,16 @@ def test_acknowledge_from_the_page_keeps_the_filters(owner_client):
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/alerts?scope=everyone&state=all"
+
+
+def test_a_rule_change_is_undone_through_update_reminder_rule():
+    from tracker.reports import audit as trail
+
+    admin = make_user("admin")
+    rule = services.reminder_rules()["milestone_due"]
+    operations.update_reminder_rule(rule, {"days_before": "21, 7", "enabled": False}, actor=admin)
+    db.session.commit()
+    (change,) = _rule_events(rule)
+    trail.undo(change, actor=admin)
+    db.session.commit()
+    assert (rule.days_before, rule.enabled) == ("30,14,7,1", True)
