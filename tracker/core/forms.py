@@ -77,7 +77,7 @@ def show_conflict(form: EditForm, error: StaleRecord, fields: list[str] | None =
     form.version.data = record.version
     rows = []
     for field in form:
-        name = field.name
+        name = field.short_name
         if fields is not None and name not in fields:
             continue
         if name in ("version", "form_token", "csrf_token"):
