@@ -3,7 +3,7 @@
 import itertools
 from datetime import date
 
-from tracker.auth import services as auth_services
+from tracker.auth.operations import new_user
 from tracker.auth.models import User
 from tracker.core.types import today
 from tracker.extensions import db
@@ -30,7 +30,7 @@ def make_user(
     active: bool = True,
 ) -> User:
     n = next(_sequence)
-    user = auth_services.create_user(
+    user = new_user(
         email or f"{role}{n}@example.com", name or f"{role.title()} User {n}", role, password
     )
     user.active = active
