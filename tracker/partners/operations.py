@@ -324,6 +324,7 @@ def restore_partner(event: AuditEvent, *, actor: User | None) -> Partner:
         audit.rebuild(Contact, child) for child in state.get("children", {}).get("contacts", [])
     ]
     for contact in contacts:
+        _number_free(Contact, contact.id, "contact")
         _checked_contact(_stored(contact, CONTACT_FIELDS), None)
         contact.partner_id = partner.id
         db.session.add(contact)
