@@ -42,7 +42,6 @@ from tracker.monitoring.models import ItemKind
 from tracker.partners.models import Engagement, EngagementKind, PartnerKind, engagement_partners
 
 S = IncentiveStatus
-LIVE_COMMITMENT = (CommitmentStatus.PLANNED, CommitmentStatus.ACTIVE, CommitmentStatus.ON_HOLD)
 # Statuses an incentive can have reached after holding an award: where to look for one
 # that was awarded or in compliance at the end of a past month.
 AFTER_AWARD = (S.AWARDED, S.IN_COMPLIANCE, S.CLOSED, S.CLAWED_BACK)
@@ -632,7 +631,7 @@ def exposure_section(as_of: date, book: RateBook) -> ExposureSection:
     total, rows, held, missed = Total(book.reporting), [], 0, 0
     for incentive in incentives:
         status = status_on(incentive, as_of)
-        if status not in incentive_services.AWARDED_STATUSES:
+        if status not in IncentiveStatus.awarded():
             continue
         held += 1
         seen = incentive if status == incentive.status else _IncentiveAsOf(incentive, status)
@@ -680,7 +679,7 @@ def health_section(as_of: date, book: RateBook) -> HealthSection:
     """
     commitments = db.session.scalars(
         select(commitment_services.AnyCommitment)
-        .where(commitment_services.AnyCommitment.status.in_(LIVE_COMMITMENT))
+        .where(commitment_services.AnyCommitment.status.in_(CommitmentStatus.live()))
         .options(
             selectinload(commitment_services.AnyCommitment.milestones),
             joinedload(commitment_services.AnyCommitment.counterparty),

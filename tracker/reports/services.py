@@ -32,10 +32,6 @@ from tracker.partners.models import (
     engagement_partners,
 )
 
-S = IncentiveStatus
-SECURED = (S.AWARDED, S.IN_COMPLIANCE, S.CLOSED)
-PIPELINE = (S.IDENTIFIED, S.PREPARING, S.SUBMITTED)
-LIVE_COMMITMENT = (CommitmentStatus.PLANNED, CommitmentStatus.ACTIVE, CommitmentStatus.ON_HOLD)
 AGING_BANDS = (("1–30 days", 1, 30), ("31–60 days", 31, 60), ("over 60 days", 61, None))
 
 
@@ -184,15 +180,21 @@ def dashboard(as_of: date | None = None) -> Dashboard:
             .group_by(Incentive.currency)
         )
 
-    secured = _total(book, incentive_sum(Incentive.amount_awarded, SECURED), as_of)
-    received = _total(book, incentive_sum(Incentive.amount_received, SECURED), as_of)
-    pipeline = _total(book, incentive_sum(Incentive.amount_offered, PIPELINE), as_of)
+    secured = _total(
+        book, incentive_sum(Incentive.amount_awarded, IncentiveStatus.secured()), as_of
+    )
+    received = _total(
+        book, incentive_sum(Incentive.amount_received, IncentiveStatus.secured()), as_of
+    )
+    pipeline = _total(
+        book, incentive_sum(Incentive.amount_offered, IncentiveStatus.pipeline()), as_of
+    )
 
     # Exposure follows the clawback rules: awarded incentives with their obligations.
     at_risk, missed = Total(book.reporting), 0
     awarded = db.session.scalars(
         select(Incentive)
-        .where(Incentive.status.in_(incentive_services.AWARDED_STATUSES))
+        .where(Incentive.status.in_(IncentiveStatus.awarded()))
         .options(selectinload(Incentive.obligations))
     ).all()
     for incentive in awarded:
@@ -205,7 +207,7 @@ def dashboard(as_of: date | None = None) -> Dashboard:
     }
     commitments = db.session.scalars(
         select(Commitment)
-        .where(Commitment.status.in_(LIVE_COMMITMENT))
+        .where(Commitment.status.in_(CommitmentStatus.live()))
         .options(selectinload(Commitment.milestones))
     ).all()
     for commitment in commitments:
@@ -286,7 +288,7 @@ def region_breakdown(book: RateBook, as_of: date, region_id: int | None = None) 
                 func.sum(Incentive.amount_awarded),
                 func.sum(Incentive.amount_received),
             )
-            .where(Incentive.status.in_(SECURED))
+            .where(Incentive.status.in_(IncentiveStatus.secured()))
             .group_by(Incentive.region_id, Incentive.currency),
             Incentive.region_id,
         )
@@ -302,7 +304,7 @@ def region_breakdown(book: RateBook, as_of: date, region_id: int | None = None) 
             select(
                 Commitment.region_id, Commitment.currency, func.count(), func.sum(Commitment.value)
             )
-            .where(Commitment.status.in_(LIVE_COMMITMENT))
+            .where(Commitment.status.in_(CommitmentStatus.live()))
             .group_by(Commitment.region_id, Commitment.currency),
             Commitment.region_id,
         )

@@ -12,7 +12,7 @@ from tracker.core.listing import paginate_list
 from tracker.core.money import RateBook, Total
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.incentives.models import Incentive
+from tracker.incentives.models import Incentive, IncentiveStatus
 from tracker.partners import services as partner_services
 from tracker.partners.models import Partner, Region
 from tracker.reports import services
@@ -128,7 +128,7 @@ def region_status(region_id: int):
     (figures,) = services.region_breakdown(book, as_of, region_id=region.id)
     exposure = Total(book.reporting)
     for incentive, incentive_exposure in incentives:
-        if incentive_exposure.amount and incentive.status in services.SECURED:
+        if incentive_exposure.amount and incentive.status in IncentiveStatus.secured():
             exposure.add(book, incentive_exposure.amount, incentive.currency, as_of)
     return render_template(
         "reports/region.html",
