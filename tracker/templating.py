@@ -17,10 +17,12 @@ from tracker.reports import imports
 
 
 class Permissions:
-    """What the signed-in user may do, as templates ask it."""
+    """What the signed-in user may do, as templates ask it (a global, so macros imported
+    without context can ask too)."""
 
-    def __init__(self, user):
-        self.user = user
+    @property
+    def user(self):
+        return current_user
 
     @property
     def write_partners(self) -> bool:
@@ -75,11 +77,11 @@ def register(app: Flask) -> None:
     app.add_template_global(commitment_services.is_overdue, "is_overdue")
     app.add_template_global(format_amount, "format_amount")
     app.add_template_global(_incentive_url, "incentive_url")
+    app.add_template_global(Permissions(), "may")
 
     @app.context_processor
     def per_request():
         return {
-            "may": Permissions(current_user),
             # LEGACY until every template asks `may`:
             "can": lambda permission: permissions.can(current_user, permission),
             "can_edit": lambda commitment: commitment_services.can_edit(current_user, commitment),
