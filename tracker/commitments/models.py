@@ -47,6 +47,16 @@ class CommitmentStatus(Choice):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+    @classmethod
+    def live(cls) -> tuple["CommitmentStatus", ...]:
+        """Still running (or about to): what the worklists, reports and alerts count."""
+        return (cls.PLANNED, cls.ACTIVE, cls.ON_HOLD)
+
+    @classmethod
+    def closed(cls) -> tuple["CommitmentStatus", ...]:
+        """Finished: no health, only a grey badge."""
+        return (cls.COMPLETED, cls.CANCELLED)
+
 
 class VolumePeriod(Choice):
     MONTH = "month"
@@ -60,6 +70,56 @@ class MilestoneStatus(Choice):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     MISSED = "missed"
+
+    @classmethod
+    def open(cls) -> tuple["MilestoneStatus", ...]:
+        """Not done and not given up: what can still fall due (and become overdue)."""
+        return (cls.PLANNED, cls.IN_PROGRESS)
+
+
+# What a contribution without a partner stands for.
+OUR_COMPANY = "Our company"
+
+# Fields every commitment has, and the ones only its kind has (in form order).
+COMMON_FIELDS = [
+    "title",
+    "status",
+    "counterparty_id",
+    "region_id",
+    "owner_id",
+    "start_on",
+    "end_on",
+    "currency",
+    "value",
+    "description",
+]
+KIND_FIELDS: dict[str, list[str]] = {
+    CommitmentKind.ANCHOR_VOLUME: [
+        "committed_volume",
+        "volume_unit",
+        "volume_period",
+        "volume_taken",
+    ],
+    CommitmentKind.CAPACITY_EXPANSION: ["target_capacity", "capacity_unit"],
+    CommitmentKind.CO_LOCATION: ["site_name"],
+    CommitmentKind.CO_INVESTMENT: ["budget", "spend_to_date"],
+    CommitmentKind.TRAINING_PROGRAMME: [
+        "cohorts",
+        "target_participants",
+        "enrolled_participants",
+        "completed_participants",
+        "obligation_id",
+    ],
+}
+# A co-investment's value is its budget: it is derived, never entered.
+DERIVED_FIELDS: dict[str, list[str]] = {CommitmentKind.CO_INVESTMENT: ["value"]}
+
+
+def fields_for(kind: str) -> list[str]:
+    """The fields a commitment of `kind` is edited by, in form order (derived ones left out)."""
+    derived = DERIVED_FIELDS.get(kind, [])
+    common = [name for name in COMMON_FIELDS if name not in derived]
+    return common[:-1] + KIND_FIELDS.get(kind, []) + common[-1:]
 
 
 class Commitment(db.Model):
@@ -87,17 +147,21 @@ class Commitment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Bumped on every update; an edit made on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
-    kind: Mapped[str] = mapped_column(String(24), index=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True, info={"choices": CommitmentKind})
     title: Mapped[str] = mapped_column(String(200), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True, default=CommitmentStatus.PLANNED)
+    status: Mapped[str] = mapped_column(
+        String(16), index=True, default=CommitmentStatus.PLANNED, info={"choices": CommitmentStatus}
+    )
     counterparty_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    description: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id"), index=True, info={"label": "Programme owner"}
+    )
+    description: Mapped[str | None] = mapped_column(Text, info={"label": "Notes"})
     currency: Mapped[CurrencyCode]
     value: Mapped[Money | None]
-    start_on: Mapped[date | None] = mapped_column(Date, index=True)
-    end_on: Mapped[date | None] = mapped_column(Date, index=True)
+    start_on: Mapped[date | None] = mapped_column(Date, index=True, info={"label": "Start"})
+    end_on: Mapped[date | None] = mapped_column(Date, index=True, info={"label": "End"})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -123,13 +187,18 @@ class Commitment(db.Model):
     def kind_label(self) -> str:
         return CommitmentKind(self.kind).label
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class AnchorVolumeCommitment(Commitment):
     """Volume promised to a Tier-1 supplier per period, and what has been taken."""
 
     committed_volume: Mapped[Quantity | None] = mapped_column(use_existing_column=True)
     volume_unit: Mapped[str | None] = mapped_column(String(30), use_existing_column=True)
-    volume_period: Mapped[str | None] = mapped_column(String(8), use_existing_column=True)
+    volume_period: Mapped[str | None] = mapped_column(
+        String(8), use_existing_column=True, info={"label": "Per", "choices": VolumePeriod}
+    )
     volume_taken: Mapped[Quantity | None] = mapped_column(use_existing_column=True)
 
     __mapper_args__ = {"polymorphic_identity": CommitmentKind.ANCHOR_VOLUME.value}
@@ -145,7 +214,9 @@ class CapacityExpansionCommitment(Commitment):
 
 
 class CoLocationCommitment(Commitment):
-    site_name: Mapped[str | None] = mapped_column(String(200), use_existing_column=True)
+    site_name: Mapped[str | None] = mapped_column(
+        String(200), use_existing_column=True, info={"label": "Site"}
+    )
 
     __mapper_args__ = {"polymorphic_identity": CommitmentKind.CO_LOCATION.value}
 
@@ -153,7 +224,7 @@ class CoLocationCommitment(Commitment):
 class CoInvestment(Commitment):
     """A shared cost: joint facility, development, innovation programme."""
 
-    budget: Mapped[Money | None] = mapped_column(use_existing_column=True)
+    budget: Mapped[Money | None] = mapped_column(use_existing_column=True, info={"label": "Budget"})
     spend_to_date: Mapped[Money | None] = mapped_column(use_existing_column=True)
 
     contributions: Mapped[list["Contribution"]] = relationship(
@@ -172,7 +243,10 @@ class TrainingProgramme(Commitment):
     completed_participants: Mapped[int | None] = mapped_column(Integer, use_existing_column=True)
     # The incentive obligation (e.g. training hours) this programme counts towards.
     obligation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("obligations.id", ondelete="SET NULL"), index=True, use_existing_column=True
+        ForeignKey("obligations.id", ondelete="SET NULL"),
+        index=True,
+        use_existing_column=True,
+        info={"label": "Counts towards"},
     )
 
     __mapper_args__ = {"polymorphic_identity": CommitmentKind.TRAINING_PROGRAMME.value}
@@ -202,13 +276,22 @@ class Contribution(db.Model):
     commitment_id: Mapped[int] = mapped_column(
         ForeignKey("commitments.id", ondelete="CASCADE"), index=True
     )
-    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id"), index=True, info={"label": "Party"}
+    )
     amount: Mapped[Money]
     currency: Mapped[CurrencyCode]
-    paid_to_date: Mapped[Money] = mapped_column(default=0)
+    paid_to_date: Mapped[Money] = mapped_column(default=0, info={"label": "Paid so far"})
 
     commitment: Mapped[CoInvestment] = relationship(back_populates="contributions")
     partner: Mapped[Partner | None] = relationship()
+
+    @property
+    def party_name(self) -> str:
+        return self.partner.name if self.partner else OUR_COMPANY
+
+    def __str__(self) -> str:
+        return f"contribution of {self.party_name}"
 
 
 class Milestone(db.Model):
@@ -225,11 +308,17 @@ class Milestone(db.Model):
     commitment_id: Mapped[int] = mapped_column(
         ForeignKey("commitments.id", ondelete="CASCADE"), index=True
     )
-    title: Mapped[str] = mapped_column(String(200))
-    due_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(16), default=MilestoneStatus.PLANNED, index=True)
+    title: Mapped[str] = mapped_column(String(200), info={"label": "Milestone"})
+    due_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Due"})
+    status: Mapped[str] = mapped_column(
+        String(16), default=MilestoneStatus.PLANNED, index=True, info={"choices": MilestoneStatus}
+    )
     completed_on: Mapped[date | None] = mapped_column(Date)
-    evidence_note: Mapped[str | None] = mapped_column(Text)
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    evidence_note: Mapped[str | None] = mapped_column(Text, info={"label": "Evidence"})
+    # Its place in the commitment's list, from 0 (ties fall back to the due date).
+    position: Mapped[int] = mapped_column(Integer, default=0, info={"label": "Place in the list"})
 
     commitment: Mapped[Commitment] = relationship(back_populates="milestones")
+
+    def __str__(self) -> str:
+        return self.title
