@@ -150,7 +150,10 @@ def test_owner_creates_a_co_investment_and_owns_it(owner_client):
     [event] = _events(commitment)
     assert event.action == "create" and event.user_id == owner_client.user.id
     assert event.summary == "Created co-investment Shared battery test centre"
-    assert event.changes["budget"] == [None, "1000000.00"]
+    assert event.changes["budget"]["new"] == "1000000.00"
+    assert event.changes["budget"]["label"] == "Budget"
+    assert event.changes["budget"]["new_text"] == "EUR 1,000,000"
+    assert event.changes["counterparty_id"]["new_text"] == "VoltCert"
     page = owner_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Shared battery test centre" in page and "EUR 1,000,000" in page
 
@@ -340,8 +343,14 @@ def test_owner_edits_their_own_and_the_change_is_audited(owner_client):
     assert commitment.title == "NVH bench" and commitment.spend_to_date == Decimal("2500")
     event = _events(commitment)[-1]
     assert event.action == "update"
-    assert event.changes["title"] == ["Bench", "NVH bench"]
-    assert event.changes["spend_to_date"] == ["0.00", "2500.00"]
+    assert event.stored_change("title") == ("Bench", "NVH bench")
+    assert event.stored_change("spend_to_date") == ("0.00", "2500.00")
+    spend = event.changes["spend_to_date"]
+    assert (spend["label"], spend["old_text"], spend["new_text"]) == (
+        "Spend to date",
+        "EUR 0",
+        "EUR 2,500",
+    )
 
 
 def test_owner_gets_403_on_someone_elses_commitment_by_url(owner_client):

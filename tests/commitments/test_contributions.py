@@ -126,7 +126,9 @@ def test_editing_a_contribution_counts_it_once(owner_client, bench):
     assert post_form(owner_client, url, data).status_code == 302
     event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
     assert event.summary == "Edited contribution of Our company"
-    assert event.changes["amount"] == ["2000000.00", "1900000.00"]
+    assert event.stored_change("amount") == ("2000000.00", "1900000.00")
+    assert event.changes["amount"]["new_text"] == "EUR 1,900,000"
+    assert event.entity_type == "contributions" and event.parent_id == bench.id
     data["amount"] = "2000000.01"
     assert "by EUR 0.01" in post_form(owner_client, url, data).get_data(as_text=True)
 

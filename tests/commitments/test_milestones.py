@@ -49,7 +49,8 @@ def test_add_milestone_from_the_commitment_page(owner_client, commitment):
     milestone = db.session.scalar(select(Milestone))
     assert milestone.title == "Building permit" and milestone.position == 0
     event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
-    assert event.entity_type == "commitments" and event.entity_id == commitment.id
+    assert (event.entity_type, event.entity_id) == ("milestones", milestone.id)
+    assert (event.parent_type, event.parent_id) == ("commitments", commitment.id)
     assert event.summary.startswith("Added milestone “Building permit” due ")
     assert "Building permit" in owner_client.get(page).get_data(as_text=True)
 
@@ -110,8 +111,9 @@ def test_completing_without_a_date_means_today_and_is_audited(owner_client, comm
     assert milestone.status == "done" and milestone.completed_on == today()
     event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
     assert event.summary == "Edited milestone “Permit”"
-    assert event.changes["status"] == ["planned", "done"]
-    assert event.changes["completed_on"] == [None, today().isoformat()]
+    assert event.stored_change("status") == ("planned", "done")
+    assert event.changes["status"]["new_text"] == "Done"
+    assert event.stored_change("completed_on") == (None, today().isoformat())
 
 
 def test_reopening_a_milestone_clears_nothing_silently(owner_client, commitment):

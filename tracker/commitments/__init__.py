@@ -1,10 +1,5 @@
 """Anchor commitments, co-investments, training programmes and milestones."""
 
+from tracker.commitments.views import bp  # noqa: F401
 
-def __getattr__(name: str):
-    # Handed on lazily: importing the models must not import the views (see tracker.auth).
-    if name == "bp":
-        from tracker.commitments.views import bp
-
-        return bp
-    raise AttributeError(name)
+__all__ = ["bp"]

@@ -24,47 +24,15 @@ from wtforms.validators import (
 )
 
 from tracker.commitments.models import (
+    OUR_COMPANY,
     CommitmentKind,
     CommitmentStatus,
     MilestoneStatus,
     VolumePeriod,
+    fields_for,
 )
-from tracker.core.codes import is_currency
-from tracker.core.forms import form_choices, id_choices, optional_int
+from tracker.core.forms import EditForm, form_choices, id_choices, optional_int
 
-# Fields every commitment has, and the ones only its kind has (in form order).
-COMMON_FIELDS = [
-    "title",
-    "status",
-    "counterparty_id",
-    "region_id",
-    "owner_id",
-    "start_on",
-    "end_on",
-    "currency",
-    "value",
-    "description",
-]
-KIND_FIELDS: dict[str, list[str]] = {
-    CommitmentKind.ANCHOR_VOLUME: [
-        "committed_volume",
-        "volume_unit",
-        "volume_period",
-        "volume_taken",
-    ],
-    CommitmentKind.CAPACITY_EXPANSION: ["target_capacity", "capacity_unit"],
-    CommitmentKind.CO_LOCATION: ["site_name"],
-    CommitmentKind.CO_INVESTMENT: ["budget", "spend_to_date"],
-    CommitmentKind.TRAINING_PROGRAMME: [
-        "cohorts",
-        "target_participants",
-        "enrolled_participants",
-        "completed_participants",
-        "obligation_id",
-    ],
-}
-# A co-investment's value is its budget: the form asks for the budget only.
-HIDDEN_COMMON_FIELDS: dict[str, list[str]] = {CommitmentKind.CO_INVESTMENT: ["value"]}
 COUNTERPARTY_LABELS = {
     CommitmentKind.ANCHOR_VOLUME: "Tier-1 supplier",
     CommitmentKind.TRAINING_PROGRAMME: "Education partner",
@@ -86,13 +54,6 @@ KIND_DESCRIPTIONS = {
 MAX_MONEY = Decimal("1e15")  # below Numeric(18, 2)'s limit
 MAX_QUANTITY = Decimal("1e13")  # below Numeric(18, 4)'s limit
 MAX_PEOPLE = 1_000_000
-
-
-def fields_for(kind: str) -> list[str]:
-    """The commitment fields a form for `kind` shows, in order."""
-    hidden = HIDDEN_COMMON_FIELDS.get(kind, [])
-    common = [name for name in COMMON_FIELDS if name not in hidden]
-    return common[:-1] + KIND_FIELDS.get(kind, []) + common[-1:]
 
 
 class NumberField(DecimalField):
@@ -176,19 +137,15 @@ def _people(label: str, *, required: bool = False):
     )
 
 
-def _validate_currency(field) -> None:
-    if field.data and not is_currency(field.data):
-        raise ValidationError(
-            f"“{field.data}” is not an ISO 4217 currency code; use one such as EUR, USD or HUF."
-        )
-
-
 def _clean_code(value):
     return value.strip().upper() if isinstance(value, str) else value
 
 
-class CommitmentForm(FlaskForm):
-    """Every kind's fields; `keep_fields(kind)` removes those the kind does not have."""
+class CommitmentForm(EditForm):
+    """Every kind's fields; `keep_fields(kind)` removes those the kind does not have.
+
+    Shape only: the rules (the counterparty's kind, the period, participants, budget
+    against contributions, who may own it) are `tracker.commitments.operations`'."""
 
     kind = HiddenField("Kind")
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
@@ -277,23 +234,15 @@ class CommitmentForm(FlaskForm):
 
     def keep_fields(self, kind: str, *, with_kind: bool = True) -> None:
         """Drop every commitment field `kind` does not have (and `kind` itself on edits)."""
-        keep = set(fields_for(kind)) | {"csrf_token"}
+        keep = set(fields_for(kind)) | {"csrf_token", "version", "form_token"}
         if with_kind:
             keep.add("kind")
         for name in list(self._fields):
             if name not in keep:
                 del self[name]
 
-    def validate_kind(self, field):
-        if field.data not in CommitmentKind.values():
-            kinds = ", ".join(kind.label.lower() for kind in CommitmentKind)
-            raise ValidationError(f"Unknown kind of commitment; choose one of: {kinds}.")
 
-    def validate_currency(self, field):
-        _validate_currency(field)
-
-
-class MilestoneForm(FlaskForm):
+class MilestoneForm(EditForm):
     title = StringField("Milestone", validators=[DataRequired(), Length(max=200)])
     due_on = DateField("Due", validators=[DataRequired(message="Enter the due date (YYYY-MM-DD).")])
     status = SelectField(
@@ -311,7 +260,7 @@ class MilestoneForm(FlaskForm):
     )
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(EditForm):
     partner_id = SelectField("Party", coerce=optional_int, validators=[Optional()])
     amount = _money("Amount", required=True)
     currency = StringField(
@@ -324,10 +273,7 @@ class ContributionForm(FlaskForm):
 
     def __init__(self, *args, partners=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.partner_id.choices = id_choices(partners, blank="Our company")
-
-    def validate_currency(self, field):
-        _validate_currency(field)
+        self.partner_id.choices = id_choices(partners, blank=OUR_COMPANY)
 
 
 class CommitmentFilterForm(FlaskForm):

@@ -1,6 +1,9 @@
-"""Rules for commitments: who may edit, health and progress, budgets, milestone dates, lists."""
+"""Reading commitments: who may edit, health and progress, funding, lists and choices.
 
-from collections.abc import Iterable, Sequence
+Every write, and every rule a write must keep, is in `tracker.commitments.operations`.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -29,14 +32,13 @@ from tracker.commitments.models import (
     TrainingProgramme,
     VolumePeriod,
 )
-from tracker.core import audit
-from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook, Total, format_amount
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives.models import Incentive, Obligation, ObligationKind
 from tracker.partners.models import Partner, PartnerKind, PartnerStatus, Region
+from tracker.partners.services import counted, register_deletion_check
 
 # Every kind's columns load with the row: a list page must not lazy-load them one by one.
 AnyCommitment = with_polymorphic(Commitment, "*")
@@ -46,9 +48,6 @@ COUNTERPARTY_KINDS: dict[str, str] = {
     CommitmentKind.ANCHOR_VOLUME: PartnerKind.TIER1_SUPPLIER,
     CommitmentKind.TRAINING_PROGRAMME: PartnerKind.EDUCATION_PROVIDER,
 }
-# Commitments in these states are finished: they have no health, only a grey badge.
-CLOSED_STATUSES = (CommitmentStatus.COMPLETED, CommitmentStatus.CANCELLED)
-OPEN_MILESTONE = (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)
 # Days in one volume period; a year is 365.25 days so leap years even out over a term.
 PERIOD_DAYS: dict[str, Fraction] = {
     VolumePeriod.MONTH: Fraction(36525, 1200),
@@ -252,7 +251,7 @@ def commitment_health(
     lag = None
     if measured.fraction is not None and elapsed is not None:
         lag = (elapsed - measured.fraction) * 100
-    if commitment.status in CLOSED_STATUSES:
+    if commitment.status in CommitmentStatus.closed():
         status = CommitmentStatus(commitment.status).label.lower()
         return Health("closed", (f"The commitment is {status}",), measured, elapsed, lag)
 
@@ -260,7 +259,8 @@ def commitment_health(
     overdue = [
         m
         for m in milestones
-        if m.status == MilestoneStatus.MISSED or (m.status in OPEN_MILESTONE and m.due_on < as_of)
+        if m.status == MilestoneStatus.MISSED
+        or (m.status in MilestoneStatus.open() and m.due_on < as_of)
     ]
     for milestone in overdue:
         if milestone.status == MilestoneStatus.MISSED:
@@ -314,153 +314,7 @@ def health_for(
     )
 
 
-# --- Commitment rules ---------------------------------------------------------
-
-
-def check_counterparty(kind: str, partner_id: int | None) -> None:
-    """The counterparty must exist, and be of the partner kind the commitment's kind needs."""
-    partner = db.session.get(Partner, partner_id) if partner_id else None
-    if partner is None:
-        raise DomainError("Choose a counterparty from the list.", "counterparty_id")
-    required = COUNTERPARTY_KINDS.get(kind)
-    if required and partner.kind != required:
-        raise DomainError(
-            f"The counterparty of a {CommitmentKind(kind).label.lower()} commitment must be a "
-            f"{PartnerKind(required).label.lower()}; {partner.name} is a "
-            f"{partner.kind_label.lower()}.",
-            "counterparty_id",
-        )
-
-
-def check_commitment(commitment: Commitment | None, kind: str, values: dict) -> None:
-    """Refuse values that break a rule, before anything is saved.
-
-    `values` holds the form's cleaned values; `commitment` is None for a new one. Checks the
-    period order, that no existing milestone falls after a new end date, participants, and
-    that a co-investment's contributions still fit a changed budget or currency.
-    """
-    start, end = values.get("start_on"), values.get("end_on")
-    if start and end and end < start:
-        raise DomainError(
-            f"The end date {end.isoformat()} is before the start date {start.isoformat()}.",
-            "end_on",
-        )
-    if commitment is not None and end:
-        late = [m for m in commitment.milestones if m.due_on > end]
-        if late:
-            names = ", ".join(f"“{m.title}” ({m.due_on.isoformat()})" for m in late)
-            raise DomainError(
-                f"Milestones are due after {end.isoformat()}: {names}. "
-                "Move them first, or choose a later end date.",
-                "end_on",
-            )
-    if kind == CommitmentKind.TRAINING_PROGRAMME:
-        enrolled = values.get("enrolled_participants")
-        completed = values.get("completed_participants")
-        if enrolled is not None and completed is not None and completed > enrolled:
-            raise DomainError(
-                f"{completed} participants completed, but only {enrolled} enrolled.",
-                "completed_participants",
-            )
-    if kind == CommitmentKind.CO_INVESTMENT and commitment is not None:
-        assert isinstance(commitment, CoInvestment)
-        check_budget_covers(
-            values.get("budget"),
-            values.get("currency") or commitment.currency,
-            [(c, c.amount, c.currency) for c in commitment.contributions],
-            field="budget",
-        )
-
-
-def derive_values(commitment: Commitment) -> None:
-    """Fill what follows from other fields: a co-investment is worth its budget."""
-    if isinstance(commitment, CoInvestment):
-        commitment.value = commitment.budget
-
-
 # --- Co-investments -----------------------------------------------------------
-
-
-def party_name(contribution: Contribution) -> str:
-    return contribution.partner.name if contribution.partner else "Our company"
-
-
-def _convert(book: RateBook, amount: Decimal, currency: str, target: str, on: date, field: str):
-    converted = book.convert_between(amount, currency, target, on)
-    if converted is None:
-        raise DomainError(
-            f"No exchange rate in force on {on.isoformat()} to convert {currency} into "
-            f"{target}, so the contribution cannot be checked against the budget. An admin "
-            f"can add the rate on the FX rates page, or enter the amount in {target}.",
-            field,
-        )
-    return converted
-
-
-def check_budget_covers(
-    budget: Decimal | None,
-    currency: str,
-    parts: Iterable[tuple[Contribution | None, Decimal, str]],
-    *,
-    field: str,
-    on: date | None = None,
-) -> None:
-    """Refuse contributions that add up to more than the budget, with the figures.
-
-    Each part is (the contribution or None for a new one, amount, currency); amounts in
-    another currency are converted into the budget's with the rate in force `on` (today).
-    """
-    parts = list(parts)
-    if not parts:
-        return
-    if budget is None:
-        raise DomainError("Set the co-investment's budget before adding contributions.", field)
-    on = on or today()
-    book = RateBook()
-    total = Decimal(0)
-    lines = []
-    for contribution, amount, part_currency in parts:
-        converted = _convert(book, amount, part_currency, currency, on, field)
-        total += converted
-        name = party_name(contribution) if contribution else "this contribution"
-        shown = money(amount, part_currency)
-        if part_currency != currency:
-            shown += f" ≈ {money(converted, currency)}"
-        lines.append(f"{name} {shown}")
-    if total > budget:
-        raise DomainError(
-            f"Contributions would add up to {money(total, currency)} "
-            f"({'; '.join(lines)}), more than the budget of {money(budget, currency)} "
-            f"by {money(total - budget, currency)}.",
-            field,
-        )
-
-
-def check_contribution(
-    commitment: CoInvestment,
-    contribution: Contribution | None,
-    amount: Decimal,
-    currency: str,
-    paid_to_date: Decimal | None,
-) -> None:
-    """A new or changed contribution must leave all of them within the budget."""
-    if paid_to_date is not None and paid_to_date > amount:
-        raise DomainError(
-            f"Paid so far ({money(paid_to_date, currency)}) is more than the contribution "
-            f"({money(amount, currency)}).",
-            "paid_to_date",
-        )
-    others = [
-        (c, c.amount, c.currency)
-        for c in commitment.contributions
-        if contribution is None or c.id != contribution.id
-    ]
-    check_budget_covers(
-        commitment.budget,
-        commitment.currency,
-        [*others, (None, amount, currency)],
-        field="amount",
-    )
 
 
 @dataclass(frozen=True)
@@ -522,68 +376,6 @@ def funding(commitment: CoInvestment, on: date | None = None) -> Funding:
     return Funding(shares, total, budget, unpledged, spend)
 
 
-# --- Milestones ---------------------------------------------------------------
-
-
-def check_milestone(
-    commitment: Commitment,
-    due_on: date,
-    status: str,
-    completed_on: date | None,
-    as_of: date | None = None,
-) -> date | None:
-    """Refuse bad milestone dates; return the completion date to store.
-
-    A milestone may not fall due after the commitment ends, a completion date may not be in
-    the future, and only a done milestone has one. Done without a date means done today.
-    """
-    as_of = as_of or today()
-    if commitment.end_on and due_on > commitment.end_on:
-        raise DomainError(
-            f"The commitment ends on {commitment.end_on.isoformat()}; a milestone cannot be due "
-            f"after that ({due_on.isoformat()}). Choose an earlier date or extend the "
-            "commitment first.",
-            "due_on",
-        )
-    if completed_on and completed_on > as_of:
-        raise DomainError(
-            f"The completion date {completed_on.isoformat()} is in the future; "
-            f"today is {as_of.isoformat()}.",
-            "completed_on",
-        )
-    if status != MilestoneStatus.DONE:
-        if completed_on:
-            raise DomainError(
-                "Only a done milestone has a completion date: set the status to Done, "
-                "or clear the date.",
-                "completed_on",
-            )
-        return None
-    return completed_on or as_of
-
-
-def next_position(commitment: Commitment) -> int:
-    return max((m.position for m in commitment.milestones), default=-1) + 1
-
-
-def move_milestone(milestone: Milestone, direction: str) -> bool:
-    """Swap the milestone with its neighbour above or below; False when it is at that end.
-
-    Positions are renumbered 0…n-1 first, so milestones that share a position (or were
-    added without one) still move one step at a time.
-    """
-    ordered = sorted(milestone.commitment.milestones, key=lambda m: (m.position, m.due_on, m.id))
-    for position, item in enumerate(ordered):
-        item.position = position
-    index = ordered.index(milestone)
-    other = index - 1 if direction == "up" else index + 1
-    if other < 0 or other >= len(ordered):
-        return False
-    neighbour = ordered[other]
-    milestone.position, neighbour.position = neighbour.position, milestone.position
-    return True
-
-
 # --- Lists --------------------------------------------------------------------
 
 
@@ -627,7 +419,7 @@ def next_milestones():
     """Per commitment: the earliest due date among milestones not yet done or missed."""
     return (
         select(Milestone.commitment_id, func.min(Milestone.due_on).label("next_on"))
-        .where(Milestone.status.in_(OPEN_MILESTONE))
+        .where(Milestone.status.in_(MilestoneStatus.open()))
         .group_by(Milestone.commitment_id)
         .subquery()
     )
@@ -705,7 +497,8 @@ def milestone_list_query(filters: MilestoneFilters, as_of: date) -> Select:
     if filters.status == "open":
         # The worklist: what is not done yet, on commitments still running.
         query = query.where(
-            Milestone.status != MilestoneStatus.DONE, Commitment.status.not_in(CLOSED_STATUSES)
+            Milestone.status != MilestoneStatus.DONE,
+            Commitment.status.not_in(CommitmentStatus.closed()),
         )
     elif filters.status in MilestoneStatus.values():
         query = query.where(Milestone.status == filters.status)
@@ -715,7 +508,7 @@ def milestone_list_query(filters: MilestoneFilters, as_of: date) -> Select:
         query = query.where(Milestone.due_on <= filters.due_to)
     is_overdue = or_(
         Milestone.status == MilestoneStatus.MISSED,
-        and_(Milestone.status.in_(OPEN_MILESTONE), Milestone.due_on < as_of),
+        and_(Milestone.status.in_(MilestoneStatus.open()), Milestone.due_on < as_of),
     )
     overdue_first = case((is_overdue, 0), else_=1)
     return query.order_by(overdue_first, Milestone.due_on, Milestone.id)
@@ -723,7 +516,7 @@ def milestone_list_query(filters: MilestoneFilters, as_of: date) -> Select:
 
 def is_overdue(milestone: Milestone, as_of: date) -> bool:
     return milestone.status == MilestoneStatus.MISSED or (
-        milestone.status in OPEN_MILESTONE and milestone.due_on < as_of
+        milestone.status in MilestoneStatus.open() and milestone.due_on < as_of
     )
 
 
@@ -786,6 +579,17 @@ def obligation_label(obligation: Obligation, incentive: Incentive) -> str:
     return f"{incentive.title} — {what}"
 
 
+def obligation_text(obligation_id: int | None) -> str:
+    """How a linked obligation reads in a history line or beside a stale form: by its
+    incentive and description (an `Obligation` has no name of its own)."""
+    if obligation_id is None:
+        return "—"
+    obligation = db.session.get(Obligation, obligation_id)
+    if obligation is None:
+        return f"Obligation #{obligation_id} (deleted)"
+    return obligation_label(obligation, obligation.incentive)
+
+
 def linked_obligation(commitment: Commitment) -> tuple[Obligation, Incentive] | None:
     obligation_id = getattr(commitment, "obligation_id", None)
     if not obligation_id:
@@ -798,40 +602,7 @@ def linked_obligation(commitment: Commitment) -> tuple[Obligation, Incentive] | 
     return (row[0], row[1]) if row else None
 
 
-def commitment_snapshot(commitment: Commitment, fields: list[str]) -> dict[str, str | None]:
-    """`audit.snapshot`, with the people and records an id points at named, not numbered."""
-    references = {
-        "counterparty_id": ("counterparty", Partner, lambda p: p.name),
-        "region_id": ("region", Region, lambda r: r.name),
-        "owner_id": ("owner", User, lambda u: u.name),
-        "obligation_id": (
-            "obligation",
-            Obligation,
-            lambda o: obligation_label(o, o.incentive),
-        ),
-    }
-    values = audit.snapshot(commitment, [f for f in fields if f not in references])
-    for name in fields:
-        if name in references:
-            label, model, describe = references[name]
-            record_id = getattr(commitment, name)
-            record = db.session.get(model, record_id) if record_id else None
-            values[label] = describe(record) if record else None
-    return values
-
-
 # --- History ------------------------------------------------------------------
-
-
-def commitment_history(commitment: Commitment, limit: int = 50) -> list[AuditEvent]:
-    query = (
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == "commitments", AuditEvent.entity_id == commitment.id)
-        .options(joinedload(AuditEvent.user))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -857,8 +628,8 @@ def volume_readings(commitment: AnchorVolumeCommitment) -> list[VolumeReading]:
     )
     points: dict[date, Decimal] = {}
     for event in events:
-        change = (event.changes or {}).get("volume_taken")
-        if not change:
+        change = event.stored_change("volume_taken")
+        if change is None:
             continue
         old, new = change
         if not points and old is not None and commitment.created_at is not None:
@@ -872,3 +643,17 @@ def volume_readings(commitment: AnchorVolumeCommitment) -> list[VolumeReading]:
         VolumeReading(on, taken, anchor_expected_by(commitment, on))
         for on, taken in sorted(points.items())
     ]
+
+
+# --- What hangs on a partner ------------------------------------------------------
+
+
+@register_deletion_check
+def commitments_on(partner: Partner) -> list[str]:
+    """The commitments a partner is the counterparty of, and the contributions it makes:
+    a partner with either cannot be deleted (partners cannot see commitments, so they ask)."""
+    commitments = select(func.count()).where(Commitment.counterparty_id == partner.id)
+    contributions = select(func.count()).where(Contribution.partner_id == partner.id)
+    return counted(db.session.scalar(commitments) or 0, "commitment") + counted(
+        db.session.scalar(contributions) or 0, "contribution"
+    )

@@ -1,11 +1,16 @@
-"""Commitments, their contributions and milestones: the programme owner's workspace."""
+"""Commitments, their contributions and milestones: the programme owner's workspace.
+
+Every write goes through `tracker.commitments.operations`; a view reads the form, calls
+the operation, and commits once.
+"""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.auth.permissions import CREATE_COMMITMENTS, EDIT_ANY_COMMITMENT, READ, can, requires
-from tracker.commitments import services
+from tracker.auth.permissions import CREATE_COMMITMENTS, READ, may_edit_any_commitment, requires
+from tracker.commitments import operations, services
+from tracker.commitments.exports import COMMITMENTS, MILESTONES
 from tracker.commitments.forms import (
     KIND_DESCRIPTIONS,
     CommitmentFilterForm,
@@ -13,64 +18,37 @@ from tracker.commitments.forms import (
     ContributionForm,
     MilestoneFilterForm,
     MilestoneForm,
-    fields_for,
 )
 from tracker.commitments.models import (
-    COMMITMENT_CLASSES,
     CoInvestment,
     Commitment,
     CommitmentKind,
     Contribution,
     Milestone,
+    fields_for,
 )
 from tracker.core import audit
-from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm, apply_domain_error
+from tracker.core.errors import DomainError, StaleRecord
+from tracker.core.forms import (
+    ConfirmForm,
+    apply_domain_error,
+    form_values,
+    save_once,
+    show_conflict,
+)
 from tracker.core.listing import apply_sorting, paginate, read_sorting
-from tracker.core.money import format_amount, reporting_currency
+from tracker.core.money import reporting_currency
+from tracker.core.tables import export_list
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.partners.models import Partner
-from tracker.reports.lists import export_list
 
 bp = Blueprint("commitments", __name__)
 
-MILESTONE_FIELDS = ["title", "due_on", "status", "completed_on", "evidence_note"]
-CONTRIBUTION_FIELDS = ["partner", "amount", "currency", "paid_to_date"]
+ALREADY_SENT = "This form was already sent; here is what it saved."
 
 
-@bp.context_processor
-def commitment_helpers():
-    return {
-        "money": services.money,
-        "quantity": services.quantity,
-        "percent": services.percent,
-        "bar": services.bar,
-        "format_amount": format_amount,
-        "can_edit": lambda commitment: services.can_edit(current_user, commitment),
-        "is_overdue": services.is_overdue,
-        "incentive_url": _incentive_url,
-    }
-
-
-def _incentive_url(incentive_id: int) -> str | None:
-    """A link to the incentive, where the incentives area has its page."""
-    if "incentives.show" not in current_app.view_functions:
-        return None
-    return url_for("incentives.show", incentive_id=incentive_id)
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _values(form, fields: list[str]) -> dict:
-    values = {}
-    for name in fields:
-        if name in form:
-            value = _strip(form[name].data)
-            values[name] = value if value != "" else None
-    return values
+def _me():
+    return current_user._get_current_object()
 
 
 def _editable_commitment(commitment_id: int) -> Commitment:
@@ -79,6 +57,18 @@ def _editable_commitment(commitment_id: int) -> Commitment:
     if not services.can_edit(current_user, commitment):
         abort(403)
     return commitment
+
+
+def _conflict(form, error: StaleRecord) -> list:
+    """`show_conflict`, with a linked obligation named rather than numbered."""
+    rows = show_conflict(form, error, [f.name for f in form if f.name != "obligation_id"])
+    if "obligation_id" in form and error.record is not None:
+        stored = services.obligation_text(error.record.obligation_id)
+        typed = services.obligation_text(form.obligation_id.data)
+        if stored != typed:
+            label = audit.field_label(type(error.record), "obligation_id")
+            rows.append((label, stored, typed))
+    return rows
 
 
 # --- Commitments ----------------------------------------------------------------
@@ -110,7 +100,7 @@ def index():
     sorting = read_sorting(sortable, default="title")
     query = apply_sorting(query, sortable, sorting, services.AnyCommitment.id)
     if request.args.get("format"):
-        return export_list("commitments", query)
+        return export_list(COMMITMENTS, query)
     page = paginate(query, rows=True)
     as_of = today()
     rows = [
@@ -145,7 +135,7 @@ def _commitment_form(commitment: Commitment | None, kind: str) -> CommitmentForm
         obligation_label=services.obligation_label,
     )
     form.keep_fields(kind, with_kind=commitment is None)
-    if not can(current_user, EDIT_ANY_COMMITMENT):
+    if not may_edit_any_commitment(current_user):
         del form["owner_id"]  # programme owners own what they create
     if request.method == "GET" and commitment is None:
         form.kind.data = kind
@@ -173,49 +163,45 @@ def edit_commitment(commitment_id: int | None = None):
                 flash("Unknown kind of commitment: choose one of these.", "warning")
             return render_template("commitments/choose_kind.html", descriptions=KIND_DESCRIPTIONS)
     form = _commitment_form(commitment, kind or "")
+    conflict, status = None, 200
     if form.validate_on_submit():
-        fields = fields_for(kind)
-        values = _values(form, fields)
+        values = form_values(form, fields_for(kind or ""))
+        me = _me()
         try:
-            services.check_counterparty(kind, values["counterparty_id"])
-            services.check_commitment(commitment, kind, values)
+            if commitment is None:
+                commitment, fresh = save_once(
+                    form.form_token.data,
+                    Commitment,
+                    lambda: operations.create_commitment(kind or "", values, actor=me),
+                    me,
+                )
+                if not fresh:
+                    flash(ALREADY_SENT, "info")
+                    return redirect(url_for("commitments.show", commitment_id=commitment.id))
+            else:
+                operations.update_commitment(
+                    commitment, values, actor=me, expected_version=form.expected_version
+                )
+                db.session.commit()
+        except StaleRecord as error:
+            conflict, status = _conflict(form, error), 409
         except DomainError as error:
+            db.session.rollback()
             apply_domain_error(form, error)
         else:
-            before = services.commitment_snapshot(commitment, fields) if commitment else {}
-            is_new = commitment is None
-            if is_new:
-                commitment = COMMITMENT_CLASSES[kind]()
-                commitment.owner_id = current_user.id
-            for name, value in values.items():
-                setattr(commitment, name, value)
-            services.derive_values(commitment)
-            after = services.commitment_snapshot(commitment, fields)
-            if is_new:
-                created = {k: [None, v] for k, v in after.items() if v is not None}
-                audit.record(
-                    "create",
-                    commitment,
-                    f"Created {commitment.kind_label.lower()} {commitment.title}",
-                    created,
-                )
-            else:
-                audit.record(
-                    "update",
-                    commitment,
-                    f"Updated {commitment.title}",
-                    audit.diff(before, after),
-                )
-            db.session.commit()
             flash(f"{commitment.kind_label} “{commitment.title}” saved.", "success")
             return redirect(url_for("commitments.show", commitment_id=commitment.id))
     if "kind" in form and form.kind.errors:
         form.form_errors.extend(form.kind.errors)  # a hidden field cannot show its own
-    return render_template(
-        "commitments/commitment_form.html",
-        form=form,
-        commitment=commitment,
-        kind_label=CommitmentKind(kind).label if kind in CommitmentKind.values() else None,
+    return (
+        render_template(
+            "commitments/commitment_form.html",
+            form=form,
+            commitment=commitment,
+            conflict=conflict,
+            kind_label=CommitmentKind(kind).label if kind in CommitmentKind.values() else None,
+        ),
+        status,
     )
 
 
@@ -248,7 +234,7 @@ def show(commitment_id: int):
         if commitment.kind == CommitmentKind.ANCHOR_VOLUME
         else None,
         obligation=services.linked_obligation(commitment),
-        history=services.commitment_history(commitment),
+        history=audit.history(commitment),
         milestone_form=milestone_form,
         editable=services.can_edit(current_user, commitment),
         today=as_of,
@@ -262,8 +248,7 @@ def delete_commitment(commitment_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         title = commitment.title
-        audit.record("delete", commitment, f"Deleted {commitment.kind_label.lower()} {title}")
-        db.session.delete(commitment)
+        operations.delete_commitment(commitment, actor=_me())
         db.session.commit()
         flash(f"“{title}” deleted.", "success")
         return redirect(url_for("commitments.index"))
@@ -288,12 +273,6 @@ def delete_commitment(commitment_id: int):
 # --- Contributions ----------------------------------------------------------------
 
 
-def _contribution_snapshot(contribution: Contribution) -> dict:
-    values = audit.snapshot(contribution, ["amount", "currency", "paid_to_date"])
-    values["party"] = services.party_name(contribution)
-    return values
-
-
 @bp.route("/commitments/<int:commitment_id>/contributions/new", methods=["GET", "POST"])
 @bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
 @requires(CREATE_COMMITMENTS)
@@ -315,52 +294,44 @@ def edit_contribution(commitment_id: int | None = None, contribution_id: int | N
     if request.method == "GET" and contribution is None:
         form.currency.data = commitment.currency
         form.paid_to_date.data = 0
+    funding_url = url_for("commitments.show", commitment_id=commitment.id, _anchor="funding")
+    conflict, status = None, 200
     if form.validate_on_submit():
+        values = form_values(form, operations.CONTRIBUTION_FIELDS)
+        me = _me()
         try:
-            services.check_contribution(
-                commitment,
-                contribution,
-                form.amount.data,
-                form.currency.data,
-                form.paid_to_date.data,
-            )
+            if contribution is None:
+                contribution, fresh = save_once(
+                    form.form_token.data,
+                    Contribution,
+                    lambda: operations.create_contribution(commitment, values, actor=me),
+                    me,
+                )
+                if not fresh:
+                    flash(ALREADY_SENT, "info")
+                    return redirect(funding_url)
+            else:
+                operations.update_contribution(
+                    contribution, values, actor=me, expected_version=form.expected_version
+                )
+                db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
         except DomainError as error:
+            db.session.rollback()
             apply_domain_error(form, error)
         else:
-            before = _contribution_snapshot(contribution) if contribution else {}
-            is_new = contribution is None
-            # Look the partner up before a new contribution exists: the lookup autoflushes.
-            partner = (
-                db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None
-            )
-            contribution = contribution or Contribution(commitment=commitment)
-            contribution.partner = partner
-            contribution.amount = form.amount.data
-            contribution.currency = form.currency.data
-            contribution.paid_to_date = form.paid_to_date.data or 0
-            db.session.add(contribution)
-            after = _contribution_snapshot(contribution)
-            name = after["party"]
-            amount = services.money(contribution.amount, contribution.currency)
-            if is_new:
-                audit.record("update", commitment, f"Added contribution: {name}, {amount}")
-            else:
-                audit.record(
-                    "update",
-                    commitment,
-                    f"Edited contribution of {name}",
-                    audit.diff(before, after),
-                )
-            db.session.commit()
-            flash(f"Contribution of {name} saved.", "success")
-            return redirect(
-                url_for("commitments.show", commitment_id=commitment.id, _anchor="funding")
-            )
-    return render_template(
-        "commitments/contribution_form.html",
-        form=form,
-        commitment=commitment,
-        contribution=contribution,
+            flash(f"Contribution of {contribution.party_name} saved.", "success")
+            return redirect(funding_url)
+    return (
+        render_template(
+            "commitments/contribution_form.html",
+            form=form,
+            commitment=commitment,
+            contribution=contribution,
+            conflict=conflict,
+        ),
+        status,
     )
 
 
@@ -371,12 +342,11 @@ def delete_contribution(contribution_id: int):
     commitment = contribution.commitment
     if not services.can_edit(current_user, commitment):
         abort(403)
-    name = services.party_name(contribution)
+    name = contribution.party_name
     amount = services.money(contribution.amount, contribution.currency)
     form = ConfirmForm()
     if form.validate_on_submit():
-        audit.record("update", commitment, f"Removed contribution: {name}, {amount}")
-        db.session.delete(contribution)
+        operations.delete_contribution(contribution, actor=_me())
         db.session.commit()
         flash(f"Contribution of {name} removed.", "success")
         return redirect(url_for("commitments.show", commitment_id=commitment.id, _anchor="funding"))
@@ -402,46 +372,44 @@ def edit_milestone(commitment_id: int | None = None, milestone_id: int | None = 
     if not services.can_edit(current_user, commitment):
         abort(403)
     form = MilestoneForm(obj=milestone)
+    milestones_url = url_for("commitments.show", commitment_id=commitment.id, _anchor="milestones")
+    conflict, status = None, 200
     if form.validate_on_submit():
+        values = form_values(form, operations.MILESTONE_FIELDS)
+        me = _me()
         try:
-            completed_on = services.check_milestone(
-                commitment, form.due_on.data, form.status.data, form.completed_on.data
-            )
+            if milestone is None:
+                milestone, fresh = save_once(
+                    form.form_token.data,
+                    Milestone,
+                    lambda: operations.create_milestone(commitment, values, actor=me),
+                    me,
+                )
+                if not fresh:
+                    flash(ALREADY_SENT, "info")
+                    return redirect(milestones_url)
+            else:
+                operations.update_milestone(
+                    milestone, values, actor=me, expected_version=form.expected_version
+                )
+                db.session.commit()
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
         except DomainError as error:
+            db.session.rollback()
             apply_domain_error(form, error)
         else:
-            before = audit.snapshot(milestone, MILESTONE_FIELDS) if milestone else {}
-            is_new = milestone is None
-            if is_new:
-                milestone = Milestone(
-                    commitment=commitment, position=services.next_position(commitment)
-                )
-            milestone.title = form.title.data.strip()
-            milestone.due_on = form.due_on.data
-            milestone.status = form.status.data
-            milestone.completed_on = completed_on
-            milestone.evidence_note = _strip(form.evidence_note.data) or None
-            db.session.add(milestone)
-            if is_new:
-                audit.record(
-                    "update",
-                    commitment,
-                    f"Added milestone “{milestone.title}” due {milestone.due_on.isoformat()}",
-                )
-            else:
-                audit.record(
-                    "update",
-                    commitment,
-                    f"Edited milestone “{milestone.title}”",
-                    audit.diff(before, audit.snapshot(milestone, MILESTONE_FIELDS)),
-                )
-            db.session.commit()
             flash(f"Milestone “{milestone.title}” saved.", "success")
-            return redirect(
-                url_for("commitments.show", commitment_id=commitment.id, _anchor="milestones")
-            )
-    return render_template(
-        "commitments/milestone_form.html", form=form, commitment=commitment, milestone=milestone
+            return redirect(milestones_url)
+    return (
+        render_template(
+            "commitments/milestone_form.html",
+            form=form,
+            commitment=commitment,
+            milestone=milestone,
+            conflict=conflict,
+        ),
+        status,
     )
 
 
@@ -455,8 +423,7 @@ def delete_milestone(milestone_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         title = milestone.title
-        audit.record("update", commitment, f"Deleted milestone “{title}”")
-        db.session.delete(milestone)
+        operations.delete_milestone(milestone, actor=_me())
         db.session.commit()
         flash(f"Milestone “{title}” deleted.", "success")
         return redirect(
@@ -482,9 +449,13 @@ def move_milestone(milestone_id: int):
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
-    if ConfirmForm().validate_on_submit() and services.move_milestone(milestone, direction):
-        audit.record("update", commitment, f"Moved milestone “{milestone.title}” {direction}")
-        db.session.commit()
+    if ConfirmForm().validate_on_submit():
+        try:
+            if operations.move_milestone(milestone, direction, actor=_me()):
+                db.session.commit()
+        except DomainError as error:  # a move racing another one: StaleRecord
+            db.session.rollback()
+            flash(error.message, "warning")
     return redirect(url_for("commitments.show", commitment_id=commitment.id, _anchor="milestones"))
 
 
@@ -505,7 +476,7 @@ def milestones():
     )
     query = services.milestone_list_query(filters, as_of)
     if request.args.get("format"):
-        return export_list("milestones", query)
+        return export_list(MILESTONES, query)
     page = paginate(query)
     return render_template(
         "commitments/milestones.html",
