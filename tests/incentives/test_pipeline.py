@@ -37,9 +37,7 @@ def test_the_pipeline_is_the_one_users_know():
 def test_allowed_transition_is_dated_and_recorded(start, target):
     incentive = make_incentive(status=start)
     on = date(2026, 3, 2)
-    change = transition(
-        incentive, target, on=on, note="note", actor=None, today=date(2026, 3, 5)
-    )
+    change = transition(incentive, target, on=on, note="note", actor=None, today=date(2026, 3, 5))
     assert incentive.status == target
     assert (change.from_status, change.to_status, change.changed_on) == (start, target, on)
     if target == "awarded":
@@ -58,9 +56,7 @@ def test_refused_transition_changes_nothing(start, target):
 
 
 def _move(incentive, to_status, on):
-    return transition(
-        incentive, to_status, on=on, note=None, actor=None, today=date(2026, 3, 5)
-    )
+    return transition(incentive, to_status, on=on, note=None, actor=None, today=date(2026, 3, 5))
 
 
 def test_transition_cannot_be_dated_in_the_future_or_before_the_last_one():

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, select
+from sqlalchemy import Numeric, String, select
 
 from tracker.auth.models import User
 from tracker.core import audit
@@ -122,16 +122,28 @@ HUNDRED = Decimal(100)
 # --- Checking values ------------------------------------------------------------------------
 
 
-def _plain(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    """The values with text stripped (blank text is None); a key that is not one of
-    `fields` is a programming error."""
+def _plain(values: dict[str, Any], fields: list[str], model: type) -> dict[str, Any]:
+    """The values with text stripped (blank text is None) and numbers at their column's
+    scale (200 → 200.00, as the database gives it back, so history and undo compare like
+    with like); a key that is not one of `fields` is a programming error."""
     unknown = set(values) - set(fields)
     if unknown:
         raise ValueError(f"Not fields an operation can set: {', '.join(sorted(unknown))}")
-    return {
-        name: (value.strip() or None) if isinstance(value, str) else value
-        for name, value in values.items()
-    }
+    plain = {}
+    for name, value in values.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        column = model.__table__.c.get(name)
+        if (
+            isinstance(value, int | float | Decimal)
+            and not isinstance(value, bool)
+            and column is not None
+            and isinstance(column.type, Numeric)
+            and column.type.scale is not None
+        ):
+            value = Decimal(str(value)).quantize(Decimal(1).scaleb(-column.type.scale))
+        plain[name] = value
+    return plain
 
 
 def _stored(record, fields: Iterable[str]) -> dict[str, Any]:
@@ -221,7 +233,7 @@ def check_within_term(incentive: Incentive, day: date, field: str) -> None:
 def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> dict[str, Any]:
     """The values, normalised, once every rule of an incentive holds for them together with
     what is stored (a partial update is checked as the whole record it makes)."""
-    values = _plain(values, INCENTIVE_UPDATE_FIELDS)
+    values = _plain(values, INCENTIVE_UPDATE_FIELDS, Incentive)
     if isinstance(values.get("currency"), str):
         values["currency"] = values["currency"].upper()
     for flag in ("is_state_aid", "is_de_minimis"):
@@ -443,7 +455,7 @@ def _move(
 def _checked_obligation(
     values: dict[str, Any], obligation: Obligation | None, incentive: Incentive
 ) -> dict[str, Any]:
-    values = _plain(values, OBLIGATION_FIELDS)
+    values = _plain(values, OBLIGATION_FIELDS, Obligation)
     merged = {**_stored(obligation, OBLIGATION_FIELDS), **values}
     _require(merged, "kind", "target_value", "unit", "due_on")
     _one_of(merged, "kind", ObligationKind)
@@ -640,7 +652,7 @@ def schedule_reports(
 
 
 def _checked_report(values: dict[str, Any], report: ComplianceReport) -> dict[str, Any]:
-    values = _plain(values, REPORT_FIELDS)
+    values = _plain(values, REPORT_FIELDS, ComplianceReport)
     merged = {**_stored(report, REPORT_FIELDS), **values}
     _require(merged, "title", "due_on")
     _lengths(ComplianceReport, values)
@@ -708,7 +720,7 @@ def _update_report(
 
 
 def _checked_promise(values: dict[str, Any], promise: AgencyPromise | None) -> dict[str, Any]:
-    values = _plain(values, PROMISE_FIELDS)
+    values = _plain(values, PROMISE_FIELDS, AgencyPromise)
     if promise is None:
         values["status"] = values.get("status") or PromiseStatus.PENDING.value
     merged = {**_stored(promise, PROMISE_FIELDS), **values}

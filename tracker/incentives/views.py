@@ -343,7 +343,6 @@ def delete_obligation(obligation_id: int):
         consequences=[
             "The clawback exposure is measured without it.",
             "Training programmes counting towards it lose that link.",
-            "An admin can restore it from the incentive's history.",
         ],
         blockers=[],
         cancel_url=url_for("incentives.show", incentive_id=incentive_id, _anchor="obligations"),
