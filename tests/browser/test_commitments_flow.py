@@ -90,6 +90,28 @@ def test_owner_runs_a_co_investment_and_health_follows_the_calendar(page):
         page.click("#milestones tr:has-text('Bench installed') >> button[title='Move up']")
         titles = page.locator("#milestones tbody tr td:nth-child(2)").all_inner_texts()
         assert titles == ["Agreement signed", "Bench installed", "Building permit"]
+
+        # The same milestone open in two tabs: the later save is refused, nothing is lost.
+        edit = page.get_attribute("#milestones tr:has-text('Bench installed') >> text=Edit", "href")
+        other = page.context.new_page()
+        other.goto(edit)
+        page.goto(edit)
+        other.fill("#evidence_note", "Supplier chosen")
+        other.click("button:has-text('Save milestone')")
+        assert "Milestone “Bench installed” saved." in other.inner_text(".flashes")
+        page.fill("#title", "Bench installed and calibrated")
+        page.click("button:has-text('Save milestone')")
+        assert "Someone else changed this milestone" in page.inner_text(".form-errors")
+        conflict = page.inner_text(".conflict")  # labels shown in capitals
+        assert "EVIDENCE\tSupplier chosen\t—" in conflict
+        assert "MILESTONE\tBench installed\tBench installed and calibrated" in conflict
+        assert page.input_value("#title") == "Bench installed and calibrated"
+        screenshot(page, "milestone-conflict")
+        page.fill("#evidence_note", "Supplier chosen")  # re-apply theirs, then save mine
+        page.click("button:has-text('Save milestone')")
+        row = page.inner_text("#milestones tr:has-text('Bench installed and calibrated')")
+        assert "Supplier chosen" in row
+        other.close()
         screenshot(page, "commitment-green")
 
     # Eleven days on, the permit is a day overdue.
