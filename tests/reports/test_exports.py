@@ -26,13 +26,13 @@ from tests.factories import (
 from tracker.auth.models import User
 from tracker.commitments import services as commitment_services
 from tracker.commitments.models import Milestone
+from tracker.core import tables as exports
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives import services as incentive_services
 from tracker.incentives.models import Incentive
 from tracker.monitoring.models import Alert, AlertRecipient, JobRun
 from tracker.partners.models import Engagement, FollowUp, Partner, PartnerStatus, Region
-from tracker.reports import exports
 from tracker.reports.lists import LISTS
 
 EXPORT_LINK = re.compile(r'<a class="export-link" href="([^"]+)"[^>]*>(CSV|XLSX)</a>')

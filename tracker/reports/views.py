@@ -10,6 +10,7 @@ from tracker.auth.permissions import READ, requires
 from tracker.commitments.models import Commitment
 from tracker.core.listing import paginate_list
 from tracker.core.money import RateBook, Total
+from tracker.core.tables import export_list
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives.models import Incentive, IncentiveStatus
@@ -17,6 +18,7 @@ from tracker.partners import services as partner_services
 from tracker.partners.models import Partner, Region
 from tracker.reports import services
 from tracker.reports.forms import DueFilterForm
+from tracker.reports.lists import DUE
 
 bp = Blueprint("reports", __name__)
 
@@ -68,6 +70,8 @@ def due():
         sort=sort,
         descending=descending,
     )
+    if request.args.get("format"):
+        return export_list(DUE, rows)
     page = paginate_list(rows)
     return render_template(
         "reports/due.html",
