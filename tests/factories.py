@@ -3,8 +3,8 @@
 import itertools
 from datetime import date
 
-from tracker.auth.operations import new_user
 from tracker.auth.models import User
+from tracker.auth.operations import new_user
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.partners.models import (

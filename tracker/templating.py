@@ -82,10 +82,6 @@ def register(app: Flask) -> None:
     @app.context_processor
     def per_request():
         return {
-            # LEGACY until every template asks `may`:
-            "can": lambda permission: permissions.can(current_user, permission),
-            "can_edit": lambda commitment: commitment_services.can_edit(current_user, commitment),
-            "can_import": lambda kind: imports.may_import(current_user, kind),
             # Only its CSRF token is rendered: never read the request body (a refused,
             # too-large upload would raise 413 again while its error page renders).
             "confirm_form": lambda: ConfirmForm(formdata=None),

@@ -101,9 +101,6 @@ def test_create_records_the_first_status_line_and_a_readable_event(on_day):
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="core.audit.value_text reads every Numeric(p, 2) column as money"
-)
 def test_a_percentage_reads_as_a_number_not_money():
     incentive = make_incentive(currency="HUF")
     tracked = audit.track(incentive, ["clawback_floor_pct"])

@@ -49,11 +49,3 @@ def load_user_from_cookie(user_id: str) -> User | None:
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user
-
-
-def create_user(email: str, name: str, role: str, password: str) -> User:  # LEGACY (issue #10)
-    """Unaudited create for tests/factories.py and tracker/demo.py until they call
-    `operations.create_user`; the rules are the operation's."""
-    from tracker.auth.operations import new_user
-
-    return new_user(email, name, role, password)

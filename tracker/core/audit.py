@@ -25,6 +25,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, inspect
 
 from tracker.core.models import EMPTY, AuditEvent, default_label, read_change  # noqa: F401
 from tracker.core.money import format_amount
+from tracker.core.types import is_money
 from tracker.extensions import db
 
 # Never part of a change: bookkeeping columns.
@@ -98,7 +99,7 @@ def value_text(record, field: str, value: Any) -> str:
         if isinstance(column.type, Numeric):
             number = _number_text(Decimal(value))
             currency = getattr(record, "currency", None)
-            if column.type.scale == 2 and currency:
+            if is_money(column) and currency:
                 return f"{currency} {number}"
             return number
     if isinstance(value, datetime):
@@ -123,6 +124,10 @@ def _stored_of(record, field: str) -> Any:
     if _relationship(type(record), field) is not None:
         items = value if isinstance(value, list | tuple) else [value]
         return sorted(item.id for item in items if item is not None)
+    column = _column(type(record), field)
+    scale = getattr(column.type, "scale", None) if column is not None else None
+    if isinstance(value, Decimal) and scale is not None and value.is_finite():
+        value = value.quantize(Decimal(1).scaleb(-scale))  # as the column keeps it
     return stored(value)
 
 
@@ -253,7 +258,7 @@ def record(
     summary: str,
     changes: dict | None = None,
     *,
-    actor=None,
+    actor,
     parent=None,
     state: dict | None = None,
     reverts: AuditEvent | None = None,
@@ -266,8 +271,6 @@ def record(
     if inspect(record).transient or record.id is None:
         db.session.add(record)
         db.session.flush()
-    if actor is None:
-        actor = _current_actor()  # LEGACY
     undoing = _reverting.get()
     if undoing is not None and reverts is None:
         reverts = undoing
@@ -288,36 +291,6 @@ def record(
     )
     db.session.add(event)
     return event
-
-
-# --- LEGACY: removed once every write goes through an operation (issue #10) -------------------
-
-
-def _current_actor():
-    from flask_login import current_user
-
-    return current_user if current_user and current_user.is_authenticated else None
-
-
-def snapshot(obj, fields):
-    return {field: stored(getattr(obj, field)) for field in fields}
-
-
-def diff(before, after):
-    return {f: [before.get(f), v] for f, v in after.items() if before.get(f) != v}
-
-
-def save_form(obj, form, fields, *, is_new, summary, owner=None):
-    before = snapshot(obj, fields) if not is_new else {}
-    for name in fields:
-        value = getattr(form, name).data
-        if isinstance(value, str):
-            value = value.strip() or None
-        setattr(obj, name, value)
-    db.session.add(obj)
-    changes = {} if is_new else diff(before, snapshot(obj, fields))
-    action = "create" if is_new and owner is None else "update"
-    record(action, owner or obj, summary, actor=_current_actor(), changes=changes)
 
 
 def history(record, limit: int = 50) -> list[AuditEvent]:

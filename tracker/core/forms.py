@@ -159,8 +159,3 @@ def form_values(form: FlaskForm, fields: list[str]) -> dict:
             value = value.strip() or None
         values[name] = value
     return values
-
-
-def copy_fields(obj, form: FlaskForm, fields: list[str]) -> None:  # LEGACY (issue #10)
-    for name, value in form_values(form, fields).items():
-        setattr(obj, name, value)

@@ -9,7 +9,8 @@ from sqlalchemy import CheckConstraint, Numeric, String
 from sqlalchemy.orm import mapped_column
 
 # Money: 18 digits, 2 after the point, enough for HUF billions and cent precision.
-Money = Annotated[Decimal, mapped_column(Numeric(18, 2))]
+MONEY_DIGITS = (18, 2)
+Money = Annotated[Decimal, mapped_column(Numeric(*MONEY_DIGITS))]
 # A measured quantity (jobs, hours, tonnes, percent): fractional values allowed.
 Quantity = Annotated[Decimal, mapped_column(Numeric(18, 4))]
 CurrencyCode = Annotated[str, mapped_column(String(3))]
@@ -70,3 +71,9 @@ LABELS = {
     "capex": "Capital investment",
     "in_compliance": "In compliance",
 }
+
+
+def is_money(column) -> bool:
+    """Whether a mapped column holds money (the `Money` type), not a rate or a percentage."""
+    kind = column.type
+    return isinstance(kind, Numeric) and (kind.precision, kind.scale) == MONEY_DIGITS

@@ -89,7 +89,8 @@ def reminders():
                 )
                 db.session.commit()
             except StaleRecord as error:
-                conflicts[kind] = show_conflict(form, error) or _rule_conflict(form, error.record)
+                show_conflict(form, error)
+                conflicts[kind] = _rule_conflict(form, error.record)
                 return render_template(
                     "monitoring/reminders.html", forms=forms, kinds=ItemKind, conflicts=conflicts
                 ), 409
@@ -105,8 +106,8 @@ def reminders():
 
 
 def _rule_conflict(form: ReminderRuleForm, rule: ReminderRule | None) -> list:
-    """Stored beside typed, field by field, for a rule's prefixed form (whose field names
-    `show_conflict` does not match to the record's attributes)."""
+    """Stored beside typed, field by field, with typed offsets read as the rule reads them
+    ("21, 7" is what "21,7" stores)."""
     if rule is None:
         return []
     rows = []
