@@ -498,10 +498,8 @@ def _load_incentive(
         {**dated(fields), "owner_id": owner.id, "status": first_status},
         actor=owner,
         on=on(first_on),
+        note=first_note,
     )
-    if first_note:
-        # create_incentive notes its first history line "Recorded" and takes no note.
-        incentive.status_changes[0].note = first_note
     for status, step_on, note in steps:
         operations.transition(incentive, status, on=on(step_on), note=note, actor=owner)
 

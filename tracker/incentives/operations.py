@@ -299,11 +299,15 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
 
 
 def create_incentive(
-    values: dict[str, Any], *, actor: User | None, on: date | None = None
+    values: dict[str, Any],
+    *,
+    actor: User | None,
+    on: date | None = None,
+    note: str | None = None,
 ) -> Incentive:
     """Record an incentive (fields of `INCENTIVE_FIELDS`, and optionally `status`, by
     default Identified) and the first line of its pipeline history, dated `on` (today by
-    default)."""
+    default) with `note` (by default "Recorded")."""
     values = _checked_incentive(values, None)
     incentive = Incentive(**values)
     db.session.add(incentive)
@@ -313,7 +317,7 @@ def create_incentive(
             to_status=incentive.status,
             changed_on=on or today_(),
             user_id=getattr(actor, "id", None),
-            note="Recorded",
+            note=note or "Recorded",
         )
     )
     flush(incentive)
