@@ -845,6 +845,23 @@ def test_import_command_dry_run_and_success(runner, tmp_path):
     assert len(events) == 2 and all(e.user_id is None for e in events)
 
 
+def test_import_command_as_a_user_applies_their_rights_and_names_them(runner, tmp_path):
+    manager, viewer = make_user("manager"), make_user("viewer")
+    db.session.commit()
+    path = tmp_path / "partners.csv"
+    path.write_bytes(_csv(["Name", "Country", "Kind"], [["New", "HU", "Other"]]))
+    refused = runner.invoke(args=["import", "partners", str(path), "--as", viewer.email])
+    assert refused.exit_code == 1
+    assert f"{viewer.name} (viewer) may not import partners." in refused.output
+    unknown = runner.invoke(args=["import", "partners", str(path), "--as", "nobody@x.example"])
+    assert unknown.exit_code == 1 and "no active user has the e-mail" in unknown.output
+    assert _count(Partner) == 0
+    result = runner.invoke(args=["import", "partners", str(path), "--as", manager.email])
+    assert result.exit_code == 0, result.output
+    (event,) = db.session.scalars(select(AuditEvent)).all()
+    assert event.user_id == manager.id and event.summary == "Created partner New"
+
+
 def test_import_command_refuses_bad_files(runner, tmp_path):
     path = tmp_path / "partners.xls"
     path.write_bytes(GOOD_CSV)
