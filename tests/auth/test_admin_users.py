@@ -151,10 +151,17 @@ def test_unknown_user_id_is_404(admin_client):
     assert admin_client.get("/admin/users/999999/edit").status_code == 404
 
 
-@pytest.mark.parametrize(("role", "shown"), [("admin", True), ("manager", True), ("viewer", False)])
-def test_audit_link_for_those_who_may_read_the_trail(request, role, shown):
+@pytest.mark.parametrize(
+    ("role", "page", "shown"),
+    [
+        ("manager", "/", True),  # in the top bar
+        ("admin", "/admin/users", True),  # among the Admin tabs
+        ("viewer", "/", False),
+    ],
+)
+def test_audit_link_for_those_who_may_read_the_trail(request, role, page, shown):
     client = request.getfixturevalue(f"{role}_client")
-    assert ('href="/admin/audit"' in client.get("/").get_data(as_text=True)) is shown
+    assert ('href="/admin/audit"' in client.get(page).get_data(as_text=True)) is shown
 
 
 def test_a_role_change_is_undone_through_update_user_and_a_password_change_is_not(admin_client):

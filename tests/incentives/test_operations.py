@@ -200,7 +200,7 @@ def test_obligation_events_show_in_the_incentive_history(manager_client):
     html = manager_client.get(f"/incentives/{incentive.id}").get_data(as_text=True)
     history = html[html.index('id="history"') :]
     assert "Added obligation Net new FTE" in history
-    assert '<span class="field-label">Target</span>: — → 350' in history
+    assert '<span class="field-label">Target</span>: 350' in history
     assert "Updated actual of Net new FTE" in history
     assert '<span class="field-label">Actual</span>: — → 120' in history
 

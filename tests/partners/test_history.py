@@ -46,7 +46,7 @@ def test_partner_history_holds_its_contacts_engagements_and_their_follow_ups(man
     ):
         assert summary in history, summary
     assert "Not Here" not in history
-    assert '<span class="field-label">Kind</span>: — → Economic agency' in history
+    assert '<span class="field-label">Kind</span>: Economic agency' in history
 
     history = _history(manager_client, f"/engagements/{engagement.id}")
     assert "Added follow-up “Send plan”" in history and "Logged site visit" in history

@@ -49,8 +49,14 @@ def models() -> dict[str, type]:
     return found
 
 
+RECORD_NAMES = {"fx_rates": "FX rate", "follow_ups": "Follow-up"}
+
+
 def record_label(entity_type: str) -> str:
-    return entity_type.replace("_", " ").capitalize()
+    """`agency_promises` → "Agency promise": what one record of the table is called."""
+    if entity_type in RECORD_NAMES:
+        return RECORD_NAMES[entity_type]
+    return entity_type.removesuffix("s").replace("_", " ").capitalize()
 
 
 # --- The list ----------------------------------------------------------------------------

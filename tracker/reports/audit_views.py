@@ -21,7 +21,12 @@ bp = Blueprint("audit", __name__)
 @bp.get("/admin/audit")
 @requires(READ_AUDIT)
 def index():
-    form = AuditFilterForm(request.args, entity_types=audit.entity_types(), users=active_users())
+    form = AuditFilterForm(
+        request.args,
+        entity_types=audit.entity_types(),
+        users=active_users(),
+        label=audit.record_label,
+    )
     valid = form.validate()
     filters = (
         audit.AuditFilters(

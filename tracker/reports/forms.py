@@ -48,10 +48,10 @@ class AuditFilterForm(FlaskForm):
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
 
-    def __init__(self, *args, entity_types=(), users=(), **kwargs):
+    def __init__(self, *args, entity_types=(), users=(), label=str, **kwargs):
         super().__init__(*args, **kwargs)
         self.entity_type.choices = [SelectChoice("", "Any record")] + [
-            SelectChoice(name, name.replace("_", " ").capitalize()) for name in entity_types
+            SelectChoice(name, label(name)) for name in entity_types
         ]
         self.user_id.choices = id_choices(users, blank="Anyone", label=lambda u: u.name)
 
