@@ -73,9 +73,10 @@ def test_manager_records_awards_and_measures_a_huf_grant(page):
     assert "EUR 800,000.00" in working
     assert "HUF 320,000,000" in page.inner_text(".table.money")
 
-    history = page.inner_text("#history")
+    # A new record's values are folded under "N values"; the words are all there.
+    history = " ".join(page.text_content("#history").split())
     assert "Created incentive VIP cash grant – Győr module plant" in history
-    assert "Amount awarded: — → HUF 800,000,000" in history
+    assert "Amount awarded: HUF 800,000,000" in history
     assert "Moved from submitted to awarded" in history
     assert "Added obligation Net new FTE" in history
     assert "Actual: — → 60" in history
