@@ -49,3 +49,16 @@ def load_user_from_cookie(user_id: str) -> User | None:
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user
+
+
+def active_user(user_id: int | None, field: str) -> User | None:
+    """The user chosen by id for `field` (an owner, an attendee), who must exist and be
+    active; None for no choice."""
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise DomainError("Choose a user from the list.", field)
+    if not user.active:
+        raise DomainError(f"{user.name} is no longer active: choose an active user.", field)
+    return user

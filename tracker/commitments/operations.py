@@ -21,8 +21,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, inspect
-
 from tracker.auth.models import User
 from tracker.auth.permissions import may_create_commitments, may_edit_any_commitment
 from tracker.commitments import services
@@ -44,8 +42,9 @@ from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook
-from tracker.core.records import check_version, flush
+from tracker.core.records import check_version, flush, numbers_free
 from tracker.core.types import today
+from tracker.core.values import plain
 from tracker.extensions import db
 from tracker.incentives.models import Obligation
 from tracker.partners.models import Partner, PartnerKind, PartnerStatus, Region
@@ -214,25 +213,6 @@ def _editable(kind: str) -> list[str]:
     return fields_for(kind) + DERIVED_FIELDS.get(kind, [])
 
 
-def _known(values: dict, fields: Iterable[str], model: type) -> dict:
-    """`values`, refusing a field the record does not have (a caller's mistake, not a rule),
-    numbers at their column's scale: `250.5` is stored, read back and audited as 250.5000."""
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
-    scales = {
-        column.key: column.type.scale
-        for column in inspect(model).columns
-        if isinstance(column.type, Numeric) and column.type.scale
-    }
-    scaled = {}
-    for name, value in values.items():
-        if name in scales and isinstance(value, int | Decimal) and not isinstance(value, bool):
-            value = Decimal(value).quantize(Decimal(1).scaleb(-scales[name]))
-        scaled[name] = value
-    return scaled
-
-
 def _read_well(changes: dict) -> dict:
     """History texts the model cannot word by itself: an obligation by its incentive, the
     company's own contribution as "Our company"."""
@@ -257,7 +237,7 @@ def create_commitment(kind: str, values: dict, *, actor: User | None) -> Commitm
     """
     _check_kind(kind)
     _check_may_create(actor)
-    values = _known(values, _editable(kind), COMMITMENT_CLASSES[kind])
+    values = plain(values, _editable(kind), COMMITMENT_CLASSES[kind])
     if values.get("owner_id") is None:
         values["owner_id"] = actor.id if actor is not None else None
     if values.get("status") is None:
@@ -295,7 +275,7 @@ def update_commitment(
     check_may_edit(actor, commitment)
     kind = commitment.kind
     fields = _editable(kind)
-    values = _known(values, fields, type(commitment))
+    values = plain(values, fields, type(commitment))
     if "owner_id" in values:
         _check_owner(values["owner_id"], actor, commitment)
     if "counterparty_id" in values:
@@ -454,7 +434,7 @@ def create_contribution(
     currency defaults to the budget's, the amount paid so far to 0."""
     commitment = _co_investment(commitment)
     check_may_edit(actor, commitment)
-    values = _known(values, CONTRIBUTION_FIELDS, Contribution)
+    values = plain(values, CONTRIBUTION_FIELDS, Contribution)
     values = {
         "partner_id": values.get("partner_id"),
         "amount": values.get("amount"),
@@ -488,7 +468,7 @@ def update_contribution(
     check_version(contribution, expected_version)
     commitment = contribution.commitment
     check_may_edit(actor, commitment)
-    values = _known(values, CONTRIBUTION_FIELDS, Contribution)
+    values = plain(values, CONTRIBUTION_FIELDS, Contribution)
     if "paid_to_date" in values and values["paid_to_date"] is None:
         values["paid_to_date"] = Decimal(0)
     after = {name: getattr(contribution, name) for name in CONTRIBUTION_FIELDS} | values
@@ -616,7 +596,7 @@ def create_milestone(commitment: Commitment, values: dict, *, actor: User | None
     """A milestone at the end of the commitment's list. The status defaults to planned;
     done without a completion date means done today."""
     check_may_edit(actor, commitment)
-    values = _known(values, MILESTONE_FIELDS, Milestone)
+    values = plain(values, MILESTONE_FIELDS, Milestone)
     values = {name: values.get(name) for name in MILESTONE_FIELDS}
     values["status"] = values["status"] or MilestoneStatus.PLANNED.value
     _milestone_title(values)
@@ -652,7 +632,7 @@ def update_milestone(
     check_version(milestone, expected_version)
     commitment = milestone.commitment
     check_may_edit(actor, commitment)
-    values = _known(values, [*MILESTONE_FIELDS, "position"], Milestone)
+    values = plain(values, [*MILESTONE_FIELDS, "position"], Milestone)
     position = values.pop("position", None)
     after = {name: getattr(milestone, name) for name in MILESTONE_FIELDS} | values
     if after["status"] != MilestoneStatus.DONE and "completed_on" not in values:
@@ -765,16 +745,6 @@ def _not_back(model: type, event: AuditEvent) -> None:
         raise DomainError("A record with this number exists again; nothing to restore.")
 
 
-def _numbers_free(records: Iterable) -> None:
-    """Children come back under their old numbers too: refuse if one was handed out again."""
-    for record in records:
-        if db.session.get(type(record), record.id) is not None:
-            raise DomainError(
-                f"The {type(record).__name__.lower()} “{record}” cannot come back under its old "
-                "number: another record has it now."
-            )
-
-
 def restore_commitment(event: AuditEvent, *, actor: User | None) -> Commitment:
     """Re-create a deleted commitment from its "delete" event, with its milestones and
     contributions, under their old ids. Refused when it would break a rule today: its
@@ -808,7 +778,7 @@ def restore_commitment(event: AuditEvent, *, actor: User | None) -> Commitment:
     contributions = [
         audit.rebuild(Contribution, child) for child in children.get("contributions", [])
     ]
-    _numbers_free([*milestones, *contributions])
+    numbers_free([*milestones, *contributions])
     for milestone in milestones:
         check_milestone(commitment, milestone.due_on, milestone.status, milestone.completed_on)
     for contribution in contributions:

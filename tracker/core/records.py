@@ -8,7 +8,7 @@ carries the version too; the loser's flush fails and is refused the same way.
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.core.errors import StaleRecord
+from tracker.core.errors import DomainError, StaleRecord
 from tracker.core.models import FormSubmission
 from tracker.extensions import db
 
@@ -58,3 +58,26 @@ def remember_submission(token: str | None, record, user=None) -> None:
                 user_id=getattr(user, "id", None),
             )
         )
+
+
+# --- Restoring what was deleted -------------------------------------------------------------
+
+
+def deletion_state(event, noun: str) -> dict:
+    """The state a "delete" event kept, or DomainError when `event` is no such deletion."""
+    if event.action != "delete" or not event.state:
+        raise DomainError(f"This event is not the deletion of a {noun}: nothing to restore.")
+    return event.state
+
+
+def numbers_free(records) -> None:
+    """A restored record (and its children) takes its old id back, so each must be free."""
+    for record in records:
+        taken = db.session.get(type(record), record.id)
+        if taken is not None:
+            noun = type(record).__tablename__.removesuffix("s").replace("_", " ")
+            raise DomainError(
+                f"The {noun} “{record}” cannot come back under its old number "
+                f"{record.id}: {taken} has it now (restored before, or the number was "
+                "handed out again)."
+            )

@@ -18,22 +18,34 @@ parent, so the incentive's history shows it. A deletion keeps the record's state
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, String, select
+from sqlalchemy import select
 
 from tracker.auth.models import User
+from tracker.auth.services import active_user
 from tracker.core import audit
 from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
 from tracker.core.money import reporting_currency
-from tracker.core.records import check_version, flush
-from tracker.core.types import Choice
+from tracker.core.records import check_version, deletion_state, flush
 from tracker.core.types import today as today_
+from tracker.core.values import (
+    NOT_A_CHOICE,
+    REQUIRED,
+    assign,
+    changed,
+    existing,
+    one_of,
+    plain,
+    require,
+    stored,
+    within_lengths,
+)
 from tracker.extensions import db
 from tracker.incentives import services
 from tracker.incentives.models import (
@@ -96,8 +108,6 @@ PROMISE_FIELDS = ["kind", "description", "due_on", "amount", "status", "delivere
 FX_RATE_FIELDS = ["currency", "reporting_currency", "rate", "effective_on"]
 
 # The messages the forms show: a form and an import row read the same.
-REQUIRED = "This field is required."
-NOT_A_CHOICE = "Not a valid choice."
 NEGATIVE_AMOUNT = "Amounts cannot be negative."
 PERCENT_RANGE = "Number must be between 0 and 100."
 TERM_ORDER = "The term ends before it starts."
@@ -122,67 +132,6 @@ HUNDRED = Decimal(100)
 # --- Checking values ------------------------------------------------------------------------
 
 
-def _plain(values: dict[str, Any], fields: list[str], model: type) -> dict[str, Any]:
-    """The values with text stripped (blank text is None) and numbers at their column's
-    scale (200 → 200.00, as the database gives it back, so history and undo compare like
-    with like); a key that is not one of `fields` is a programming error."""
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise ValueError(f"Not fields an operation can set: {', '.join(sorted(unknown))}")
-    plain = {}
-    for name, value in values.items():
-        if isinstance(value, str):
-            value = value.strip() or None
-        column = model.__table__.c.get(name)
-        if (
-            isinstance(value, int | float | Decimal)
-            and not isinstance(value, bool)
-            and column is not None
-            and isinstance(column.type, Numeric)
-            and column.type.scale is not None
-        ):
-            value = Decimal(str(value)).quantize(Decimal(1).scaleb(-column.type.scale))
-        plain[name] = value
-    return plain
-
-
-def _stored(record, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in fields} if record is not None else {}
-
-
-def _changed(values: dict[str, Any], record, name: str) -> bool:
-    return name in values and (record is None or getattr(record, name) != values[name])
-
-
-def _set(record, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        setattr(record, name, value)
-
-
-def _require(merged: dict[str, Any], *fields: str) -> None:
-    for name in fields:
-        if merged.get(name) in (None, "", []):
-            raise DomainError(REQUIRED, name)
-
-
-def _one_of(merged: dict[str, Any], name: str, choices: type[Choice]) -> None:
-    value = merged.get(name)
-    if value is not None and value not in choices.values():
-        raise DomainError(NOT_A_CHOICE, name)
-
-
-def _lengths(model: type, values: dict[str, Any]) -> None:
-    """Text no longer than its column holds (the forms' and imports' limits)."""
-    for name, value in values.items():
-        column = model.__table__.c.get(name)
-        if column is None or not isinstance(value, str) or not isinstance(column.type, String):
-            continue
-        length = column.type.length
-        if length and len(value) > length:
-            label = audit.field_label(model, name)
-            raise DomainError(f"{label} must be at most {length} characters.", name)
-
-
 def _not_negative(merged: dict[str, Any], message: str, *fields: str) -> None:
     for name in fields:
         value = merged.get(name)
@@ -195,28 +144,6 @@ def _percent(merged: dict[str, Any], *fields: str) -> None:
         value = merged.get(name)
         if value is not None and not 0 <= value <= HUNDRED:
             raise DomainError(PERCENT_RANGE, name)
-
-
-def _exists(model: type, record_id: int | None, field: str, message: str):
-    if record_id is None:
-        return None
-    record = db.session.get(model, record_id)
-    if record is None:
-        raise DomainError(message, field)
-    return record
-
-
-def _active_user(user_id: int | None, field: str) -> User | None:
-    user = _exists(User, user_id, field, "Choose a user from the list.")
-    if user is not None and not user.active:
-        raise DomainError(f"{user.name} is no longer active: choose an active user.", field)
-    return user
-
-
-def _state(event: AuditEvent, noun: str) -> dict[str, Any]:
-    if event.action != "delete" or not event.state:
-        raise DomainError(f"This event is not the deletion of {noun}: nothing to restore.")
-    return event.state
 
 
 def check_within_term(incentive: Incentive, day: date, field: str) -> None:
@@ -233,7 +160,7 @@ def check_within_term(incentive: Incentive, day: date, field: str) -> None:
 def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> dict[str, Any]:
     """The values, normalised, once every rule of an incentive holds for them together with
     what is stored (a partial update is checked as the whole record it makes)."""
-    values = _plain(values, INCENTIVE_UPDATE_FIELDS, Incentive)
+    values = plain(values, INCENTIVE_UPDATE_FIELDS, Incentive)
     if isinstance(values.get("currency"), str):
         values["currency"] = values["currency"].upper()
     for flag in ("is_state_aid", "is_de_minimis"):
@@ -247,26 +174,26 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
         values.setdefault("is_de_minimis", False)
     elif "clawback_rule" in values and values["clawback_rule"] is None:
         values["clawback_rule"] = ClawbackRule.NONE.value
-    merged = {**_stored(incentive, INCENTIVE_UPDATE_FIELDS), **values}
+    merged = {**stored(incentive, INCENTIVE_UPDATE_FIELDS), **values}
 
-    _require(merged, "title", "kind")
+    require(merged, "title", "kind")
     if merged.get("granting_partner_id") is None:
         raise DomainError("Choose the body.", "granting_partner_id")
-    _require(merged, "currency")
-    _one_of(merged, "kind", IncentiveKind)
-    _one_of(merged, "status", IncentiveStatus)
-    _one_of(merged, "clawback_rule", ClawbackRule)
+    require(merged, "currency")
+    one_of(merged, "kind", IncentiveKind)
+    one_of(merged, "status", IncentiveStatus)
+    one_of(merged, "clawback_rule", ClawbackRule)
     if not is_currency(merged["currency"]):
         raise DomainError(
             f"{merged['currency']} is not an ISO 4217 currency code (e.g. EUR, HUF).", "currency"
         )
-    _lengths(Incentive, values)
-    if _changed(values, incentive, "granting_partner_id"):
-        _exists(Partner, values["granting_partner_id"], "granting_partner_id", "Choose the body.")
-    if _changed(values, incentive, "region_id"):
-        _exists(Region, values["region_id"], "region_id", "Choose a region from the list.")
-    if _changed(values, incentive, "owner_id"):
-        _active_user(values["owner_id"], "owner_id")
+    within_lengths(Incentive, values)
+    if changed(values, incentive, "granting_partner_id"):
+        existing(Partner, values["granting_partner_id"], "granting_partner_id", "Choose the body.")
+    if changed(values, incentive, "region_id"):
+        existing(Region, values["region_id"], "region_id", "Choose a region from the list.")
+    if changed(values, incentive, "owner_id"):
+        active_user(values["owner_id"], "owner_id")
 
     _not_negative(merged, NEGATIVE_AMOUNT, "amount_offered", "amount_awarded", "amount_received")
     _percent(merged, "clawback_floor_pct", "clawback_interest_pct")
@@ -350,7 +277,7 @@ def update_incentive(
     if moving:
         _check_step(incentive, to_status, "status")
     tracked = audit.track(incentive, INCENTIVE_FIELDS)
-    _set(incentive, values)
+    assign(incentive, values)
     flush(incentive)
     changes = tracked.changes()
     if changes:
@@ -459,17 +386,17 @@ def _move(
 def _checked_obligation(
     values: dict[str, Any], obligation: Obligation | None, incentive: Incentive
 ) -> dict[str, Any]:
-    values = _plain(values, OBLIGATION_FIELDS, Obligation)
-    merged = {**_stored(obligation, OBLIGATION_FIELDS), **values}
-    _require(merged, "kind", "target_value", "unit", "due_on")
-    _one_of(merged, "kind", ObligationKind)
-    _lengths(Obligation, values)
+    values = plain(values, OBLIGATION_FIELDS, Obligation)
+    merged = {**stored(obligation, OBLIGATION_FIELDS), **values}
+    require(merged, "kind", "target_value", "unit", "due_on")
+    one_of(merged, "kind", ObligationKind)
+    within_lengths(Obligation, values)
     _not_negative(merged, "The target cannot be negative.", "target_value")
     _not_negative(merged, "The actual cannot be negative.", "actual_value")
-    if _changed(values, obligation, "due_on"):
+    if changed(values, obligation, "due_on"):
         check_within_term(incentive, values["due_on"], "due_on")
-    if _changed(values, obligation, "owner_id"):
-        _active_user(values["owner_id"], "owner_id")
+    if changed(values, obligation, "owner_id"):
+        active_user(values["owner_id"], "owner_id")
     return values
 
 
@@ -536,7 +463,7 @@ def _update_obligation(
     check_version(obligation, expected_version)
     values = _checked_obligation(values, obligation, obligation.incentive)
     tracked = audit.track(obligation, OBLIGATION_FIELDS)
-    _set(obligation, values)
+    assign(obligation, values)
     flush(obligation)
     changes = tracked.changes()
     if changes:
@@ -570,14 +497,14 @@ def delete_obligation(obligation: Obligation, *, actor: User | None) -> None:
 def restore_obligation(event: AuditEvent, *, actor: User | None) -> Obligation:
     """Re-create a deleted obligation (same id) if today's rules allow: its incentive still
     there, its due date within the term, its owner still active."""
-    state = _state(event, "an obligation")
+    state = deletion_state(event, "obligation")
     obligation = audit.rebuild(Obligation, state)
     if db.session.get(Obligation, obligation.id) is not None:
         raise DomainError("This obligation exists already: it was restored before.")
     incentive = db.session.get(Incentive, obligation.incentive_id)
     if incentive is None:
         raise DomainError("Its incentive was deleted since: there is nothing to restore it to.")
-    _checked_obligation(_stored(obligation, OBLIGATION_FIELDS), None, incentive)
+    _checked_obligation(stored(obligation, OBLIGATION_FIELDS), None, incentive)
     obligation.incentive = incentive
     db.session.add(obligation)
     flush(obligation)
@@ -636,7 +563,7 @@ def schedule_reports(
         if len(dates) == 1
         else [f"{title} ({n} of {len(dates)})" for n in range(1, len(dates) + 1)]
     )
-    _lengths(ComplianceReport, {"title": titles[-1]})
+    within_lengths(ComplianceReport, {"title": titles[-1]})
     reports = []
     for label, due in zip(titles, dates, strict=True):
         report = ComplianceReport(incentive=incentive, title=label, due_on=due)
@@ -656,11 +583,11 @@ def schedule_reports(
 
 
 def _checked_report(values: dict[str, Any], report: ComplianceReport) -> dict[str, Any]:
-    values = _plain(values, REPORT_FIELDS, ComplianceReport)
-    merged = {**_stored(report, REPORT_FIELDS), **values}
-    _require(merged, "title", "due_on")
-    _lengths(ComplianceReport, values)
-    if _changed(values, report, "due_on"):
+    values = plain(values, REPORT_FIELDS, ComplianceReport)
+    merged = {**stored(report, REPORT_FIELDS), **values}
+    require(merged, "title", "due_on")
+    within_lengths(ComplianceReport, values)
+    if changed(values, report, "due_on"):
         check_within_term(report.incentive, values["due_on"], "due_on")
     submitted_on = values.get("submitted_on")
     if submitted_on is not None and submitted_on > today_():
@@ -712,7 +639,7 @@ def _update_report(
     check_version(report, expected_version)
     values = _checked_report(values, report)
     tracked = audit.track(report, REPORT_FIELDS)
-    _set(report, values)
+    assign(report, values)
     flush(report)
     changes = tracked.changes()
     if changes:
@@ -724,21 +651,21 @@ def _update_report(
 
 
 def _checked_promise(values: dict[str, Any], promise: AgencyPromise | None) -> dict[str, Any]:
-    values = _plain(values, PROMISE_FIELDS, AgencyPromise)
+    values = plain(values, PROMISE_FIELDS, AgencyPromise)
     if promise is None:
         values["status"] = values.get("status") or PromiseStatus.PENDING.value
-    merged = {**_stored(promise, PROMISE_FIELDS), **values}
-    _require(merged, "kind", "description", "due_on", "status")
-    _one_of(merged, "kind", PromiseKind)
-    _one_of(merged, "status", PromiseStatus)
-    _lengths(AgencyPromise, values)
+    merged = {**stored(promise, PROMISE_FIELDS), **values}
+    require(merged, "kind", "description", "due_on", "status")
+    one_of(merged, "kind", PromiseKind)
+    one_of(merged, "status", PromiseStatus)
+    within_lengths(AgencyPromise, values)
     _not_negative(merged, NEGATIVE_AMOUNT, "amount")
     delivered_on = merged.get("delivered_on")
     if merged["status"] == PromiseStatus.DELIVERED and not delivered_on:
         raise DomainError(DELIVERY_DATE_NEEDED, "status")
     if delivered_on and merged["status"] != PromiseStatus.DELIVERED:
         raise DomainError(DELIVERY_DATE_ONLY_IF_DELIVERED, "status")
-    if delivered_on and _changed(values, promise, "delivered_on") and delivered_on > today_():
+    if delivered_on and changed(values, promise, "delivered_on") and delivered_on > today_():
         raise DomainError(DELIVERY_IN_FUTURE, "delivered_on")
     return values
 
@@ -775,7 +702,7 @@ def update_promise(
     check_version(promise, expected_version)
     values = _checked_promise(values, promise)
     tracked = audit.track(promise, PROMISE_FIELDS)
-    _set(promise, values)
+    assign(promise, values)
     flush(promise)
     changes = tracked.changes()
     if changes:
@@ -863,7 +790,7 @@ def delete_fx_rate(fx_rate: FxRate, *, actor: User | None) -> None:
 
 def restore_fx_rate(event: AuditEvent, *, actor: User | None) -> FxRate:
     """Re-create a deleted rate (same id), unless one now exists for its currency and date."""
-    state = _state(event, "an FX rate")
+    state = deletion_state(event, "FX rate")
     fx_rate = audit.rebuild(FxRate, state)
     if db.session.get(FxRate, fx_rate.id) is not None:
         raise DomainError("This rate exists already: it was restored before.")

@@ -24,12 +24,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tracker.auth.models import User
+from tracker.auth.services import active_user
 from tracker.core import audit
 from tracker.core.codes import country_names
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
-from tracker.core.records import check_version, flush
-from tracker.core.types import Choice, today
+from tracker.core.records import check_version, deletion_state, flush, numbers_free
+from tracker.core.types import today
+from tracker.core.values import assign, changed, one_of, plain, require, stored
 from tracker.extensions import db
 from tracker.partners import services
 from tracker.partners.models import (
@@ -63,7 +65,6 @@ ENGAGEMENT_PEOPLE = ["partner_ids", "attendee_ids"]
 FOLLOW_UP_FIELDS = ["title", "owner_id", "due_on", "done_on"]
 
 # Messages the forms show too (a form's "required" and an operation's refusal read alike).
-REQUIRED = "This field is required."
 AT_LEAST_ONE_PARTNER = "Choose at least one partner."
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
 BAD_PHONE = "Enter a phone number of digits, spaces and + ( ) - . / only, e.g. +36 96 555 0100."
@@ -72,84 +73,19 @@ BAD_PHONE = "Enter a phone number of digits, spaces and + ( ) - . / only, e.g. +
 # --- Checking values ------------------------------------------------------------------------
 
 
-def _plain(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    """The values with text stripped (blank text is None); a key that is not one of
-    `fields` is a programming error."""
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise ValueError(f"Not fields an operation can set: {', '.join(sorted(unknown))}")
-    return {
-        name: (value.strip() or None) if isinstance(value, str) else value
-        for name, value in values.items()
-    }
-
-
-def _stored(record, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in fields} if record is not None else {}
-
-
-def _require(values: dict[str, Any], *fields: str) -> None:
-    for name in fields:
-        if values.get(name) in (None, "", []):
-            raise DomainError(REQUIRED, name)
-
-
-def _one_of(values: dict[str, Any], name: str, choices: type[Choice]) -> None:
-    value = values.get(name)
-    if value is not None and value not in choices.values():
-        raise DomainError("Not a valid choice.", name)
-
-
 def _country(values: dict[str, Any], name: str = "country_code") -> None:
     value = values.get(name)
     if value is not None and value not in country_names():
         raise DomainError("Not a valid choice.", name)
 
 
-def _active_user(user_id: int | None, field: str) -> User | None:
-    """The user chosen by id, who must exist and be active."""
-    if user_id is None:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise DomainError("Choose a user from the list.", field)
-    if not user.active:
-        raise DomainError(f"{user.name} is no longer active: choose an active user.", field)
-    return user
-
-
-def _changed(values: dict[str, Any], record, name: str) -> bool:
-    return name in values and (record is None or getattr(record, name) != values[name])
-
-
-def _set(record, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        setattr(record, name, value)
-
-
-def _number_free(model: type, record_id: int, noun: str) -> None:
-    """A restored record takes its old id back, so that id must be free."""
-    existing = db.session.get(model, record_id)
-    if existing is not None:
-        raise DomainError(
-            f"There is a {noun} numbered {record_id} already ({existing}): it was restored "
-            "before, or its number was taken since."
-        )
-
-
-def _state(event: AuditEvent, noun: str) -> dict[str, Any]:
-    if event.action != "delete" or not event.state:
-        raise DomainError(f"This event is not the deletion of a {noun}: nothing to restore.")
-    return event.state
-
-
 # --- Regions ---------------------------------------------------------------------------------
 
 
 def _checked_region(values: dict[str, Any], region: Region | None) -> dict[str, Any]:
-    values = _plain(values, REGION_FIELDS)
-    merged = {**_stored(region, REGION_FIELDS), **values}
-    _require(merged, "name", "country_code")
+    values = plain(values, REGION_FIELDS, Region)
+    merged = {**stored(region, REGION_FIELDS), **values}
+    require(merged, "name", "country_code")
     _country(merged)
     name, country = merged["name"], merged["country_code"]
     same = select(Region.id).where(
@@ -159,7 +95,7 @@ def _checked_region(values: dict[str, Any], region: Region | None) -> dict[str, 
         same = same.where(Region.id != region.id)
     if db.session.scalar(same) is not None:
         raise DomainError(f"A region named {name} already exists in {country}.", "name")
-    if region is not None and _changed(values, region, "country_code"):
+    if region is not None and changed(values, region, "country_code"):
         elsewhere = db.session.scalar(
             select(func.count()).where(
                 Partner.region_id == region.id, Partner.country_code != country
@@ -198,7 +134,7 @@ def update_region(
     check_version(region, expected_version)
     values = _checked_region(values, region)
     tracked = audit.track(region, REGION_FIELDS)
-    _set(region, values)
+    assign(region, values)
     flush(region)
     changes = tracked.changes()
     if changes:
@@ -225,13 +161,13 @@ def check_region_matches_country(region_id: int | None, country_code: str | None
 
 
 def _checked_partner(values: dict[str, Any], partner: Partner | None) -> dict[str, Any]:
-    values = _plain(values, PARTNER_FIELDS)
+    values = plain(values, PARTNER_FIELDS, Partner)
     if partner is None and values.get("status") is None:
         values["status"] = PartnerStatus.ACTIVE.value
-    merged = {**_stored(partner, PARTNER_FIELDS), **values}
-    _require(merged, "name", "kind", "status", "country_code")
-    _one_of(merged, "kind", PartnerKind)
-    _one_of(merged, "status", PartnerStatus)
+    merged = {**stored(partner, PARTNER_FIELDS), **values}
+    require(merged, "name", "kind", "status", "country_code")
+    one_of(merged, "kind", PartnerKind)
+    one_of(merged, "status", PartnerStatus)
     _country(merged)
     name, country = merged["name"], merged["country_code"]
     same = select(Partner.id).where(
@@ -242,8 +178,8 @@ def _checked_partner(values: dict[str, Any], partner: Partner | None) -> dict[st
     if db.session.scalar(same) is not None:
         raise DomainError(f"A partner named {name} already exists in {country}.", "name")
     check_region_matches_country(merged.get("region_id"), country)
-    if _changed(values, partner, "owner_id"):
-        _active_user(values["owner_id"], "owner_id")
+    if changed(values, partner, "owner_id"):
+        active_user(values["owner_id"], "owner_id")
     return values
 
 
@@ -271,7 +207,7 @@ def update_partner(
     check_version(partner, expected_version)
     values = _checked_partner(values, partner)
     tracked = audit.track(partner, PARTNER_FIELDS)
-    _set(partner, values)
+    assign(partner, values)
     flush(partner)
     changes = tracked.changes()
     if changes:
@@ -315,17 +251,17 @@ def restore_partner(event: AuditEvent, *, actor: User | None) -> Partner:
     """Re-create a deleted partner with its contacts (same ids), if today's rules allow:
     its name still free in its country, its region still in that country, its owner
     still active."""
-    state = _state(event, "partner")
+    state = deletion_state(event, "partner")
     partner = audit.rebuild(Partner, state)
-    _number_free(Partner, partner.id, "partner")
-    _checked_partner(_stored(partner, PARTNER_FIELDS), None)
+    numbers_free([partner])
+    _checked_partner(stored(partner, PARTNER_FIELDS), None)
     db.session.add(partner)
     contacts = [
         audit.rebuild(Contact, child) for child in state.get("children", {}).get("contacts", [])
     ]
     for contact in contacts:
-        _number_free(Contact, contact.id, "contact")
-        _checked_contact(_stored(contact, CONTACT_FIELDS), None)
+        numbers_free([contact])
+        _checked_contact(stored(contact, CONTACT_FIELDS), None)
         contact.partner_id = partner.id
         db.session.add(contact)
     db.session.flush()
@@ -345,9 +281,9 @@ def restore_partner(event: AuditEvent, *, actor: User | None) -> Partner:
 
 
 def _checked_contact(values: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
-    values = _plain(values, CONTACT_FIELDS)
-    merged = {**_stored(contact, CONTACT_FIELDS), **values}
-    _require(merged, "name")
+    values = plain(values, CONTACT_FIELDS, Contact)
+    merged = {**stored(contact, CONTACT_FIELDS), **values}
+    require(merged, "name")
     if merged.get("phone") and not PHONE_RE.match(merged["phone"]):
         raise DomainError(BAD_PHONE, "phone")
     return values
@@ -380,7 +316,7 @@ def update_contact(
     check_version(contact, expected_version)
     values = _checked_contact(values, contact)
     tracked = audit.track(contact, CONTACT_FIELDS)
-    _set(contact, values)
+    assign(contact, values)
     flush(contact)
     changes = tracked.changes()
     if changes:
@@ -412,13 +348,13 @@ def delete_contact(contact: Contact, *, actor: User | None) -> None:
 
 def restore_contact(event: AuditEvent, *, actor: User | None) -> Contact:
     """Re-create a removed contact (same id) at its partner, which must still exist."""
-    state = _state(event, "contact")
+    state = deletion_state(event, "contact")
     contact = audit.rebuild(Contact, state)
     partner = db.session.get(Partner, contact.partner_id)
     if partner is None:
         raise DomainError(f"{contact.name}'s partner has been deleted: restore the partner first.")
-    _number_free(Contact, contact.id, "contact")
-    _checked_contact(_stored(contact, CONTACT_FIELDS), None)
+    numbers_free([contact])
+    _checked_contact(stored(contact, CONTACT_FIELDS), None)
     db.session.add(contact)
     db.session.flush()
     audit.record(
@@ -447,12 +383,12 @@ def _by_ids(model: type, ids: Iterable[int], field: str, noun: str) -> list:
 
 def _checked_engagement(values: dict[str, Any], engagement: Engagement | None):
     """The engagement's own values, and its partners and attendees when they are given."""
-    values = _plain(values, [*ENGAGEMENT_FIELDS, *ENGAGEMENT_PEOPLE])
+    values = plain(values, [*ENGAGEMENT_FIELDS, *ENGAGEMENT_PEOPLE], Engagement)
     partner_ids = values.pop("partner_ids", None)
     attendee_ids = values.pop("attendee_ids", None)
-    merged = {**_stored(engagement, ENGAGEMENT_FIELDS), **values}
-    _require(merged, "kind", "occurred_on", "subject")
-    _one_of(merged, "kind", EngagementKind)
+    merged = {**stored(engagement, ENGAGEMENT_FIELDS), **values}
+    require(merged, "kind", "occurred_on", "subject")
+    one_of(merged, "kind", EngagementKind)
     partners = attendees = None
     if engagement is None or partner_ids is not None:
         partners = _by_ids(Partner, partner_ids or [], "partner_ids", "partners")
@@ -497,7 +433,7 @@ def update_engagement(
     check_version(engagement, expected_version)
     values, partners, attendees = _checked_engagement(values, engagement)
     tracked = audit.track(engagement, ENGAGEMENT_TRACKED)
-    _set(engagement, values)
+    assign(engagement, values)
     if partners is not None:
         engagement.partners = partners
     if attendees is not None:
@@ -519,11 +455,11 @@ def update_engagement(
 
 
 def _checked_follow_up(values: dict[str, Any], follow_up: FollowUp | None) -> dict[str, Any]:
-    values = _plain(values, FOLLOW_UP_FIELDS)
-    merged = {**_stored(follow_up, FOLLOW_UP_FIELDS), **values}
-    _require(merged, "title", "due_on")
-    if _changed(values, follow_up, "owner_id"):
-        _active_user(values["owner_id"], "owner_id")
+    values = plain(values, FOLLOW_UP_FIELDS, FollowUp)
+    merged = {**stored(follow_up, FOLLOW_UP_FIELDS), **values}
+    require(merged, "title", "due_on")
+    if changed(values, follow_up, "owner_id"):
+        active_user(values["owner_id"], "owner_id")
     done_on = values.get("done_on")
     if done_on is not None and done_on > today():
         raise DomainError("A follow-up cannot be done on a day still to come.", "done_on")
@@ -560,7 +496,7 @@ def update_follow_up(
     check_version(follow_up, expected_version)
     values = _checked_follow_up(values, follow_up)
     tracked = audit.track(follow_up, FOLLOW_UP_FIELDS)
-    _set(follow_up, values)
+    assign(follow_up, values)
     flush(follow_up)
     changes = tracked.changes()
     if changes:
@@ -592,7 +528,7 @@ def set_follow_up_done(
         return follow_up
     values = _checked_follow_up({"done_on": (on or today()) if done else None}, follow_up)
     tracked = audit.track(follow_up, ["done_on"])
-    _set(follow_up, values)
+    assign(follow_up, values)
     flush(follow_up)
     audit.record(
         "update",
@@ -623,7 +559,7 @@ def delete_follow_up(follow_up: FollowUp, *, actor: User | None) -> None:
 def restore_follow_up(event: AuditEvent, *, actor: User | None) -> FollowUp:
     """Re-create a removed follow-up (same id) on its engagement, which must still exist;
     its owner must still be active."""
-    state = _state(event, "follow-up")
+    state = deletion_state(event, "follow-up")
     follow_up = audit.rebuild(FollowUp, state)
     engagement = db.session.get(Engagement, follow_up.engagement_id)
     if engagement is None:
@@ -631,8 +567,8 @@ def restore_follow_up(event: AuditEvent, *, actor: User | None) -> FollowUp:
             f"The engagement of “{follow_up.title}” has been deleted, so the follow-up "
             "cannot come back."
         )
-    _number_free(FollowUp, follow_up.id, "follow-up")
-    _checked_follow_up(_stored(follow_up, FOLLOW_UP_FIELDS), None)
+    numbers_free([follow_up])
+    _checked_follow_up(stored(follow_up, FOLLOW_UP_FIELDS), None)
     db.session.add(follow_up)
     db.session.flush()
     audit.record(
