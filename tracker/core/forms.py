@@ -2,13 +2,16 @@
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, SelectChoice
 
 from tracker.core.audit import field_label, value_text
-from tracker.core.errors import StaleRecord
+from tracker.core.errors import DomainError, StaleRecord
 from tracker.core.records import earlier_submission, remember_submission
 from tracker.core.types import Choice
 from tracker.extensions import db
@@ -159,3 +162,60 @@ def form_values(form: FlaskForm, fields: list[str]) -> dict:
             value = value.strip() or None
         values[name] = value
     return values
+
+
+SENT_BEFORE = "This form was already sent; here is what it saved."
+
+
+@dataclass
+class FormSave:
+    """What became of an edit form's post: `saved` (committed), or not, with the form
+    carrying the errors and `conflict` the stored-beside-typed rows of a stale save."""
+
+    record: Any = None
+    saved: bool = False
+    repeated: bool = False  # a create form posted again: `record` is the first post's
+    conflict: list | None = None
+    status: int = 200
+
+
+def save_edit(
+    form: EditForm,
+    record,
+    model: type,
+    fields: list[str],
+    *,
+    create: Callable[[dict], Any],
+    update: Callable[[Any, dict, int | None], Any],
+    user=None,
+) -> FormSave:
+    """The steps of every create-or-edit view, in one place.
+
+    On a valid post: `create(values)` for a new record (once per form token: a repeated
+    post shows what the first one made) or `update(record, values, expected_version)`,
+    then commit. A stale edit comes back with status 409 and the conflict rows; a rule's
+    `DomainError` is put on its field. Nothing is written unless everything holds.
+    """
+    result = FormSave(record=record)
+    if not form.validate_on_submit():
+        return result
+    values = form_values(form, fields)
+    try:
+        if record is None:
+            result.record, fresh = save_once(
+                form.form_token.data, model, lambda: create(values), user
+            )
+            result.repeated = not fresh
+            if result.repeated:
+                flash(SENT_BEFORE, "info")
+        else:
+            update(record, values, form.expected_version)
+            db.session.commit()
+    except StaleRecord as error:
+        result.conflict, result.status = show_conflict(form, error), 409
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(form, error)
+    else:
+        result.saved = True
+    return result
