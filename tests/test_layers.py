@@ -132,7 +132,9 @@ def test_no_import_cycles():
     assert cycles == []
 
 
-@pytest.mark.parametrize("package", ["auth", "partners", "incentives", "commitments"])
+@pytest.mark.parametrize(
+    "package", ["auth", "partners", "incentives", "commitments", "monitoring", "reports", "main"]
+)
 def test_domain_packages_hand_on_the_blueprint_plainly(package):
     """No lazy `__getattr__` faces: a package's __init__ just imports its blueprint."""
     source = (ROOT / package / "__init__.py").read_text()

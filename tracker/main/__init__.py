@@ -1,11 +1,5 @@
 """The home page and health check."""
 
+from tracker.main.views import bp  # noqa: F401
 
-def __getattr__(name: str):
-    # The blueprint is handed on lazily, so importing this package's models does not
-    # import its views (which import other domains' models) and no import cycle forms.
-    if name == "bp":
-        from tracker.main.views import bp
-
-        return bp
-    raise AttributeError(name)
+__all__ = ["bp"]

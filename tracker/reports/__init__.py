@@ -1,10 +1,6 @@
-"""Status pages, dashboards, the list of everything due, exports, imports and reports."""
+"""Status pages, dashboards, the list of everything due, the audit trail, the monthly report,
+and the registries of exports and imports."""
 
+from tracker.reports.views import bp  # noqa: F401
 
-def __getattr__(name: str):
-    # Handed on lazily: importing this package must not import the views (see tracker.auth).
-    if name == "bp":
-        from tracker.reports.views import bp
-
-        return bp
-    raise AttributeError(name)
+__all__ = ["bp"]
