@@ -1,5 +1,6 @@
 """Imports: a preview first, every bad row with its line, then all or nothing; bad files refused."""
 
+import html
 import io
 import re
 import zipfile
@@ -13,7 +14,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, post_form
 from tests.factories import (
     make_commitment,
     make_incentive,
@@ -219,7 +220,7 @@ def test_xlsx_line_numbers_are_spreadsheet_rows(app):
     rows = [["Good", "HU", "Other", "", "", ""]] * 1 + [["Bad", "HU", "Other", "", -3, ""]]
     preview = imports.parse_upload("partners", "p.xlsx", _xlsx(PARTNER_HEADER, rows))
     assert [(e.line, e.reasons) for e in preview.errors] == [
-        (3, ["Cadence (days): -3 is below the minimum of 1"])
+        (3, ["Cadence (days): Number must be between 1 and 730."])
     ]
 
 
@@ -319,13 +320,13 @@ def test_wrong_types_are_bad_rows_with_reasons(app):
         "Currency: “EURO” is not an ISO currency code (e.g. EUR, HUF, MXN)",
         "Offered: “lots” is not a number (write e.g. 1250000.50)",
         "Term start: “31.12.2026” is not a date (write YYYY-MM-DD, e.g. 2026-03-31)",
-        "Owner: “not-an-email” is not an e-mail address",
+        "Owner: Enter a valid e-mail address.",
     ]
     assert reasons[3] == [
         "Offered: 1000.555 has more than 2 decimals",
         "Term start: “2026-02-30” is not a date (write YYYY-MM-DD, e.g. 2026-03-31)",
     ]
-    assert reasons[4] == ["Title is required", "Offered: -5 is below the minimum of 0"]
+    assert reasons[4] == ["Title is required", "Offered: Amounts cannot be negative."]
 
 
 def test_duplicate_keys_inside_the_file_are_bad_rows(app):
@@ -887,3 +888,96 @@ def test_empty_cells_leave_stored_values_alone(app):
     imports.apply(preview)
     partner = db.session.scalar(select(Partner))
     assert (partner.description, partner.website) == ("Key agency", "https://hipa.hu")
+
+
+# --- The forms' checks of shape, in an import row ---------------------------------------------
+
+SHAPES = [
+    # (form url, form data, import kind, header, row, the field's message)
+    pytest.param(
+        "/partners/new",
+        {
+            "name": "P",
+            "kind": "other",
+            "status": "active",
+            "country_code": "HU",
+            "website": "hipa.hu",
+        },
+        "partners",
+        ["Name", "Country", "Kind", "Website"],
+        ["P", "HU", "Other", "hipa.hu"],
+        ("Website", "Enter a full address, e.g. https://…"),
+        id="website",
+    ),
+    pytest.param(
+        "/partners/new",
+        {
+            "name": "P",
+            "kind": "other",
+            "status": "active",
+            "country_code": "HU",
+            "cadence_days": "0",
+        },
+        "partners",
+        ["Name", "Country", "Kind", "Cadence (days)"],
+        ["P", "HU", "Other", "0"],
+        ("Cadence (days)", "Number must be between 1 and 730."),
+        id="cadence",
+    ),
+    pytest.param(
+        "/partners/{partner}/contacts/new",
+        {"name": "Ana", "email": "ana at hipa"},
+        "contacts",
+        ["Partner", "Partner country", "Name", "E-mail"],
+        ["HIPA", "HU", "Ana", "ana at hipa"],
+        ("E-mail", "Enter a valid e-mail address."),
+        id="contact-email",
+    ),
+    pytest.param(
+        "/incentives/new",
+        {
+            "title": "G",
+            "kind": "grant",
+            "granting_partner_id": "{partner}",
+            "currency": "EUR",
+            "clawback_rule": "none",
+            "amount_offered": "-5",
+        },
+        "incentives",
+        ["Title", "Granting partner", "Kind", "Currency", "Offered"],
+        ["G", "HIPA", "Grant", "EUR", "-5"],
+        ("Offered", "Amounts cannot be negative."),
+        id="negative-amount",
+    ),
+    pytest.param(
+        "/incentives/new",
+        {
+            "title": "G",
+            "kind": "grant",
+            "granting_partner_id": "{partner}",
+            "currency": "EUR",
+            "clawback_rule": "cliff",
+            "clawback_floor_pct": "120",
+        },
+        "incentives",
+        ["Title", "Granting partner", "Kind", "Currency", "Clawback rule", "Clawback floor (%)"],
+        ["G", "HIPA", "Grant", "EUR", "Cliff", "120"],
+        ("Clawback floor (%)", "Number must be between 0 and 100."),
+        id="percent",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "data", "kind", "header", "row", "expected"), SHAPES)
+def test_a_badly_shaped_value_reads_the_same_in_the_form_and_an_import(
+    manager_client, url, data, kind, header, row, expected
+):
+    partner = make_partner("HIPA", country_code="HU")
+    db.session.commit()
+    url = url.format(partner=partner.id)
+    data = {name: value.format(partner=partner.id) for name, value in data.items()}
+    page = post_form(manager_client, url, data).get_data(as_text=True)
+    header_text, message = expected
+    assert f'<p class="error">{html.escape(message, quote=False)}</p>' in page
+    preview = imports.parse_upload(kind, "f.csv", _csv(header, [row]), manager_client.user)
+    assert [error.reasons for error in preview.errors] == [[f"{header_text}: {message}"]]

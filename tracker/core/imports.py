@@ -43,6 +43,7 @@ from flask import current_app
 from tracker.core.codes import country_names, currency_codes
 from tracker.core.errors import DomainError
 from tracker.core.types import Choice
+from tracker.core.values import INVALID_EMAIL, INVALID_URL, out_of_range
 from tracker.extensions import db
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class Field:
     minimum: Decimal | int | None = None
     maximum: Decimal | int | None = None
     places: int | None = None  # decimals allowed
+    range_message: str | None = None  # the form's words for out of range, where it has its own
     help: str = ""
     aliases: tuple[str, ...] = ()
 
@@ -231,10 +233,10 @@ def convert(spec: Field, raw: Any) -> Any:
     kind = spec.value_type
     if kind in ("decimal", "integer"):
         value = _decimal(raw, spec) if kind == "decimal" else _integer(raw)
-        if spec.minimum is not None and value < spec.minimum:
-            raise ValueError(f"{value} is below the minimum of {spec.minimum}")
-        if spec.maximum is not None and value > spec.maximum:
-            raise ValueError(f"{value} is above the maximum of {spec.maximum}")
+        below = spec.minimum is not None and value < spec.minimum
+        above = spec.maximum is not None and value > spec.maximum
+        if below or above:
+            raise ValueError(spec.range_message or out_of_range(spec.minimum, spec.maximum))
         return value
     if kind == "date":
         return _date(raw)
@@ -268,11 +270,11 @@ def convert(spec: Field, raw: Any) -> Any:
         try:
             return validate_email(text, check_deliverability=False).normalized
         except EmailNotValidError:
-            raise ValueError(f"“{text}” is not an e-mail address") from None
+            raise ValueError(INVALID_EMAIL) from None
     if kind == "url":
         parsed = urlparse(text)
         if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in text:
-            raise ValueError(f"“{text}” is not a full web address (https://…)")
+            raise ValueError(INVALID_URL)
         return text
     if kind == "phone" and not PHONE_RE.match(text):
         raise ValueError(f"“{text}” is not a phone number")

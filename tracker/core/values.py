@@ -16,6 +16,17 @@ from tracker.extensions import db
 
 REQUIRED = "This field is required."
 NOT_A_CHOICE = "Not a valid choice."
+INVALID_EMAIL = "Enter a valid e-mail address."
+INVALID_URL = "Enter a full address, e.g. https://…"
+
+
+def out_of_range(minimum=None, maximum=None) -> str:
+    """WTForms' own words for a number out of its range, so an import row says the same."""
+    if minimum is not None and maximum is not None:
+        return f"Number must be between {minimum} and {maximum}."
+    if minimum is not None:
+        return f"Number must be at least {minimum}."
+    return f"Number must be at most {maximum}."
 
 
 def plain(values: dict[str, Any], fields: Iterable[str], model: type) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from tracker.incentives.models import ClawbackRule, Incentive, IncentiveKind, In
 from tracker.partners.imports import partner_lookup, region_in, region_name
 from tracker.partners.models import Partner
 
+NEGATIVE = operations.NEGATIVE_AMOUNT  # the form's words, checked before the row is written
+
 
 class IncentiveImport(ImportKind):
     name = "incentives"
@@ -48,9 +50,11 @@ class IncentiveImport(ImportKind):
         Field("Kind", "kind", "choice", required=True, choices=IncentiveKind),
         Field("Status", "status", "choice", choices=IncentiveStatus, help="Empty: Identified."),
         Field("Currency", "currency", "currency", required=True),
-        Field("Offered", "amount_offered", "decimal", minimum=0, places=2),
-        Field("Awarded", "amount_awarded", "decimal", minimum=0, places=2),
-        Field("Received", "amount_received", "decimal", minimum=0, places=2),
+        Field("Offered", "amount_offered", "decimal", minimum=0, places=2, range_message=NEGATIVE),
+        Field("Awarded", "amount_awarded", "decimal", minimum=0, places=2, range_message=NEGATIVE),
+        Field(
+            "Received", "amount_received", "decimal", minimum=0, places=2, range_message=NEGATIVE
+        ),
         Field("Application deadline", "application_deadline", "date"),
         Field("Decision expected", "decision_expected_on", "date"),
         Field("Term start", "term_start_on", "date"),

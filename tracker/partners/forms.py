@@ -28,6 +28,7 @@ from wtforms.validators import (
 
 from tracker.core.codes import country_names
 from tracker.core.forms import EditForm, form_choices, id_choices, optional_int
+from tracker.core.values import INVALID_EMAIL, INVALID_URL
 from tracker.partners.models import EngagementKind, PartnerKind, PartnerStatus
 from tracker.partners.operations import AT_LEAST_ONE_PARTNER
 
@@ -64,7 +65,7 @@ class PartnerForm(EditForm):
         "Website",
         validators=[
             Optional(),
-            URL(message="Enter a full address, e.g. https://…"),
+            URL(message=INVALID_URL),
             Length(max=300),
         ],
     )
@@ -85,9 +86,7 @@ class PartnerForm(EditForm):
 class ContactForm(EditForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
-    email = EmailField(
-        "E-mail", validators=[Optional(), Email("Enter a valid e-mail address."), Length(max=254)]
-    )
+    email = EmailField("E-mail", validators=[Optional(), Email(INVALID_EMAIL), Length(max=254)])
     phone = StringField(
         "Phone",
         validators=[Optional(), Length(max=40)],
