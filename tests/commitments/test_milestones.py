@@ -167,7 +167,7 @@ def test_delete_milestone_asks_first(owner_client, commitment):
     db.session.commit()
     url = f"/milestones/{milestone.id}/delete"
     page = owner_client.get(url).get_data(as_text=True)
-    assert "Delete the milestone “Permit”?" in page and "This cannot be undone." in page
+    assert "Delete the milestone “Permit”?" in page and "An admin can restore it" in page
     assert _count() == 1
     assert post_form(owner_client, url, {}).status_code == 302
     assert _count() == 0

@@ -163,7 +163,7 @@ def test_delete_asks_first_and_is_refused_when_history_hangs_on_it(manager_clien
     empty_id, kept_id = empty.id, kept.id
 
     confirm = manager_client.get(f"/partners/{empty_id}/delete").get_data(as_text=True)
-    assert "This cannot be undone." in confirm and "1 contact(s)" in confirm
+    assert "An admin can restore it" in confirm and "1 contact(s)" in confirm
     assert db.session.get(Partner, empty_id) is not None  # GET deletes nothing
 
     response = post_form(manager_client, f"/partners/{empty_id}/delete", {})
