@@ -156,3 +156,38 @@ def test_an_admin_restores_a_deleted_contact_from_the_partner_history(admin_clie
     )
     assert _event("restore", "contacts").reverts_id == event.id
     assert "Restored" in admin_client.get("/admin/audit").get_data(as_text=True)
+
+
+def test_an_admin_restores_a_deleted_commitment_with_its_milestones(admin_client):
+    from tests.factories import make_commitment, make_milestone
+    from tracker.commitments import operations as commitment_operations
+    from tracker.commitments.models import Commitment, Milestone
+
+    commitment = make_commitment("co_location", title="Joint test lab")
+    first = make_milestone(commitment, title="Lease signed", position=0)
+    second = make_milestone(commitment, title="Lab opens", position=1)
+    db.session.commit()
+    ids = (commitment.id, first.id, second.id)
+    commitment_operations.delete_commitment(commitment, actor=admin_client.user)
+    db.session.commit()
+    assert db.session.get(Commitment, ids[0]) is None
+
+    event = _event("delete", "commitments")
+    trail = text(admin_client.get("/admin/audit?entity_type=commitments").get_data(as_text=True))
+    assert "Deleted co-location Joint test lab" in trail or "Joint test lab" in trail
+    response = post_form(admin_client, f"/admin/audit/{event.id}/restore", {})
+    assert response.status_code == 302
+    restored = db.session.get(Commitment, ids[0])
+    assert restored.title == "Joint test lab"
+    milestones = db.session.scalars(
+        select(Milestone).where(Milestone.commitment_id == ids[0]).order_by(Milestone.position)
+    ).all()
+    assert [(m.id, m.title) for m in milestones] == [
+        (ids[1], "Lease signed"),
+        (ids[2], "Lab opens"),
+    ]
+    assert _event("restore", "commitments").reverts_id == event.id
+    # A second restore of the same deletion is refused with the reason.
+    again = post_form(admin_client, f"/admin/audit/{event.id}/restore", {}, form_url="/admin/audit")
+    assert again.status_code == 409
+    assert "This record was restored already." in again.get_data(as_text=True)
