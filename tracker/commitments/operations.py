@@ -42,7 +42,7 @@ from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook
-from tracker.core.records import check_version, flush, numbers_free
+from tracker.core.records import check_version, delete_record, flush, numbers_free
 from tracker.core.types import today
 from tracker.core.values import plain
 from tracker.extensions import db
@@ -309,15 +309,12 @@ def delete_commitment(
     children = {"milestones": list(commitment.milestones)}
     if isinstance(commitment, CoInvestment):
         children["contributions"] = list(commitment.contributions)
-    audit.record(
-        "delete",
+    delete_record(
         commitment,
         f"Deleted {commitment.kind_label.lower()} {commitment.title}",
         actor=actor,
-        state=audit.state_of(commitment, children=children),
+        children=children,
     )
-    db.session.delete(commitment)
-    flush(commitment)
 
 
 # --- Co-investments -----------------------------------------------------------------------
@@ -498,17 +495,13 @@ def delete_contribution(
     check_version(contribution, expected_version)
     commitment = contribution.commitment
     check_may_edit(actor, commitment)
-    audit.record(
-        "delete",
+    delete_record(
         contribution,
         f"Removed contribution: {_contribution_line(contribution)}",
         actor=actor,
         parent=commitment,
-        state=audit.state_of(contribution),
+        collection="contributions",
     )
-    commitment.contributions.remove(contribution)
-    db.session.delete(contribution)
-    flush(contribution)
 
 
 # --- Milestones ---------------------------------------------------------------------------
@@ -714,17 +707,13 @@ def delete_milestone(
     check_version(milestone, expected_version)
     commitment = milestone.commitment
     check_may_edit(actor, commitment)
-    audit.record(
-        "delete",
+    delete_record(
         milestone,
         f"Deleted milestone “{milestone.title}”",
         actor=actor,
         parent=commitment,
-        state=audit.state_of(milestone),
+        collection="milestones",
     )
-    commitment.milestones.remove(milestone)
-    db.session.delete(milestone)
-    flush(milestone)
 
 
 # --- Restoring what was deleted -------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What every operation does with a record: check its version, flush, remember a create.
+"""What every operation does with a record: check its version, flush, delete, remember a
+create.
 
 Every editable record carries a `version` (SQLAlchemy's `version_id_col`): an edit names
 the version it was made on, and one made on an older version is refused before anything
@@ -8,6 +9,7 @@ carries the version too; the loser's flush fails and is refused the same way.
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from tracker.core import audit
 from tracker.core.errors import DomainError, StaleRecord
 from tracker.core.models import FormSubmission
 from tracker.extensions import db
@@ -31,6 +33,33 @@ def flush(record=None) -> None:
         if record is not None:
             record = db.session.get(type(record), record.id)
         raise StaleRecord(record) from None
+
+
+def delete_record(
+    record,
+    summary: str,
+    *,
+    actor,
+    parent=None,
+    children: dict | None = None,
+    collection: str | None = None,
+) -> None:
+    """Delete `record`, its "delete" event keeping its state (and its `children`'s) so an
+    admin can restore it. A child's event shows on `parent` too; with `collection` (the
+    name of the parent's list holding it) it leaves that list at once, so the parent in
+    this session no longer counts it."""
+    audit.record(
+        "delete",
+        record,
+        summary,
+        actor=actor,
+        parent=parent,
+        state=audit.state_of(record, children=children),
+    )
+    if collection is not None:
+        getattr(parent, collection).remove(record)
+    db.session.delete(record)
+    flush(record)
 
 
 # --- Create forms posted twice --------------------------------------------------------------

@@ -32,7 +32,7 @@ from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
 from tracker.core.money import reporting_currency
-from tracker.core.records import check_version, deletion_state, flush
+from tracker.core.records import check_version, delete_record, deletion_state, flush
 from tracker.core.types import today as today_
 from tracker.core.values import (
     NOT_A_CHOICE,
@@ -480,18 +480,13 @@ def _update_obligation(
 
 def delete_obligation(obligation: Obligation, *, actor: User | None) -> None:
     """Delete an obligation (commitments counting towards it lose that link); restorable."""
-    incentive = obligation.incentive
-    audit.record(
-        "delete",
+    delete_record(
         obligation,
         f"Deleted obligation {obligation}",
         actor=actor,
-        parent=incentive,
-        state=audit.state_of(obligation),
+        parent=obligation.incentive,
+        collection="obligations",
     )
-    incentive.obligations.remove(obligation)
-    db.session.delete(obligation)
-    flush(obligation)
 
 
 def restore_obligation(event: AuditEvent, *, actor: User | None) -> Obligation:
@@ -776,16 +771,12 @@ def add_fx_rate(currency: str, rate: Decimal, effective_on: date, *, actor: User
 
 def delete_fx_rate(fx_rate: FxRate, *, actor: User | None) -> None:
     """Delete a rate (totals fall back to the previous one, or warn); restorable."""
-    audit.record(
-        "delete",
+    delete_record(
         fx_rate,
         f"Deleted rate {fx_rate.currency} {format(fx_rate.rate.normalize(), 'f')} "
         f"from {fx_rate.effective_on.isoformat()}",
         actor=actor,
-        state=audit.state_of(fx_rate),
     )
-    db.session.delete(fx_rate)
-    flush(fx_rate)
 
 
 def restore_fx_rate(event: AuditEvent, *, actor: User | None) -> FxRate:

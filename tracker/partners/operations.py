@@ -29,7 +29,13 @@ from tracker.core import audit
 from tracker.core.codes import country_names
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
-from tracker.core.records import check_version, deletion_state, flush, numbers_free
+from tracker.core.records import (
+    check_version,
+    delete_record,
+    deletion_state,
+    flush,
+    numbers_free,
+)
 from tracker.core.types import today
 from tracker.core.values import assign, changed, one_of, plain, require, stored
 from tracker.extensions import db
@@ -241,10 +247,12 @@ def delete_partner(partner: Partner, *, actor: User | None) -> None:
             f"{partner.name} cannot be deleted: {', '.join(blockers)} hang on it. "
             "Archive it instead."
         )
-    state = audit.state_of(partner, children={"contacts": list(partner.contacts)})
-    audit.record("delete", partner, f"Deleted partner {partner.name}", actor=actor, state=state)
-    db.session.delete(partner)
-    flush(partner)
+    delete_record(
+        partner,
+        f"Deleted partner {partner.name}",
+        actor=actor,
+        children={"contacts": list(partner.contacts)},
+    )
 
 
 def restore_partner(event: AuditEvent, *, actor: User | None) -> Partner:
@@ -332,18 +340,13 @@ def update_contact(
 
 
 def delete_contact(contact: Contact, *, actor: User | None) -> None:
-    partner = contact.partner
-    audit.record(
-        "delete",
+    delete_record(
         contact,
         f"Removed contact {services.contact_summary(contact)}",
         actor=actor,
-        parent=partner,
-        state=audit.state_of(contact),
+        parent=contact.partner,
+        collection="contacts",
     )
-    partner.contacts.remove(contact)
-    db.session.delete(contact)
-    flush(contact)
 
 
 def restore_contact(event: AuditEvent, *, actor: User | None) -> Contact:
@@ -542,18 +545,13 @@ def set_follow_up_done(
 
 
 def delete_follow_up(follow_up: FollowUp, *, actor: User | None) -> None:
-    engagement = follow_up.engagement
-    audit.record(
-        "delete",
+    delete_record(
         follow_up,
         f"Removed follow-up “{follow_up.title}”",
         actor=actor,
-        parent=engagement,
-        state=audit.state_of(follow_up),
+        parent=follow_up.engagement,
+        collection="follow_ups",
     )
-    engagement.follow_ups.remove(follow_up)
-    db.session.delete(follow_up)
-    flush(follow_up)
 
 
 def restore_follow_up(event: AuditEvent, *, actor: User | None) -> FollowUp:
