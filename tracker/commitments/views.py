@@ -28,14 +28,8 @@ from tracker.commitments.models import (
     fields_for,
 )
 from tracker.core import audit
-from tracker.core.errors import DomainError, StaleRecord
-from tracker.core.forms import (
-    ConfirmForm,
-    apply_domain_error,
-    form_values,
-    save_once,
-    show_conflict,
-)
+from tracker.core.errors import DomainError
+from tracker.core.forms import ConfirmForm, save_edit
 from tracker.core.listing import apply_sorting, paginate, read_sorting
 from tracker.core.money import reporting_currency
 from tracker.core.tables import export_list
@@ -43,8 +37,6 @@ from tracker.core.types import today
 from tracker.extensions import db
 
 bp = Blueprint("commitments", __name__)
-
-ALREADY_SENT = "This form was already sent; here is what it saved."
 
 
 def _me():
@@ -59,16 +51,17 @@ def _editable_commitment(commitment_id: int) -> Commitment:
     return commitment
 
 
-def _conflict(form, error: StaleRecord) -> list:
-    """`show_conflict`, with a linked obligation named rather than numbered."""
-    rows = show_conflict(form, error, [f.name for f in form if f.name != "obligation_id"])
-    if "obligation_id" in form and error.record is not None:
-        stored = services.obligation_text(error.record.obligation_id)
-        typed = services.obligation_text(form.obligation_id.data)
-        if stored != typed:
-            label = audit.field_label(type(error.record), "obligation_id")
-            rows.append((label, stored, typed))
-    return rows
+def _named_obligation(form, commitment: Commitment, rows: list | None) -> list | None:
+    """A stale save's conflict rows, with a linked obligation named rather than numbered."""
+    if not rows or "obligation_id" not in form:
+        return rows
+    label = audit.field_label(type(commitment), "obligation_id")
+    if label not in (row[0] for row in rows):
+        return rows
+    stored = services.obligation_text(commitment.obligation_id)
+    typed = services.obligation_text(form.obligation_id.data)
+    rows = [row for row in rows if row[0] != label]
+    return [*rows, (label, stored, typed)] if stored != typed else rows
 
 
 # --- Commitments ----------------------------------------------------------------
@@ -163,34 +156,23 @@ def edit_commitment(commitment_id: int | None = None):
                 flash("Unknown kind of commitment: choose one of these.", "warning")
             return render_template("commitments/choose_kind.html", descriptions=KIND_DESCRIPTIONS)
     form = _commitment_form(commitment, kind or "")
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, fields_for(kind or ""))
-        me = _me()
-        try:
-            if commitment is None:
-                commitment, fresh = save_once(
-                    form.form_token.data,
-                    Commitment,
-                    lambda: operations.create_commitment(kind or "", values, actor=me),
-                    me,
-                )
-                if not fresh:
-                    flash(ALREADY_SENT, "info")
-                    return redirect(url_for("commitments.show", commitment_id=commitment.id))
-            else:
-                operations.update_commitment(
-                    commitment, values, actor=me, expected_version=form.expected_version
-                )
-                db.session.commit()
-        except StaleRecord as error:
-            conflict, status = _conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+    me = _me()
+    result = save_edit(
+        form,
+        commitment,
+        Commitment,
+        fields_for(kind or ""),
+        create=lambda values: operations.create_commitment(kind or "", values, actor=me),
+        update=lambda record, values, version: operations.update_commitment(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        commitment = result.record
+        if not result.repeated:
             flash(f"{commitment.kind_label} “{commitment.title}” saved.", "success")
-            return redirect(url_for("commitments.show", commitment_id=commitment.id))
+        return redirect(url_for("commitments.show", commitment_id=commitment.id))
     if "kind" in form and form.kind.errors:
         form.form_errors.extend(form.kind.errors)  # a hidden field cannot show its own
     return (
@@ -198,10 +180,10 @@ def edit_commitment(commitment_id: int | None = None):
             "commitments/commitment_form.html",
             form=form,
             commitment=commitment,
-            conflict=conflict,
+            conflict=_named_obligation(form, commitment, result.conflict),
             kind_label=CommitmentKind(kind).label if kind in CommitmentKind.values() else None,
         ),
-        status,
+        result.status,
     )
 
 
@@ -295,43 +277,31 @@ def edit_contribution(commitment_id: int | None = None, contribution_id: int | N
         form.currency.data = commitment.currency
         form.paid_to_date.data = 0
     funding_url = url_for("commitments.show", commitment_id=commitment.id, _anchor="funding")
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, operations.CONTRIBUTION_FIELDS)
-        me = _me()
-        try:
-            if contribution is None:
-                contribution, fresh = save_once(
-                    form.form_token.data,
-                    Contribution,
-                    lambda: operations.create_contribution(commitment, values, actor=me),
-                    me,
-                )
-                if not fresh:
-                    flash(ALREADY_SENT, "info")
-                    return redirect(funding_url)
-            else:
-                operations.update_contribution(
-                    contribution, values, actor=me, expected_version=form.expected_version
-                )
-                db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash(f"Contribution of {contribution.party_name} saved.", "success")
-            return redirect(funding_url)
+    me = _me()
+    result = save_edit(
+        form,
+        contribution,
+        Contribution,
+        operations.CONTRIBUTION_FIELDS,
+        create=lambda values: operations.create_contribution(commitment, values, actor=me),
+        update=lambda record, values, version: operations.update_contribution(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"Contribution of {result.record.party_name} saved.", "success")
+        return redirect(funding_url)
     return (
         render_template(
             "commitments/contribution_form.html",
             form=form,
             commitment=commitment,
             contribution=contribution,
-            conflict=conflict,
+            conflict=result.conflict,
         ),
-        status,
+        result.status,
     )
 
 
@@ -373,43 +343,31 @@ def edit_milestone(commitment_id: int | None = None, milestone_id: int | None = 
         abort(403)
     form = MilestoneForm(obj=milestone)
     milestones_url = url_for("commitments.show", commitment_id=commitment.id, _anchor="milestones")
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, operations.MILESTONE_FIELDS)
-        me = _me()
-        try:
-            if milestone is None:
-                milestone, fresh = save_once(
-                    form.form_token.data,
-                    Milestone,
-                    lambda: operations.create_milestone(commitment, values, actor=me),
-                    me,
-                )
-                if not fresh:
-                    flash(ALREADY_SENT, "info")
-                    return redirect(milestones_url)
-            else:
-                operations.update_milestone(
-                    milestone, values, actor=me, expected_version=form.expected_version
-                )
-                db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash(f"Milestone “{milestone.title}” saved.", "success")
-            return redirect(milestones_url)
+    me = _me()
+    result = save_edit(
+        form,
+        milestone,
+        Milestone,
+        operations.MILESTONE_FIELDS,
+        create=lambda values: operations.create_milestone(commitment, values, actor=me),
+        update=lambda record, values, version: operations.update_milestone(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"Milestone “{result.record.title}” saved.", "success")
+        return redirect(milestones_url)
     return (
         render_template(
             "commitments/milestone_form.html",
             form=form,
             commitment=commitment,
             milestone=milestone,
-            conflict=conflict,
+            conflict=result.conflict,
         ),
-        status,
+        result.status,
     )
 
 

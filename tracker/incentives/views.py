@@ -10,14 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, WRITE_INCENTIVES, requires
 from tracker.core import audit
-from tracker.core.errors import DomainError, StaleRecord
-from tracker.core.forms import (
-    ConfirmForm,
-    apply_domain_error,
-    form_values,
-    save_once,
-    show_conflict,
-)
+from tracker.core.errors import DomainError
+from tracker.core.forms import ConfirmForm, apply_domain_error, save_edit
 from tracker.core.listing import apply_sorting, paginate, read_sorting
 from tracker.core.models import FxRate
 from tracker.core.money import RateBook, reporting_currency
@@ -48,8 +42,6 @@ from tracker.partners.models import Partner, PartnerStatus, Region
 from tracker.partners.services import active_users
 
 bp = Blueprint("incentives", __name__)
-
-SENT_BEFORE = "This form was already sent; here is what it saved."
 
 
 def _me():
@@ -179,36 +171,27 @@ def edit(incentive_id: int | None = None):
     if request.method == "GET" and incentive is None:
         form.granting_partner_id.data = request.args.get("partner_id", type=int)
         form.currency.data = reporting_currency()
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, operations.INCENTIVE_FIELDS)
-        try:
-            if incentive is None:
-                incentive, fresh = save_once(
-                    form.form_token.data,
-                    Incentive,
-                    lambda: operations.create_incentive(values, actor=_me()),
-                    _me(),
-                )
-                if not fresh:
-                    flash(SENT_BEFORE, "info")
-                    return redirect(url_for("incentives.show", incentive_id=incentive.id))
-            else:
-                operations.update_incentive(
-                    incentive, values, actor=_me(), expected_version=form.expected_version
-                )
-                db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash(f"Incentive {incentive.title} saved.", "success")
-            return redirect(url_for("incentives.show", incentive_id=incentive.id))
+    me = _me()
+    result = save_edit(
+        form,
+        incentive,
+        Incentive,
+        operations.INCENTIVE_FIELDS,
+        create=lambda values: operations.create_incentive(values, actor=me),
+        update=lambda record, values, version: operations.update_incentive(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"Incentive {result.record.title} saved.", "success")
+        return redirect(url_for("incentives.show", incentive_id=result.record.id))
     return (
-        render_template("incentives/form.html", form=form, incentive=incentive, conflict=conflict),
-        status,
+        render_template(
+            "incentives/form.html", form=form, incentive=incentive, conflict=result.conflict
+        ),
+        result.status,
     )
 
 
@@ -252,42 +235,31 @@ def edit_obligation(incentive_id: int | None = None, obligation_id: int | None =
     obligation = db.get_or_404(Obligation, obligation_id) if obligation_id else None
     incentive = obligation.incentive if obligation else db.get_or_404(Incentive, incentive_id)
     form = ObligationForm(obj=obligation)
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, operations.OBLIGATION_FIELDS)
-        try:
-            if obligation is None:
-                obligation, fresh = save_once(
-                    form.form_token.data,
-                    Obligation,
-                    lambda: operations.create_obligation(incentive, values, actor=_me()),
-                    _me(),
-                )
-                if not fresh:
-                    flash(SENT_BEFORE, "info")
-                    return _to_obligations(obligation.incentive_id)
-            else:
-                operations.update_obligation(
-                    obligation, values, actor=_me(), expected_version=form.expected_version
-                )
-                db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+    me = _me()
+    result = save_edit(
+        form,
+        obligation,
+        Obligation,
+        operations.OBLIGATION_FIELDS,
+        create=lambda values: operations.create_obligation(incentive, values, actor=me),
+        update=lambda record, values, version: operations.update_obligation(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
             flash("Obligation saved.", "success")
-            return _to_obligations(incentive.id)
+        return _to_obligations(result.record.incentive_id)
     return (
         render_template(
             "incentives/obligation_form.html",
             form=form,
             incentive=incentive,
             obligation=obligation,
-            conflict=conflict,
+            conflict=result.conflict,
         ),
-        status,
+        result.status,
     )
 
 
@@ -298,30 +270,33 @@ def update_actual(obligation_id: int):
     form = ActualForm(obj=obligation)
     if request.method == "GET":
         form.actual_as_of.data = today()
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        try:
-            operations.record_actual(
-                obligation,
-                form.actual_value.data,
-                form.actual_as_of.data,
-                actor=_me(),
-                expected_version=form.expected_version,
-            )
-            db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash("Actual updated; the exposure is recomputed.", "success")
-            return _to_obligations(obligation.incentive_id)
+    me = _me()
+    result = save_edit(
+        form,
+        obligation,
+        Obligation,
+        ["actual_value", "actual_as_of"],
+        create=None,  # this form only edits
+        update=lambda record, values, version: operations.record_actual(
+            record,
+            values["actual_value"],
+            values["actual_as_of"],
+            actor=me,
+            expected_version=version,
+        ),
+        user=me,
+    )
+    if result.saved:
+        flash("Actual updated; the exposure is recomputed.", "success")
+        return _to_obligations(obligation.incentive_id)
     return (
         render_template(
-            "incentives/actual_form.html", form=form, obligation=obligation, conflict=conflict
+            "incentives/actual_form.html",
+            form=form,
+            obligation=obligation,
+            conflict=result.conflict,
         ),
-        status,
+        result.status,
     )
 
 
@@ -357,35 +332,26 @@ def delete_obligation(obligation_id: int):
 def new_reports(incentive_id: int):
     incentive = db.get_or_404(Incentive, incentive_id)
     form = ReportScheduleForm()
-    if form.validate_on_submit():
-        scheduled = []
+    me = _me()
+    scheduled = []
 
-        def schedule():
-            scheduled.extend(
-                operations.schedule_reports(
-                    incentive,
-                    form.title.data,
-                    form.first_due_on.data,
-                    form.frequency.data,
-                    form.until.data,
-                    actor=_me(),
-                )
-            )
-            return scheduled[0]
+    def schedule(values):
+        scheduled.extend(operations.schedule_reports(incentive, **values, actor=me))
+        return scheduled[0]  # the form token remembers the first of the series
 
-        try:
-            _, fresh = save_once(form.form_token.data, ComplianceReport, schedule, _me())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            if fresh:
-                flash(f"{len(scheduled)} compliance report(s) scheduled.", "success")
-            else:
-                flash(SENT_BEFORE, "info")
-            return redirect(
-                url_for("incentives.show", incentive_id=incentive.id, _anchor="reports")
-            )
+    result = save_edit(
+        form,
+        None,
+        ComplianceReport,
+        ["title", "first_due_on", "frequency", "until"],
+        create=schedule,
+        update=None,  # this form only creates
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"{len(scheduled)} compliance report(s) scheduled.", "success")
+        return redirect(url_for("incentives.show", incentive_id=incentive.id, _anchor="reports"))
     return render_template("incentives/report_form.html", form=form, incentive=incentive)
 
 
@@ -396,30 +362,28 @@ def submit_report(report_id: int):
     form = ReportSubmittedForm(obj=report)
     if request.method == "GET" and not report.submitted_on:
         form.submitted_on.data = today()
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        try:
-            operations.submit_report(
-                report,
-                form.submitted_on.data,
-                (form.note.data or "").strip() or None,
-                actor=_me(),
-                expected_version=form.expected_version,
-            )
-            db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash("Report marked submitted.", "success")
-            return redirect(
-                url_for("incentives.show", incentive_id=report.incentive_id, _anchor="reports")
-            )
+    me = _me()
+    result = save_edit(
+        form,
+        report,
+        ComplianceReport,
+        ["submitted_on", "note"],
+        create=None,  # this form only edits
+        update=lambda record, values, version: operations.submit_report(
+            record, **values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        flash("Report marked submitted.", "success")
+        return redirect(
+            url_for("incentives.show", incentive_id=report.incentive_id, _anchor="reports")
+        )
     return (
-        render_template("incentives/submit_form.html", form=form, report=report, conflict=conflict),
-        status,
+        render_template(
+            "incentives/submit_form.html", form=form, report=report, conflict=result.conflict
+        ),
+        result.status,
     )
 
 
@@ -433,46 +397,33 @@ def edit_promise(incentive_id: int | None = None, promise_id: int | None = None)
     promise = db.get_or_404(AgencyPromise, promise_id) if promise_id else None
     incentive = promise.incentive if promise else db.get_or_404(Incentive, incentive_id)
     form = PromiseForm(obj=promise)
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, operations.PROMISE_FIELDS)
-        try:
-            if promise is None:
-                promise, fresh = save_once(
-                    form.form_token.data,
-                    AgencyPromise,
-                    lambda: operations.create_promise(incentive, values, actor=_me()),
-                    _me(),
-                )
-                if not fresh:
-                    flash(SENT_BEFORE, "info")
-                    incentive = promise.incentive
-            else:
-                operations.update_promise(
-                    promise, values, actor=_me(), expected_version=form.expected_version
-                )
-                db.session.commit()
-                fresh = True
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            if fresh:
-                flash("Agency promise saved.", "success")
-            return redirect(
-                url_for("incentives.show", incentive_id=incentive.id, _anchor="promises")
-            )
+    me = _me()
+    result = save_edit(
+        form,
+        promise,
+        AgencyPromise,
+        operations.PROMISE_FIELDS,
+        create=lambda values: operations.create_promise(incentive, values, actor=me),
+        update=lambda record, values, version: operations.update_promise(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash("Agency promise saved.", "success")
+        return redirect(
+            url_for("incentives.show", incentive_id=result.record.incentive_id, _anchor="promises")
+        )
     return (
         render_template(
             "incentives/promise_form.html",
             form=form,
             incentive=incentive,
             promise=promise,
-            conflict=conflict,
+            conflict=result.conflict,
         ),
-        status,
+        result.status,
     )
 
 
@@ -506,25 +457,20 @@ def de_minimis():
 def fx_rates():
     form = FxRateForm()
     reporting = reporting_currency()
-    if form.validate_on_submit():
-        try:
-            rate, fresh = save_once(
-                form.form_token.data,
-                FxRate,
-                lambda: operations.add_fx_rate(
-                    form.currency.data, form.rate.data, form.effective_on.data, actor=_me()
-                ),
-                _me(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            if fresh:
-                flash(f"Rate for {rate.currency} saved.", "success")
-            else:
-                flash(SENT_BEFORE, "info")
-            return redirect(url_for("incentives.fx_rates"))
+    me = _me()
+    result = save_edit(
+        form,
+        None,
+        FxRate,
+        ["currency", "rate", "effective_on"],
+        create=lambda values: operations.add_fx_rate(**values, actor=me),
+        update=None,  # rates are added and deleted, never edited
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"Rate for {result.record.currency} saved.", "success")
+        return redirect(url_for("incentives.fx_rates"))
     rates = db.session.scalars(
         select(FxRate)
         .where(FxRate.reporting_currency == reporting)

@@ -11,14 +11,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.permissions import READ, WRITE_PARTNERS, requires
 from tracker.core import audit
-from tracker.core.errors import DomainError, StaleRecord
-from tracker.core.forms import (
-    ConfirmForm,
-    apply_domain_error,
-    form_values,
-    save_once,
-    show_conflict,
-)
+from tracker.core.errors import DomainError
+from tracker.core.forms import ConfirmForm, save_edit
 from tracker.core.listing import apply_sorting, paginate, read_sorting
 from tracker.core.tables import export_list
 from tracker.core.types import today
@@ -47,7 +41,6 @@ from tracker.partners.models import (
 
 bp = Blueprint("partners", __name__)
 
-SENT_BEFORE = "This form was already sent; here is what it saved."
 FOLLOW_UP_FORM_FIELDS = ["title", "owner_id", "due_on"]
 
 
@@ -93,36 +86,27 @@ def regions():
 def edit_region(region_id: int | None = None):
     region = db.get_or_404(Region, region_id) if region_id else None
     form = RegionForm(obj=region)
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, operations.REGION_FIELDS)
-        try:
-            if region is None:
-                region, fresh = save_once(
-                    form.form_token.data,
-                    Region,
-                    lambda: operations.create_region(values, actor=_me()),
-                    _me(),
-                )
-                if not fresh:
-                    flash(SENT_BEFORE, "info")
-                    return redirect(url_for("partners.regions"))
-            else:
-                operations.update_region(
-                    region, values, actor=_me(), expected_version=form.expected_version
-                )
-                db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash(f"Region {region.name} saved.", "success")
-            return redirect(url_for("partners.regions"))
+    me = _me()
+    result = save_edit(
+        form,
+        region,
+        Region,
+        operations.REGION_FIELDS,
+        create=lambda values: operations.create_region(values, actor=me),
+        update=lambda record, values, version: operations.update_region(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"Region {result.record.name} saved.", "success")
+        return redirect(url_for("partners.regions"))
     return (
-        render_template("partners/region_form.html", form=form, region=region, conflict=conflict),
-        status,
+        render_template(
+            "partners/region_form.html", form=form, region=region, conflict=result.conflict
+        ),
+        result.status,
     )
 
 
@@ -170,38 +154,27 @@ def edit_partner(partner_id: int | None = None):
         regions=_all_regions(),
         users=_users([partner.owner] if partner else []),
     )
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, operations.PARTNER_FIELDS)
-        try:
-            if partner is None:
-                partner, fresh = save_once(
-                    form.form_token.data,
-                    Partner,
-                    lambda: operations.create_partner(values, actor=_me()),
-                    _me(),
-                )
-                if not fresh:
-                    flash(SENT_BEFORE, "info")
-                    return redirect(url_for("partners.show", partner_id=partner.id))
-            else:
-                operations.update_partner(
-                    partner, values, actor=_me(), expected_version=form.expected_version
-                )
-                db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash(f"Partner {partner.name} saved.", "success")
-            return redirect(url_for("partners.show", partner_id=partner.id))
+    me = _me()
+    result = save_edit(
+        form,
+        partner,
+        Partner,
+        operations.PARTNER_FIELDS,
+        create=lambda values: operations.create_partner(values, actor=me),
+        update=lambda record, values, version: operations.update_partner(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"Partner {result.record.name} saved.", "success")
+        return redirect(url_for("partners.show", partner_id=result.record.id))
     return (
         render_template(
-            "partners/partner_form.html", form=form, partner=partner, conflict=conflict
+            "partners/partner_form.html", form=form, partner=partner, conflict=result.conflict
         ),
-        status,
+        result.status,
     )
 
 
@@ -277,44 +250,33 @@ def edit_contact(partner_id: int | None = None, contact_id: int | None = None):
     contact = db.get_or_404(Contact, contact_id) if contact_id else None
     partner = contact.partner if contact else db.get_or_404(Partner, partner_id)
     form = ContactForm(obj=contact)
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, operations.CONTACT_FIELDS)
-        try:
-            if contact is None:
-                contact, fresh = save_once(
-                    form.form_token.data,
-                    Contact,
-                    lambda: operations.create_contact(partner, values, actor=_me()),
-                    _me(),
-                )
-                if not fresh:
-                    flash(SENT_BEFORE, "info")
-                    partner = contact.partner
-            else:
-                operations.update_contact(
-                    contact, values, actor=_me(), expected_version=form.expected_version
-                )
-                db.session.commit()
-                fresh = True
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            if fresh:
-                flash(f"Contact {contact.name} saved.", "success")
-            return redirect(url_for("partners.show", partner_id=partner.id, _anchor="contacts"))
+    me = _me()
+    result = save_edit(
+        form,
+        contact,
+        Contact,
+        operations.CONTACT_FIELDS,
+        create=lambda values: operations.create_contact(partner, values, actor=me),
+        update=lambda record, values, version: operations.update_contact(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"Contact {result.record.name} saved.", "success")
+        return redirect(
+            url_for("partners.show", partner_id=result.record.partner.id, _anchor="contacts")
+        )
     return (
         render_template(
             "partners/contact_form.html",
             form=form,
             partner=partner,
             contact=contact,
-            conflict=conflict,
+            conflict=result.conflict,
         ),
-        status,
+        result.status,
     )
 
 
@@ -396,44 +358,36 @@ def edit_engagement(engagement_id: int | None = None):
             form.partner_ids.data = [preset] if preset else []
             form.attendee_ids.data = [current_user.id]
             form.occurred_on.data = today()
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        values = form_values(form, [*operations.ENGAGEMENT_FIELDS, *operations.ENGAGEMENT_PEOPLE])
-        values["attendee_ids"] = values.get("attendee_ids") or []
-        try:
-            if engagement is None:
-                engagement, fresh = save_once(
-                    form.form_token.data,
-                    Engagement,
-                    lambda: operations.create_engagement(values, actor=_me()),
-                    _me(),
-                )
-                if not fresh:
-                    flash(SENT_BEFORE, "info")
-            else:
-                operations.update_engagement(
-                    engagement, values, actor=_me(), expected_version=form.expected_version
-                )
-                db.session.commit()
-                fresh = True
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            if fresh:
-                flash("Engagement saved.", "success")
-            return redirect(url_for("partners.engagement", engagement_id=engagement.id))
+    me = _me()
+    result = save_edit(
+        form,
+        engagement,
+        Engagement,
+        [*operations.ENGAGEMENT_FIELDS, *operations.ENGAGEMENT_PEOPLE],
+        create=lambda values: operations.create_engagement(_with_attendees(values), actor=me),
+        update=lambda record, values, version: operations.update_engagement(
+            record, _with_attendees(values), actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash("Engagement saved.", "success")
+        return redirect(url_for("partners.engagement", engagement_id=result.record.id))
     return (
         render_template(
             "partners/engagement_form.html",
             form=form,
             engagement=engagement,
-            conflict=conflict,
+            conflict=result.conflict,
         ),
-        status,
+        result.status,
     )
+
+
+def _with_attendees(values: dict) -> dict:
+    """An engagement form left with no attendee ticked means none, not "leave as is"."""
+    return {**values, "attendee_ids": values.get("attendee_ids") or []}
 
 
 @bp.get("/engagements/<int:engagement_id>")
@@ -466,59 +420,43 @@ def engagement(engagement_id: int):
 @bp.route("/engagements/<int:engagement_id>/followups/new", methods=["GET", "POST"])
 @requires(WRITE_PARTNERS)
 def new_follow_up(engagement_id: int):
-    engagement = db.get_or_404(Engagement, engagement_id)
-    form = FollowUpForm(users=services.active_users())
-    if form.validate_on_submit():
-        values = form_values(form, FOLLOW_UP_FORM_FIELDS)
-        try:
-            _, fresh = save_once(
-                form.form_token.data,
-                FollowUp,
-                lambda: operations.create_follow_up(engagement, values, actor=_me()),
-                _me(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash("Follow-up added." if fresh else SENT_BEFORE, "success" if fresh else "info")
-            return redirect(url_for("partners.engagement", engagement_id=engagement.id))
-    return render_template("partners/follow_up_form.html", form=form, engagement=engagement)
+    return _follow_up_form(db.get_or_404(Engagement, engagement_id), None)
 
 
 @bp.route("/followups/<int:follow_up_id>/edit", methods=["GET", "POST"])
 @requires(WRITE_PARTNERS)
 def edit_follow_up(follow_up_id: int):
     follow_up = db.get_or_404(FollowUp, follow_up_id)
-    engagement = follow_up.engagement
-    form = FollowUpForm(obj=follow_up, users=_users([follow_up.owner]))
-    conflict, status = None, 200
-    if form.validate_on_submit():
-        try:
-            operations.update_follow_up(
-                follow_up,
-                form_values(form, FOLLOW_UP_FORM_FIELDS),
-                actor=_me(),
-                expected_version=form.expected_version,
-            )
-            db.session.commit()
-        except StaleRecord as error:
-            conflict, status = show_conflict(form, error), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            flash("Follow-up saved.", "success")
-            return redirect(url_for("partners.engagement", engagement_id=engagement.id))
+    return _follow_up_form(follow_up.engagement, follow_up)
+
+
+def _follow_up_form(engagement: Engagement, follow_up: FollowUp | None):
+    form = FollowUpForm(obj=follow_up, users=_users([follow_up.owner] if follow_up else []))
+    me = _me()
+    result = save_edit(
+        form,
+        follow_up,
+        FollowUp,
+        FOLLOW_UP_FORM_FIELDS,
+        create=lambda values: operations.create_follow_up(engagement, values, actor=me),
+        update=lambda record, values, version: operations.update_follow_up(
+            record, values, actor=me, expected_version=version
+        ),
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash("Follow-up added." if follow_up is None else "Follow-up saved.", "success")
+        return redirect(url_for("partners.engagement", engagement_id=engagement.id))
     return (
         render_template(
             "partners/follow_up_form.html",
             form=form,
             engagement=engagement,
             follow_up=follow_up,
-            conflict=conflict,
+            conflict=result.conflict,
         ),
-        status,
+        result.status,
     )
 
 
