@@ -22,7 +22,6 @@ from tracker.core.imports import (
     Row,
     RowPlan,
     choice_label,
-    diff,
     settle,
 )
 from tracker.extensions import db
@@ -105,13 +104,7 @@ class MilestoneImport(ImportKind):
             attr: row.values.get(attr) for attr in operations.MILESTONE_FIELDS if row.has(attr)
         }
         settle(values, existing, {"status": MilestoneStatus.PLANNED.value})
-        plan = RowPlan(row.line, "create", self.label(row), values, parent_id=commitment.id)
-        if existing is not None:
-            values.pop("title", None)  # matched case-insensitively; keep the stored spelling
-            plan.record_id = existing.id
-            plan.changes = diff(existing, row, self.fields, values, self._shown)
-            plan.action = "update" if plan.changes else "unchanged"
-        return plan
+        return self.planned(row, values, existing, matched_by="title", parent_id=commitment.id)
 
     def write(self, plan: RowPlan, context: Context) -> None:
         if plan.action == "create":

@@ -462,6 +462,27 @@ class ImportKind:
 
     _shown: dict[str, Any] = {}
 
+    def planned(
+        self,
+        row: Row,
+        values: dict[str, Any],
+        existing,
+        *,
+        matched_by: str | None = None,
+        parent_id: int | None = None,
+    ) -> RowPlan:
+        """A good row's plan: create a record, or update `existing` where the row changes
+        it ("unchanged" where it does not). `matched_by` is the key column the row found
+        `existing` by, case-insensitively: the stored spelling stays."""
+        plan = RowPlan(row.line, "create", self.label(row), values, parent_id=parent_id)
+        if existing is not None:
+            if matched_by is not None:
+                values.pop(matched_by, None)
+            plan.record_id = existing.id
+            plan.changes = diff(existing, row, self.fields, values, self._shown)
+            plan.action = "update" if plan.changes else "unchanged"
+        return plan
+
     def shown_values(self, plan: RowPlan) -> list[tuple[str, str]]:
         """The values a new record gets, as (column, text) for the preview."""
         headers = {spec.attr: spec.header for spec in self.fields}

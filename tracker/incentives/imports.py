@@ -17,7 +17,6 @@ from tracker.core.imports import (
     Row,
     RowPlan,
     choice_label,
-    diff,
     settle,
 )
 from tracker.extensions import db
@@ -170,13 +169,7 @@ class IncentiveImport(ImportKind):
         if row.reasons:
             return None
         values["granting_partner_id"] = partner.id
-        plan = RowPlan(row.line, "create", self.label(row), values)
-        if existing is not None:
-            values.pop("title")  # matched case-insensitively; keep the stored spelling
-            plan.record_id = existing.id
-            plan.changes = diff(existing, row, self.fields, values, self._shown)
-            plan.action = "update" if plan.changes else "unchanged"
-        return plan
+        return self.planned(row, values, existing, matched_by="title")
 
     def write(self, plan: RowPlan, context: Context) -> None:
         if plan.action == "create":

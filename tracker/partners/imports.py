@@ -19,7 +19,6 @@ from tracker.core.imports import (
     Row,
     RowPlan,
     choice_label,
-    diff,
     settle,
 )
 from tracker.extensions import db
@@ -124,13 +123,7 @@ class PartnerImport(ImportKind):
         settle(values, existing, {"status": PartnerStatus.ACTIVE.value})
         if row.reasons:
             return None
-        plan = RowPlan(row.line, "create", self.label(row), values)
-        if existing is not None:
-            values.pop("name")  # matched case-insensitively; keep the stored spelling
-            plan.record_id = existing.id
-            plan.changes = diff(existing, row, self.fields, values, self._shown)
-            plan.action = "update" if plan.changes else "unchanged"
-        return plan
+        return self.planned(row, values, existing, matched_by="name")
 
     def write(self, plan: RowPlan, context: Context) -> None:
         if plan.action == "create":
@@ -210,12 +203,7 @@ class ContactImport(ImportKind):
                 return None
             existing = same_name[0] if same_name else None
         settle(values, existing, {})
-        plan = RowPlan(row.line, "create", self.label(row), values, parent_id=partner.id)
-        if existing is not None:
-            plan.record_id = existing.id
-            plan.changes = diff(existing, row, self.fields, values)
-            plan.action = "update" if plan.changes else "unchanged"
-        return plan
+        return self.planned(row, values, existing, parent_id=partner.id)
 
     def write(self, plan: RowPlan, context: Context) -> None:
         if plan.action == "create":
