@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from tests.helpers import count_rows
 from tracker.auth.models import Role, User
 from tracker.commitments.models import Commitment, CommitmentKind, Milestone, MilestoneStatus
 from tracker.core.models import AuditEvent, FxRate
@@ -20,21 +21,19 @@ from tracker.incentives.models import (
 from tracker.partners.models import Engagement, Partner, PartnerKind, PartnerStatus
 
 
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def test_seed_demo_loads_once_and_says_so_the_second_time(runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "Demo data loaded." in first.output
-    counts = {model: _count(model) for model in (User, Partner, Engagement, Incentive, Commitment)}
+    counts = {
+        model: count_rows(model) for model in (User, Partner, Engagement, Incentive, Commitment)
+    }
     assert all(counts.values()), counts
 
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert "already loaded; nothing changed" in second.output
-    assert {model: _count(model) for model in counts} == counts
+    assert {model: count_rows(model) for model in counts} == counts
     # Both runs print the logins.
     for email, _name, _role in DEMO_USERS:
         assert email in first.output and email in second.output

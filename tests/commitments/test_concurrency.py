@@ -1,7 +1,5 @@
 """Two people editing the same commitment or milestone, and create forms posted twice."""
 
-import html as html_lib
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,36 +7,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_commitment, make_milestone, make_partner, make_user
+from tests.helpers import STALE, conflict_rows, count_rows, hidden_fields, opened
 from tracker.commitments import operations
 from tracker.commitments.models import Commitment, Contribution, Milestone
 from tracker.core.errors import StaleRecord
 from tracker.core.models import AuditEvent
 from tracker.core.types import today
 from tracker.extensions import db
-
-HIDDEN = re.compile(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)">')
-STALE = "Someone else changed this"
-
-
-def opened(client, url: str) -> dict[str, str]:
-    """The hidden fields of the form at `url` as this client loaded it: CSRF token,
-    version, form token (and the kind on a new commitment)."""
-    return dict(HIDDEN.findall(client.get(url).get_data(as_text=True)))
-
-
-def conflict_rows(page: str) -> dict[str, tuple[str, str]]:
-    """The conflict table: field label → (stored now, what you typed)."""
-    rows = re.findall(
-        r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td></tr>', page
-    )
-    return {
-        html_lib.unescape(label): (html_lib.unescape(a), html_lib.unescape(b))
-        for label, a, b in rows
-    }
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _co_location_form(commitment, **overrides) -> dict:
@@ -96,7 +71,7 @@ def test_stale_commitment_save_is_refused_with_stored_beside_typed(manager_clien
         2,
     )
     # The form now carries the stored version: saving again applies theirs, knowingly.
-    again = dict(HIDDEN.findall(page))
+    again = hidden_fields(page)
     assert again["version"] == "2"
     assert admin_client.post(url, data={**typed, **again}).status_code == 302
     db.session.expire_all()
@@ -264,7 +239,7 @@ def test_a_new_commitment_posted_twice_is_created_once(owner_client):
     first = owner_client.post(url, data=data)
     second = owner_client.post(url, data=data)  # a double click, or the back button
     assert first.status_code == second.status_code == 302
-    assert _count(Commitment) == 1
+    assert count_rows(Commitment) == 1
     commitment = db.session.scalar(select(Commitment))
     assert (
         first.headers["Location"] == second.headers["Location"] == (f"/commitments/{commitment.id}")
@@ -274,7 +249,7 @@ def test_a_new_commitment_posted_twice_is_created_once(owner_client):
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
     # A fresh form is a new commitment.
     assert owner_client.post(url, data={**data, **opened(owner_client, url)}).status_code == 302
-    assert _count(Commitment) == 2
+    assert count_rows(Commitment) == 2
 
 
 def test_a_new_milestone_posted_twice_is_created_once(owner_client):
@@ -292,7 +267,7 @@ def test_a_new_milestone_posted_twice_is_created_once(owner_client):
     first, second = owner_client.post(url, data=data), owner_client.post(url, data=data)
     assert first.status_code == second.status_code == 302
     assert second.headers["Location"] == f"/commitments/{commitment.id}#milestones"
-    assert _count(Milestone) == 1
+    assert count_rows(Milestone) == 1
     page = owner_client.get(f"/commitments/{commitment.id}").get_data(as_text=True)
     assert "This form was already sent; here is what it saved." in page
 
@@ -310,4 +285,4 @@ def test_a_new_contribution_posted_twice_is_created_once(owner_client):
     }
     assert owner_client.post(url, data=data).status_code == 302
     assert owner_client.post(url, data=data).status_code == 302
-    assert _count(Contribution) == 1
+    assert count_rows(Contribution) == 1

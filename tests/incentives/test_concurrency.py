@@ -1,13 +1,10 @@
 """Two people editing the same incentive or obligation, and create forms posted twice."""
 
-import html as html_lib
-import re
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
-
 from tests.factories import make_incentive, make_obligation, make_partner
+from tests.helpers import STALE, conflict_rows, count_rows, hidden_fields, incentive_form, opened
 from tracker.core.models import AuditEvent, FxRate
 from tracker.extensions import db
 from tracker.incentives.models import (
@@ -17,58 +14,6 @@ from tracker.incentives.models import (
     IncentiveStatusChange,
     Obligation,
 )
-
-HIDDEN = re.compile(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)">')
-STALE = "Someone else changed this"
-
-
-def opened(client, url: str) -> dict[str, str]:
-    """The hidden fields of the form at `url` as this client loaded it: CSRF token,
-    version, form token."""
-    return dict(HIDDEN.findall(client.get(url).get_data(as_text=True)))
-
-
-def conflict_rows(page: str) -> dict[str, tuple[str, str]]:
-    """The conflict table: field label → (stored now, what you typed)."""
-    rows = re.findall(
-        r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td></tr>', page
-    )
-    return {
-        html_lib.unescape(label): (html_lib.unescape(a), html_lib.unescape(b))
-        for label, a, b in rows
-    }
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def incentive_form(partner, **overrides) -> dict[str, str]:
-    data = {
-        "title": "VIP cash grant – Győr",
-        "kind": "grant",
-        "granting_partner_id": str(partner.id),
-        "region_id": "",
-        "owner_id": "",
-        "currency": "HUF",
-        "amount_offered": "4500000000",
-        "amount_awarded": "",
-        "amount_received": "",
-        "application_deadline": "",
-        "decision_expected_on": "",
-        "term_start_on": "2027-01-01",
-        "term_end_on": "2031-12-31",
-        "clawback_rule": "pro_rata",
-        "clawback_floor_pct": "",
-        "clawback_interest_pct": "",
-        "clawback_terms": "",
-        "aid_scheme_number": "",
-        "aid_type": "",
-        "nace_code": "",
-        "aid_granted_on": "",
-        "description": "",
-    }
-    return {**data, **overrides}
 
 
 def _incentive():
@@ -115,11 +60,11 @@ def test_stale_incentive_save_is_refused_with_stored_beside_typed(manager_client
         None,
         2,
     )
-    assert _count(AuditEvent) == 1
+    assert count_rows(AuditEvent) == 1
 
     # The refused form carries the stored version now: sending it again applies it knowingly.
-    assert dict(HIDDEN.findall(page))["version"] == "2"
-    again = admin_client.post(url, data={**typed, **dict(HIDDEN.findall(page))})
+    assert hidden_fields(page)["version"] == "2"
+    again = admin_client.post(url, data={**typed, **hidden_fields(page)})
     assert again.status_code == 302
     assert db.session.get(Incentive, incentive.id).description == "Typed second"
 
@@ -197,14 +142,14 @@ def test_incentive_form_posted_twice_creates_one_incentive(manager_client):
     second = manager_client.post("/incentives/new", data=data)
     assert second.status_code == 302
     assert second.headers["Location"] == first.headers["Location"]
-    assert _count(Incentive) == 1
-    assert _count(IncentiveStatusChange) == 1
+    assert count_rows(Incentive) == 1
+    assert count_rows(IncentiveStatusChange) == 1
     page = manager_client.get(second.headers["Location"]).get_data(as_text=True)
     assert "This form was already sent; here is what it saved." in page
     # A fresh form (a new token) creates a second one.
     fresh = {**incentive_form(agency, title="Another"), **opened(manager_client, "/incentives/new")}
     assert manager_client.post("/incentives/new", data=fresh).status_code == 302
-    assert _count(Incentive) == 2
+    assert count_rows(Incentive) == 2
 
 
 def test_child_create_forms_posted_twice_create_one_each(manager_client, admin_client):
@@ -231,14 +176,14 @@ def test_child_create_forms_posted_twice_create_one_each(manager_client, admin_c
     for url, (data, model) in pages.items():
         posted = {**data, **opened(manager_client, url)}
         assert manager_client.post(url, data=posted).status_code == 302
-        before = _count(model)
+        before = count_rows(model)
         assert manager_client.post(url, data=posted).status_code == 302
-        assert _count(model) == before, url
-    assert _count(ComplianceReport) == 5  # 2027 to 2031, scheduled once
+        assert count_rows(model) == before, url
+    assert count_rows(ComplianceReport) == 5  # 2027 to 2031, scheduled once
 
     rate = {"currency": "HUF", "rate": "0.0025", "effective_on": "2026-01-01"}
     posted = {**rate, **opened(admin_client, "/admin/fx-rates")}
     assert admin_client.post("/admin/fx-rates", data=posted).status_code == 302
     again = admin_client.post("/admin/fx-rates", data=posted, follow_redirects=True)
     assert "This form was already sent" in again.get_data(as_text=True)
-    assert _count(FxRate) == 1
+    assert count_rows(FxRate) == 1

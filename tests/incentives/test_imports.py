@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import post_form
 from tests.factories import make_incentive, make_obligation, make_partner, make_user
+from tests.helpers import incentive_form
 from tracker.core.imports import apply, parse_upload
 from tracker.core.models import AuditEvent
 from tracker.core.types import today
@@ -45,31 +46,7 @@ def _row(**cells) -> dict[str, str]:
 
 
 def _form(partner, **overrides) -> dict[str, str]:
-    data = {
-        "title": "VIP cash grant – Győr",
-        "kind": "grant",
-        "granting_partner_id": str(partner.id),
-        "region_id": "",
-        "owner_id": "",
-        "currency": "HUF",
-        "amount_offered": "4500000000",
-        "amount_awarded": "",
-        "amount_received": "",
-        "application_deadline": "",
-        "decision_expected_on": "",
-        "term_start_on": "2027-01-01",
-        "term_end_on": "2031-12-31",
-        "clawback_rule": "none",
-        "clawback_floor_pct": "",
-        "clawback_interest_pct": "",
-        "clawback_terms": "",
-        "aid_scheme_number": "",
-        "aid_type": "",
-        "nace_code": "",
-        "aid_granted_on": "",
-        "description": "",
-    }
-    return {**data, **overrides}
+    return incentive_form(partner, **{"clawback_rule": "none", **overrides})
 
 
 def _form_errors(response) -> list[str]:

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.conftest import post_form
 from tests.factories import make_fx_rate, make_incentive, make_obligation, make_partner, make_user
+from tests.helpers import count_rows
 from tracker.core import audit
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
@@ -34,10 +35,6 @@ def on_day():
     """Today is DAY (midday UTC, the clock stopped)."""
     with time_machine.travel(datetime(2026, 6, 15, 12, tzinfo=UTC), tick=False):
         yield DAY
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _refusal(call) -> tuple[str, str | None]:
@@ -351,7 +348,7 @@ def test_promise_delivery_rules_through_the_form(manager_client, status, days, m
     assert response.status_code == 200
     field_html = html[html.index(f'id="{field}"') :]
     assert field_html.index(f'<p class="error">{message}</p>') < field_html.index("</div>")
-    assert _count(AgencyPromise) == 0
+    assert count_rows(AgencyPromise) == 0
 
 
 # --- FX rates -------------------------------------------------------------------------------
@@ -377,9 +374,9 @@ def test_fx_rate_rules_in_the_operation(app, currency, rate, message, field):
     assert _refusal(
         lambda: operations.add_fx_rate(currency, Decimal(rate), date(2026, 1, 1), actor=None)
     ) == (message, field)
-    assert _count(FxRate) == 1
+    assert count_rows(FxRate) == 1
     operations.add_fx_rate("MXN", Decimal("0.047"), date(2026, 2, 1), actor=None)
-    assert _count(FxRate) == 2
+    assert count_rows(FxRate) == 2
 
 
 @pytest.mark.parametrize(("currency", "rate", "message", "field"), FX_RULES)
@@ -391,7 +388,7 @@ def test_fx_rate_rules_through_the_form(admin_client, currency, rate, message, f
     html = response.get_data(as_text=True).replace("&#39;", "'")
     field_html = html[html.index(f'id="{field}"') :]
     assert field_html.index(f'<p class="error">{message}</p>') < field_html.index("</div>")
-    assert _count(FxRate) == 1
+    assert count_rows(FxRate) == 1
 
 
 def test_a_deleted_fx_rate_is_restored_unless_one_exists_for_its_date(admin_client):

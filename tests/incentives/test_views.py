@@ -5,10 +5,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.conftest import post_form
 from tests.factories import make_fx_rate, make_incentive, make_obligation, make_partner
+from tests.helpers import count_rows, incentive_form
 from tracker.core.models import FxRate
 from tracker.core.types import today
 from tracker.extensions import db
@@ -22,35 +23,9 @@ from tracker.incentives.models import (
 
 
 def _incentive_data(partner, **overrides):
-    data = {
-        "title": "VIP cash grant – Győr",
-        "kind": "grant",
-        "granting_partner_id": str(partner.id),
-        "region_id": "",
-        "owner_id": "",
-        "currency": "huf",
-        "amount_offered": "4500000000",
-        "amount_awarded": "",
-        "amount_received": "",
-        "application_deadline": "2026-12-15",
-        "decision_expected_on": "",
-        "term_start_on": "2027-01-01",
-        "term_end_on": "2031-12-31",
-        "clawback_rule": "pro_rata",
-        "clawback_floor_pct": "",
-        "clawback_interest_pct": "",
-        "clawback_terms": "",
-        "aid_scheme_number": "",
-        "aid_type": "",
-        "nace_code": "",
-        "aid_granted_on": "",
-        "description": "",
-    }
-    return {**data, **overrides}
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+    return incentive_form(
+        partner, **{"currency": "huf", "application_deadline": "2026-12-15", **overrides}
+    )
 
 
 def test_manager_creates_incentive_with_its_first_history_step(manager_client):
@@ -90,7 +65,7 @@ def test_bad_input_gets_a_message_keeps_input_and_saves_nothing(manager_client, 
     assert response.status_code == 200
     assert message in html
     assert 'value="VIP cash grant – Győr"' in html
-    assert _count(Incentive) == 0
+    assert count_rows(Incentive) == 0
 
 
 def test_obligation_due_outside_the_term_is_refused(manager_client):
@@ -110,13 +85,13 @@ def test_obligation_due_outside_the_term_is_refused(manager_client):
     assert "2032-06-30 is outside the incentive&#39;s term (2027-01-01 to 2031-12-31)." in (
         refused.get_data(as_text=True)
     )
-    assert _count(Obligation) == 0
+    assert count_rows(Obligation) == 0
     negative = post_form(
         manager_client, url, {**data, "due_on": "2030-06-30", "target_value": "-1"}
     )
     assert "The target cannot be negative." in negative.get_data(as_text=True)
     assert post_form(manager_client, url, {**data, "due_on": "2030-06-30"}).status_code == 302
-    assert _count(Obligation) == 1
+    assert count_rows(Obligation) == 1
 
 
 def test_actual_that_is_not_a_number_is_refused(manager_client):
@@ -195,7 +170,7 @@ def test_report_outside_the_term_is_refused(manager_client):
         {"title": "Annual report", "first_due_on": "2027-03-31", "frequency": "once", "until": ""},
     )
     assert "outside the incentive&#39;s term" in response.get_data(as_text=True)
-    assert _count(ComplianceReport) == 0
+    assert count_rows(ComplianceReport) == 0
 
 
 def test_overdue_report_and_late_agency_promise_stand_out(viewer_client):
@@ -367,10 +342,10 @@ def test_fx_rates_page_is_admin_only_and_refuses_duplicates(admin_client, manage
     bad = post_form(admin_client, "/admin/fx-rates", {**data, "rate": "-1", "currency": "ZZZ"})
     html = bad.get_data(as_text=True)
     assert "A rate must be above zero." in html and "ZZZ is not an ISO 4217" in html
-    assert _count(FxRate) == 1
+    assert count_rows(FxRate) == 1
     rate_id = rate.id
     assert "Delete the MXN rate" in admin_client.get(f"/admin/fx-rates/{rate_id}/delete").get_data(
         as_text=True
     )
     post_form(admin_client, f"/admin/fx-rates/{rate_id}/delete", {})
-    assert _count(FxRate) == 0
+    assert count_rows(FxRate) == 0

@@ -1,35 +1,13 @@
 """Two people editing the same record, and a create form posted twice."""
 
-import html as html_lib
-import re
-
 from sqlalchemy import func, select
 
 from tests.factories import make_engagement, make_partner, make_user
+from tests.helpers import STALE, conflict_rows, hidden_fields, opened
 from tracker.core.models import AuditEvent
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.partners.models import Contact, Engagement, FollowUp, Partner
-
-HIDDEN = re.compile(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)">')
-STALE = "Someone else changed this"
-
-
-def opened(client, url: str) -> dict[str, str]:
-    """The hidden fields of the form at `url` as this client loaded it: CSRF token,
-    version, form token."""
-    return dict(HIDDEN.findall(client.get(url).get_data(as_text=True)))
-
-
-def conflict_rows(page: str) -> dict[str, tuple[str, str]]:
-    """The conflict table: field label → (stored now, what you typed)."""
-    rows = re.findall(
-        r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td></tr>', page
-    )
-    return {
-        html_lib.unescape(label): (html_lib.unescape(a), html_lib.unescape(b))
-        for label, a, b in rows
-    }
 
 
 def _partner_form(**overrides):
@@ -81,8 +59,8 @@ def test_stale_partner_save_is_refused_with_stored_beside_typed(manager_client, 
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
 
     # The refused form now carries the stored version: sending it again applies it knowingly.
-    assert dict(HIDDEN.findall(page))["version"] == "2"
-    again = admin_client.post(url, data={**typed, **dict(HIDDEN.findall(page))})
+    assert hidden_fields(page)["version"] == "2"
+    again = admin_client.post(url, data={**typed, **hidden_fields(page)})
     assert again.status_code == 302
     assert db.session.get(Partner, partner.id).website == "https://typed.example"
 

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import (
@@ -24,6 +24,7 @@ from tests.factories import (
     make_region,
     make_user,
 )
+from tests.helpers import count_rows
 from tracker.commitments.models import Milestone
 from tracker.core.models import AuditEvent
 from tracker.core.types import today
@@ -54,10 +55,6 @@ def _xlsx(header: list[str], rows: list[list]) -> bytes:
     buffer = io.BytesIO()
     pd.DataFrame(rows, columns=header, dtype=object).to_excel(buffer, index=False)
     return buffer.getvalue()
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _upload(client, kind: str, filename: str, content: bytes):
@@ -102,7 +99,7 @@ def test_three_bad_rows_among_a_hundred_are_all_reported_and_nothing_is_written(
     rows[14][1] = "XX"  # line 16: not a country
     rows[56][4] = "often"  # line 58: not a number
     rows[98][2] = "Spaceport"  # line 100: not a kind of partner
-    before = (_count(Partner), _count(AuditEvent))
+    before = (count_rows(Partner), count_rows(AuditEvent))
 
     response = _upload(manager_client, "partners", "partners.csv", _csv(PARTNER_HEADER, rows))
     html = response.get_data(as_text=True)
@@ -120,7 +117,7 @@ def test_three_bad_rows_among_a_hundred_are_all_reported_and_nothing_is_written(
     assert "Kind: “Spaceport” is not one of" in html
     assert "Confirm import" not in html
     assert not TOKEN_RE.search(html)
-    assert (_count(Partner), _count(AuditEvent)) == before
+    assert (count_rows(Partner), count_rows(AuditEvent)) == before
 
     # The same file fixed: creates and updates exactly as previewed.
     rows[14][1], rows[56][4], rows[98][2] = "SK", 60, "Cluster alliance"
@@ -129,12 +126,12 @@ def test_three_bad_rows_among_a_hundred_are_all_reported_and_nothing_is_written(
     assert "To create (90)" in html and "To update (10)" in html
     assert "cannot be imported" not in html
     assert re.search(r"Cadence \(days\)</em>: <del>30</del> → <ins>45</ins>", html)
-    assert _count(Partner) == 10  # still nothing written
+    assert count_rows(Partner) == 10  # still nothing written
 
     response = _confirm(manager_client, html)
     assert response.status_code == 302
     assert response.headers["Location"] == "/partners"
-    assert _count(Partner) == 100
+    assert count_rows(Partner) == 100
     for partner in existing:
         db.session.refresh(partner)
         assert partner.cadence_days == 45
@@ -163,7 +160,7 @@ def test_reimporting_the_same_file_changes_nothing(manager_client):
         as_text=True
     )
     assert "Unchanged (1)" in html
-    assert _count(Partner) == 1
+    assert count_rows(Partner) == 1
 
 
 def test_natural_key_updates_instead_of_duplicating(app):
@@ -290,7 +287,7 @@ GOOD_CSV = b"Name,Country,Kind\nAgency,HU,Other\n"
 )
 def test_bad_files_are_refused_with_a_clear_message(app, filename, content, message):
     assert message in _file_error(filename, content)
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
 
 
 def test_an_xlsx_named_csv_is_refused(app):
@@ -377,7 +374,7 @@ def test_an_upload_over_max_content_length_gets_413(app, manager_client):
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 413
     assert "larger than the 10 MB an import may be" in response.get_data(as_text=True)
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
 
 
 def _workbook_with(sheet_xml: bytes | None = None, extra: dict | None = None) -> bytes:
@@ -445,8 +442,8 @@ def test_a_database_error_on_the_last_row_leaves_nothing(app):
     preview.plans[-1].values["kind"] = "not-a-kind"  # the database's check refuses it
     with pytest.raises(imports.ImportFailed, match="nothing was written"):
         imports.apply(preview)
-    assert _count(Partner) == 1
-    assert _count(AuditEvent) == 0
+    assert count_rows(Partner) == 1
+    assert count_rows(AuditEvent) == 0
     db.session.refresh(existing)
     assert existing.cadence_days == 30
 
@@ -475,7 +472,7 @@ def test_confirm_refuses_when_the_data_changed_since_the_preview(manager_client)
     assert "<del>60</del>" in page
     db.session.refresh(partner)
     assert partner.cadence_days == 60
-    assert _count(AuditEvent) == 0
+    assert count_rows(AuditEvent) == 0
     response = _confirm(manager_client, page)  # the new preview can be confirmed
     assert response.status_code == 302
     db.session.refresh(partner)
@@ -498,13 +495,13 @@ def test_a_preview_belongs_to_its_user_and_is_gone_after_use(app, manager_client
     )
     assert response.status_code == 302
     assert "expired or is not yours" in other.get("/import").get_data(as_text=True)
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
 
     assert _confirm(manager_client, html).status_code == 302
-    assert _count(Partner) == 1
+    assert count_rows(Partner) == 1
     assert not list(pending.glob(f"{token}.*"))
     response = _confirm(manager_client, html)  # a second confirmation does nothing
-    assert _count(Partner) == 1
+    assert count_rows(Partner) == 1
 
 
 def test_a_preview_expires_after_an_hour(app, manager_client):
@@ -528,7 +525,7 @@ def test_cancel_discards_the_upload(app, manager_client):
     )
     assert response.status_code == 302
     assert imports.load_pending(token, manager_client.user.id) is None
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
 
 
 def test_file_problems_show_on_the_preview_page(manager_client):
@@ -706,7 +703,7 @@ def test_a_manager_imports_milestones_on_any_commitment(app, manager_client):
     content = _csv(["Commitment", "Milestone", "Due"], [["Someone's", "Kick-off", due]])
     html = _upload(manager_client, "milestones", "m.csv", content).get_data(as_text=True)
     assert _confirm(manager_client, html).status_code == 302
-    assert _count(Milestone) == 1
+    assert count_rows(Milestone) == 1
 
 
 # --- Permissions --------------------------------------------------------------------------------
@@ -721,7 +718,7 @@ def test_viewers_may_not_import(viewer_client):
         content_type="multipart/form-data",
     )
     assert response.status_code == 403
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
     assert "Import…" not in viewer_client.get("/partners").get_data(as_text=True)
 
 
@@ -731,7 +728,7 @@ def test_owners_see_and_may_import_only_milestones(owner_client):
     assert 'value="partners"' not in html
     response = _upload(owner_client, "partners", "p.csv", GOOD_CSV)
     assert response.status_code == 403
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
     assert "Import…" in owner_client.get("/milestones").get_data(as_text=True)
     assert "Import…" not in owner_client.get("/partners").get_data(as_text=True)
 
@@ -819,7 +816,7 @@ def test_import_command_reports_bad_rows_and_writes_nothing(runner, tmp_path):
     assert "line 3: Bad (?): Country: “ZZ” is not an ISO country code" in result.output
     assert "partners: 1 to create, 0 to update, 0 unchanged, 1 bad row" in result.output
     assert "Nothing was written" in result.output
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
 
 
 def test_import_command_dry_run_and_success(runner, tmp_path):
@@ -837,11 +834,11 @@ def test_import_command_dry_run_and_success(runner, tmp_path):
     assert "line 2: update Existing (HU) (Kind: Economic agency → Other;" in result.output
     assert "line 3: create New (SK)" in result.output
     assert "Dry run: nothing was written." in result.output
-    assert _count(Partner) == 1
+    assert count_rows(Partner) == 1
     result = runner.invoke(args=["import", "partners", str(path)])
     assert result.exit_code == 0, result.output
     assert "Imported: 1 created, 1 updated, 0 unchanged." in result.output
-    assert _count(Partner) == 2
+    assert count_rows(Partner) == 2
     events = db.session.scalars(select(AuditEvent)).all()
     assert len(events) == 2 and all(e.user_id is None for e in events)
 
@@ -856,7 +853,7 @@ def test_import_command_as_a_user_applies_their_rights_and_names_them(runner, tm
     assert f"{viewer.name} (viewer) may not import partners." in refused.output
     unknown = runner.invoke(args=["import", "partners", str(path), "--as", "nobody@x.example"])
     assert unknown.exit_code == 1 and "no active user has the e-mail" in unknown.output
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
     result = runner.invoke(args=["import", "partners", str(path), "--as", manager.email])
     assert result.exit_code == 0, result.output
     (event,) = db.session.scalars(select(AuditEvent)).all()
@@ -871,7 +868,7 @@ def test_import_command_refuses_bad_files(runner, tmp_path):
     assert "Only .csv and .xlsx files can be imported" in result.output
     result = runner.invoke(args=["import", "regions", str(path)])
     assert result.exit_code == 2
-    assert _count(Partner) == 0
+    assert count_rows(Partner) == 0
 
 
 def test_empty_cells_leave_stored_values_alone(app):
