@@ -42,7 +42,7 @@ from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook
-from tracker.core.records import check_version, delete_record, flush, numbers_free
+from tracker.core.records import check_version, delete_record, flush, numbers_free, record_update
 from tracker.core.types import today
 from tracker.core.values import plain
 from tracker.extensions import db
@@ -287,15 +287,9 @@ def update_commitment(
         setattr(commitment, name, value)
     derive_values(commitment)
     flush(commitment)
-    changes = tracked.changes()
-    if changes:
-        audit.record(
-            "update",
-            commitment,
-            f"Updated {commitment.title}",
-            actor=actor,
-            changes=_read_well(changes),
-        )
+    record_update(
+        commitment, tracked, f"Updated {commitment.title}", actor=actor, readable=_read_well
+    )
     return commitment
 
 
@@ -476,16 +470,14 @@ def update_contribution(
     if "partner_id" in values:
         db.session.expire(contribution, ["partner"])  # the name follows the new id
     flush(contribution)
-    changes = tracked.changes()
-    if changes:
-        audit.record(
-            "update",
-            contribution,
-            f"Edited contribution of {contribution.party_name}",
-            actor=actor,
-            changes=_read_well(changes),
-            parent=commitment,
-        )
+    record_update(
+        contribution,
+        tracked,
+        f"Edited contribution of {contribution.party_name}",
+        actor=actor,
+        parent=commitment,
+        readable=_read_well,
+    )
     return contribution
 
 
@@ -641,16 +633,14 @@ def update_milestone(
     if position is not None:
         _place(milestone, position)
     flush(milestone)
-    changes = tracked.changes()
-    if changes:
-        audit.record(
-            "update",
-            milestone,
-            f"Edited milestone “{milestone.title}”",
-            actor=actor,
-            changes=_places(changes),
-            parent=commitment,
-        )
+    record_update(
+        milestone,
+        tracked,
+        f"Edited milestone “{milestone.title}”",
+        actor=actor,
+        parent=commitment,
+        readable=_places,
+    )
     return milestone
 
 

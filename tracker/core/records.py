@@ -7,6 +7,8 @@ is written. Two saves racing past that check meet at the database, where the UPD
 carries the version too; the loser's flush fails and is refused the same way.
 """
 
+from collections.abc import Callable
+
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.core import audit
@@ -60,6 +62,25 @@ def delete_record(
         getattr(parent, collection).remove(record)
     db.session.delete(record)
     flush(record)
+
+
+def record_update(
+    record,
+    tracked: audit.Tracker,
+    summary: str,
+    *,
+    actor,
+    parent=None,
+    readable: Callable[[dict], dict] | None = None,
+) -> None:
+    """After an edit of `record` is flushed: its "update" event with what `tracked` saw
+    change, or nothing when nothing did. A child's event shows on `parent` too; `readable`
+    rewords the changes for the history."""
+    changes = tracked.changes()
+    if changes:
+        if readable is not None:
+            changes = readable(changes)
+        audit.record("update", record, summary, actor=actor, changes=changes, parent=parent)
 
 
 # --- Create forms posted twice --------------------------------------------------------------

@@ -32,7 +32,7 @@ from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
 from tracker.core.money import reporting_currency
-from tracker.core.records import check_version, delete_record, deletion_state, flush
+from tracker.core.records import check_version, delete_record, deletion_state, flush, record_update
 from tracker.core.types import today as today_
 from tracker.core.values import (
     NOT_A_CHOICE,
@@ -279,11 +279,7 @@ def update_incentive(
     tracked = audit.track(incentive, INCENTIVE_FIELDS)
     assign(incentive, values)
     flush(incentive)
-    changes = tracked.changes()
-    if changes:
-        audit.record(
-            "update", incentive, f"Updated incentive {incentive.title}", changes, actor=actor
-        )
+    record_update(incentive, tracked, f"Updated incentive {incentive.title}", actor=actor)
     if moving:
         _move(incentive, to_status, today_(), note, actor, today_(), status_field="status")
     return incentive
@@ -465,16 +461,9 @@ def _update_obligation(
     tracked = audit.track(obligation, OBLIGATION_FIELDS)
     assign(obligation, values)
     flush(obligation)
-    changes = tracked.changes()
-    if changes:
-        audit.record(
-            "update",
-            obligation,
-            summary(obligation),
-            changes,
-            actor=actor,
-            parent=obligation.incentive,
-        )
+    record_update(
+        obligation, tracked, summary(obligation), actor=actor, parent=obligation.incentive
+    )
     return obligation
 
 
@@ -636,9 +625,7 @@ def _update_report(
     tracked = audit.track(report, REPORT_FIELDS)
     assign(report, values)
     flush(report)
-    changes = tracked.changes()
-    if changes:
-        audit.record("update", report, summary, changes, actor=actor, parent=report.incentive)
+    record_update(report, tracked, summary, actor=actor, parent=report.incentive)
     return report
 
 
@@ -699,16 +686,13 @@ def update_promise(
     tracked = audit.track(promise, PROMISE_FIELDS)
     assign(promise, values)
     flush(promise)
-    changes = tracked.changes()
-    if changes:
-        audit.record(
-            "update",
-            promise,
-            f"Edited agency promise {promise.description}",
-            changes,
-            actor=actor,
-            parent=promise.incentive,
-        )
+    record_update(
+        promise,
+        tracked,
+        f"Edited agency promise {promise.description}",
+        actor=actor,
+        parent=promise.incentive,
+    )
     return promise
 
 

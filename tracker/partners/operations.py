@@ -35,6 +35,7 @@ from tracker.core.records import (
     deletion_state,
     flush,
     numbers_free,
+    record_update,
 )
 from tracker.core.types import today
 from tracker.core.values import assign, changed, one_of, plain, require, stored
@@ -142,9 +143,7 @@ def update_region(
     tracked = audit.track(region, REGION_FIELDS)
     assign(region, values)
     flush(region)
-    changes = tracked.changes()
-    if changes:
-        audit.record("update", region, f"Updated region {region.name}", changes, actor=actor)
+    record_update(region, tracked, f"Updated region {region.name}", actor=actor)
     return region
 
 
@@ -215,9 +214,7 @@ def update_partner(
     tracked = audit.track(partner, PARTNER_FIELDS)
     assign(partner, values)
     flush(partner)
-    changes = tracked.changes()
-    if changes:
-        audit.record("update", partner, f"Updated partner {partner.name}", changes, actor=actor)
+    record_update(partner, tracked, f"Updated partner {partner.name}", actor=actor)
     return partner
 
 
@@ -326,16 +323,9 @@ def update_contact(
     tracked = audit.track(contact, CONTACT_FIELDS)
     assign(contact, values)
     flush(contact)
-    changes = tracked.changes()
-    if changes:
-        audit.record(
-            "update",
-            contact,
-            f"Edited contact {contact.name}",
-            changes,
-            actor=actor,
-            parent=contact.partner,
-        )
+    record_update(
+        contact, tracked, f"Edited contact {contact.name}", actor=actor, parent=contact.partner
+    )
     return contact
 
 
@@ -501,16 +491,13 @@ def update_follow_up(
     tracked = audit.track(follow_up, FOLLOW_UP_FIELDS)
     assign(follow_up, values)
     flush(follow_up)
-    changes = tracked.changes()
-    if changes:
-        audit.record(
-            "update",
-            follow_up,
-            f"Edited follow-up “{follow_up.title}”",
-            changes,
-            actor=actor,
-            parent=follow_up.engagement,
-        )
+    record_update(
+        follow_up,
+        tracked,
+        f"Edited follow-up “{follow_up.title}”",
+        actor=actor,
+        parent=follow_up.engagement,
+    )
     return follow_up
 
 
