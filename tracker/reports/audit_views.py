@@ -56,58 +56,59 @@ def _back() -> str:
     return safe_next(request.form.get("back")) or url_for("audit.index")
 
 
-@bp.route("/admin/audit/<int:event_id>/undo", methods=["GET", "POST"])
-@requires(UNDO_CHANGES)
-def undo(event_id: int):
+def _confirmed(event_id: int, why_not, act, *, verb: str, title: str, explanation: str, done):
+    """The confirm-then-act page of an undo or a restore: refused with the reason (409 on a
+    post) when it cannot be done, or done through the domain's operations and committed."""
     event = db.get_or_404(AuditEvent, event_id)
     form = ConfirmForm()
-    reason = audit.why_not_undo(event)
+    reason = why_not(event)
     if form.validate_on_submit() and reason is None:
         try:
-            audit.undo(event, actor=current_user._get_current_object())
+            act(event, actor=current_user._get_current_object())
         except DomainError as error:
             db.session.rollback()
             reason = error.message
         else:
             db.session.commit()
-            flash(f"Undone: {event.summary}", "success")
+            flash(done(event), "success")
             return redirect(_back())
-    return render_template(
+    page = render_template(
         "audit/confirm.html",
         form=form,
         event=event,
-        verb="Undo",
-        title=f"Undo “{event.summary}”?",
-        explanation="The values this change replaced are put back; the undo is recorded too.",
+        verb=verb,
+        title=title.format(summary=event.summary),
+        explanation=explanation,
         reason=reason,
         back=request.values.get("back"),
-    ), (409 if reason and request.method == "POST" else 200)
+    )
+    return page, (409 if reason and request.method == "POST" else 200)
+
+
+@bp.route("/admin/audit/<int:event_id>/undo", methods=["GET", "POST"])
+@requires(UNDO_CHANGES)
+def undo(event_id: int):
+    return _confirmed(
+        event_id,
+        audit.why_not_undo,
+        audit.undo,
+        verb="Undo",
+        title="Undo “{summary}”?",
+        explanation="The values this change replaced are put back; the undo is recorded too.",
+        done=lambda event: f"Undone: {event.summary}",
+    )
 
 
 @bp.route("/admin/audit/<int:event_id>/restore", methods=["GET", "POST"])
 @requires(UNDO_CHANGES)
 def restore(event_id: int):
-    event = db.get_or_404(AuditEvent, event_id)
-    form = ConfirmForm()
-    reason = audit.why_not_restore(event)
-    if form.validate_on_submit() and reason is None:
-        try:
-            audit.restore(event, actor=current_user._get_current_object())
-        except DomainError as error:
-            db.session.rollback()
-            reason = error.message
-        else:
-            db.session.commit()
-            flash(f"Restored: {event.summary.replace('Deleted', '').strip()}", "success")
-            return redirect(_back())
-    return render_template(
-        "audit/confirm.html",
-        form=form,
-        event=event,
+    return _confirmed(
+        event_id,
+        audit.why_not_restore,
+        audit.restore,
         verb="Restore",
-        title=f"Restore what “{event.summary}” removed?",
+        title="Restore what “{summary}” removed?",
         explanation="The record comes back as it was when deleted, with what was deleted "
         "with it; the restore is recorded too.",
-        reason=reason,
-        back=request.values.get("back"),
-    ), (409 if reason and request.method == "POST" else 200)
+        done=lambda event: f"Restored: {event.summary.replace('Deleted', '').strip()}",
+    )
