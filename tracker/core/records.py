@@ -64,6 +64,15 @@ def delete_record(
     flush(record)
 
 
+def record_create(record, fields: list[str], summary: str, *, actor, parent=None) -> None:
+    """Add a new `record`, flush it (it gets its id) and record its "create" event with every
+    value it was given; a child's event shows on `parent` too."""
+    db.session.add(record)
+    flush(record)
+    changes = audit.track(record, fields).created()
+    audit.record("create", record, summary, actor=actor, changes=changes, parent=parent)
+
+
 def record_update(
     record,
     tracked: audit.Tracker,

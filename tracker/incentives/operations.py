@@ -32,7 +32,14 @@ from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
 from tracker.core.money import reporting_currency
-from tracker.core.records import check_version, delete_record, deletion_state, flush, record_update
+from tracker.core.records import (
+    check_version,
+    delete_record,
+    deletion_state,
+    flush,
+    record_create,
+    record_update,
+)
 from tracker.core.types import today as today_
 from tracker.core.values import (
     NOT_A_CHOICE,
@@ -403,13 +410,10 @@ def create_obligation(
     within the incentive's term."""
     values = _checked_obligation(values, None, incentive)
     obligation = Obligation(incentive=incentive, **values)
-    db.session.add(obligation)
-    flush(obligation)
-    audit.record(
-        "create",
+    record_create(
         obligation,
+        OBLIGATION_FIELDS,
         f"Added obligation {obligation}",
-        audit.track(obligation, OBLIGATION_FIELDS).created(),
         actor=actor,
         parent=incentive,
     )
@@ -660,13 +664,10 @@ def create_promise(
     in the future."""
     values = _checked_promise(values, None)
     promise = AgencyPromise(incentive=incentive, **values)
-    db.session.add(promise)
-    flush(promise)
-    audit.record(
-        "create",
+    record_create(
         promise,
+        PROMISE_FIELDS,
         f"Recorded agency promise {promise.description}",
-        audit.track(promise, PROMISE_FIELDS).created(),
         actor=actor,
         parent=incentive,
     )

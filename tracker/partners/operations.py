@@ -35,6 +35,7 @@ from tracker.core.records import (
     deletion_state,
     flush,
     numbers_free,
+    record_create,
     record_update,
 )
 from tracker.core.types import today
@@ -122,10 +123,7 @@ def create_region(values: dict[str, Any], *, actor: User | None) -> Region:
     """A new region. Its name is unique within its country (in any case)."""
     values = _checked_region(values, None)
     region = Region(**values)
-    db.session.add(region)
-    db.session.flush()
-    changes = audit.track(region, REGION_FIELDS).created()
-    audit.record("create", region, f"Created region {region.name}", changes, actor=actor)
+    record_create(region, REGION_FIELDS, f"Created region {region.name}", actor=actor)
     return region
 
 
@@ -194,10 +192,7 @@ def create_partner(values: dict[str, Any], *, actor: User | None) -> Partner:
     owner an active user."""
     values = _checked_partner(values, None)
     partner = Partner(**values)
-    db.session.add(partner)
-    db.session.flush()
-    changes = audit.track(partner, PARTNER_FIELDS).created()
-    audit.record("create", partner, f"Created partner {partner.name}", changes, actor=actor)
+    record_create(partner, PARTNER_FIELDS, f"Created partner {partner.name}", actor=actor)
     return partner
 
 
@@ -298,13 +293,10 @@ def create_contact(partner: Partner, values: dict[str, Any], *, actor: User | No
     """A new person at `partner`. A phone number holds digits, spaces and + ( ) - . / only."""
     values = _checked_contact(values, None)
     contact = Contact(partner=partner, **values)
-    db.session.add(contact)
-    db.session.flush()
-    audit.record(
-        "create",
+    record_create(
         contact,
+        CONTACT_FIELDS,
         f"Added contact {services.contact_summary(contact)}",
-        audit.track(contact, CONTACT_FIELDS).created(),
         actor=actor,
         parent=partner,
     )
@@ -402,13 +394,10 @@ def create_engagement(values: dict[str, Any], *, actor: User | None) -> Engageme
         attendees=attendees,
         **values,
     )
-    db.session.add(engagement)
-    db.session.flush()
-    audit.record(
-        "create",
+    record_create(
         engagement,
+        ENGAGEMENT_TRACKED,
         f"Logged {engagement.kind_label.lower()}: {engagement.subject}",
-        audit.track(engagement, ENGAGEMENT_TRACKED).created(),
         actor=actor,
     )
     return engagement
@@ -465,13 +454,10 @@ def create_follow_up(
     """A new action from `engagement`; its owner, when given, must be an active user."""
     values = _checked_follow_up(values, None)
     follow_up = FollowUp(engagement=engagement, **values)
-    db.session.add(follow_up)
-    db.session.flush()
-    audit.record(
-        "create",
+    record_create(
         follow_up,
+        FOLLOW_UP_FIELDS,
         f"Added follow-up “{follow_up.title}” due {follow_up.due_on.isoformat()}",
-        audit.track(follow_up, FOLLOW_UP_FIELDS).created(),
         actor=actor,
         parent=engagement,
     )
