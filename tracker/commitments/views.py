@@ -163,9 +163,7 @@ def edit_commitment(commitment_id: int | None = None):
         Commitment,
         fields_for(kind or ""),
         create=lambda values: operations.create_commitment(kind or "", values, actor=me),
-        update=lambda record, values, version: operations.update_commitment(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_commitment,
         user=me,
     )
     if result.saved:
@@ -284,9 +282,7 @@ def edit_contribution(commitment_id: int | None = None, contribution_id: int | N
         Contribution,
         operations.CONTRIBUTION_FIELDS,
         create=lambda values: operations.create_contribution(commitment, values, actor=me),
-        update=lambda record, values, version: operations.update_contribution(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_contribution,
         user=me,
     )
     if result.saved:
@@ -350,9 +346,7 @@ def edit_milestone(commitment_id: int | None = None, milestone_id: int | None = 
         Milestone,
         operations.MILESTONE_FIELDS,
         create=lambda values: operations.create_milestone(commitment, values, actor=me),
-        update=lambda record, values, version: operations.update_milestone(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_milestone,
         user=me,
     )
     if result.saved:

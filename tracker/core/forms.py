@@ -185,16 +185,18 @@ def save_edit(
     model: type,
     fields: list[str],
     *,
-    create: Callable[[dict], Any],
-    update: Callable[[Any, dict, int | None], Any],
+    create: Callable[[dict], Any] | None,
+    update: Callable[..., Any] | None,
     user=None,
 ) -> FormSave:
     """The steps of every create-or-edit view, in one place.
 
     On a valid post: `create(values)` for a new record (once per form token: a repeated
-    post shows what the first one made) or `update(record, values, expected_version)`,
-    then commit. A stale edit comes back with status 409 and the conflict rows; a rule's
-    `DomainError` is put on its field. Nothing is written unless everything holds.
+    post shows what the first one made) or, for an existing one, the update operation
+    itself, called as every domain's update is (`update(record, values, actor=user,
+    expected_version=…)`, the contract of the operations' `UPDATERS`), then commit. A
+    stale edit comes back with status 409 and the conflict rows; a rule's `DomainError` is
+    put on its field. Nothing is written unless everything holds.
     """
     result = FormSave(record=record)
     if not form.validate_on_submit():
@@ -209,7 +211,7 @@ def save_edit(
             if result.repeated:
                 flash(SENT_BEFORE, "info")
         else:
-            update(record, values, form.expected_version)
+            update(record, values, actor=user, expected_version=form.expected_version)
             db.session.commit()
     except StaleRecord as error:
         result.conflict, result.status = show_conflict(form, error), 409

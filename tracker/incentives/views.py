@@ -178,9 +178,7 @@ def edit(incentive_id: int | None = None):
         Incentive,
         operations.INCENTIVE_FIELDS,
         create=lambda values: operations.create_incentive(values, actor=me),
-        update=lambda record, values, version: operations.update_incentive(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_incentive,
         user=me,
     )
     if result.saved:
@@ -242,9 +240,7 @@ def edit_obligation(incentive_id: int | None = None, obligation_id: int | None =
         Obligation,
         operations.OBLIGATION_FIELDS,
         create=lambda values: operations.create_obligation(incentive, values, actor=me),
-        update=lambda record, values, version: operations.update_obligation(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_obligation,
         user=me,
     )
     if result.saved:
@@ -277,12 +273,8 @@ def update_actual(obligation_id: int):
         Obligation,
         ["actual_value", "actual_as_of"],
         create=None,  # this form only edits
-        update=lambda record, values, version: operations.record_actual(
-            record,
-            values["actual_value"],
-            values["actual_as_of"],
-            actor=me,
-            expected_version=version,
+        update=lambda record, values, **who: operations.record_actual(
+            record, values["actual_value"], values["actual_as_of"], **who
         ),
         user=me,
     )
@@ -369,9 +361,7 @@ def submit_report(report_id: int):
         ComplianceReport,
         ["submitted_on", "note"],
         create=None,  # this form only edits
-        update=lambda record, values, version: operations.submit_report(
-            record, **values, actor=me, expected_version=version
-        ),
+        update=lambda record, values, **who: operations.submit_report(record, **values, **who),
         user=me,
     )
     if result.saved:
@@ -404,9 +394,7 @@ def edit_promise(incentive_id: int | None = None, promise_id: int | None = None)
         AgencyPromise,
         operations.PROMISE_FIELDS,
         create=lambda values: operations.create_promise(incentive, values, actor=me),
-        update=lambda record, values, version: operations.update_promise(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_promise,
         user=me,
     )
     if result.saved:

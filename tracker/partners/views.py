@@ -93,9 +93,7 @@ def edit_region(region_id: int | None = None):
         Region,
         operations.REGION_FIELDS,
         create=lambda values: operations.create_region(values, actor=me),
-        update=lambda record, values, version: operations.update_region(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_region,
         user=me,
     )
     if result.saved:
@@ -161,9 +159,7 @@ def edit_partner(partner_id: int | None = None):
         Partner,
         operations.PARTNER_FIELDS,
         create=lambda values: operations.create_partner(values, actor=me),
-        update=lambda record, values, version: operations.update_partner(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_partner,
         user=me,
     )
     if result.saved:
@@ -257,9 +253,7 @@ def edit_contact(partner_id: int | None = None, contact_id: int | None = None):
         Contact,
         operations.CONTACT_FIELDS,
         create=lambda values: operations.create_contact(partner, values, actor=me),
-        update=lambda record, values, version: operations.update_contact(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_contact,
         user=me,
     )
     if result.saved:
@@ -365,8 +359,8 @@ def edit_engagement(engagement_id: int | None = None):
         Engagement,
         [*operations.ENGAGEMENT_FIELDS, *operations.ENGAGEMENT_PEOPLE],
         create=lambda values: operations.create_engagement(_with_attendees(values), actor=me),
-        update=lambda record, values, version: operations.update_engagement(
-            record, _with_attendees(values), actor=me, expected_version=version
+        update=lambda record, values, **who: operations.update_engagement(
+            record, _with_attendees(values), **who
         ),
         user=me,
     )
@@ -439,9 +433,7 @@ def _follow_up_form(engagement: Engagement, follow_up: FollowUp | None):
         FollowUp,
         FOLLOW_UP_FORM_FIELDS,
         create=lambda values: operations.create_follow_up(engagement, values, actor=me),
-        update=lambda record, values, version: operations.update_follow_up(
-            record, values, actor=me, expected_version=version
-        ),
+        update=operations.update_follow_up,
         user=me,
     )
     if result.saved:
