@@ -42,7 +42,14 @@ from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook
-from tracker.core.records import check_version, delete_record, flush, numbers_free, record_update
+from tracker.core.records import (
+    check_version,
+    delete_record,
+    flush,
+    numbers_free,
+    record_create,
+    record_update,
+)
 from tracker.core.types import today
 from tracker.core.values import plain
 from tracker.extensions import db
@@ -246,18 +253,15 @@ def create_commitment(kind: str, values: dict, *, actor: User | None) -> Commitm
     check_counterparty(kind, values.get("counterparty_id"))
     check_commitment(None, kind, values)
     commitment = COMMITMENT_CLASSES[kind]()
-    tracked = audit.track(commitment, _editable(kind))
     for name, value in values.items():
         setattr(commitment, name, value)
     derive_values(commitment)
-    db.session.add(commitment)
-    flush(commitment)
-    audit.record(
-        "create",
+    record_create(
         commitment,
+        _editable(kind),
         f"Created {commitment.kind_label.lower()} {commitment.title}",
         actor=actor,
-        changes=_read_well(tracked.created()),
+        readable=_read_well,
     )
     return commitment
 
@@ -438,6 +442,7 @@ def create_contribution(
     contribution.commitment = commitment
     db.session.add(contribution)
     flush(contribution)
+    # Worded after the flush: the party is named through the partner it now loads.
     audit.record(
         "create",
         contribution,
@@ -589,16 +594,12 @@ def create_milestone(commitment: Commitment, values: dict, *, actor: User | None
         commitment, values["due_on"], values["status"], values["completed_on"]
     )
     milestone = Milestone(**values, position=next_position(commitment))
-    tracked = audit.track(milestone, MILESTONE_FIELDS)
     milestone.commitment = commitment
-    db.session.add(milestone)
-    flush(milestone)
-    audit.record(
-        "create",
+    record_create(
         milestone,
+        MILESTONE_FIELDS,
         f"Added milestone “{milestone.title}” due {milestone.due_on.isoformat()}",
         actor=actor,
-        changes=tracked.created(),
         parent=commitment,
     )
     return milestone

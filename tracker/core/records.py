@@ -64,12 +64,23 @@ def delete_record(
     flush(record)
 
 
-def record_create(record, fields: list[str], summary: str, *, actor, parent=None) -> None:
+def record_create(
+    record,
+    fields: list[str],
+    summary: str,
+    *,
+    actor,
+    parent=None,
+    readable: Callable[[dict], dict] | None = None,
+) -> None:
     """Add a new `record`, flush it (it gets its id) and record its "create" event with every
-    value it was given; a child's event shows on `parent` too."""
+    value it was given; a child's event shows on `parent` too; `readable` rewords the
+    changes for the history."""
     db.session.add(record)
     flush(record)
     changes = audit.track(record, fields).created()
+    if readable is not None:
+        changes = readable(changes)
     audit.record("create", record, summary, actor=actor, changes=changes, parent=parent)
 
 
