@@ -7,8 +7,15 @@ make every admin edit look stale. `expected_version` is accepted for the undo co
 ignored.
 """
 
+from sqlalchemy import select, update
+
 from tracker.auth.models import Role, User, new_session_token
-from tracker.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from tracker.auth.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    is_common_password,
+    verify_password,
+)
 from tracker.auth.services import find_user_by_email, normalise_email
 from tracker.core import audit
 from tracker.core.errors import DomainError
@@ -23,6 +30,10 @@ EDITABLE_FIELDS = ("name", "role", "active")
 SELF_LOCKOUT = (
     "You cannot deactivate yourself or change your own role: "
     "ask another admin, so the installation always keeps one."
+)
+LAST_ADMIN = (
+    "At least one active admin must remain: make another user an admin before you "
+    "change this one's role or deactivate them."
 )
 
 
@@ -46,11 +57,24 @@ def _checked_role(role: str | None) -> str:
     return role
 
 
-def check_password_rules(password: str | None) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+def check_password_rules(password: str | None, email: str) -> None:
+    """Every rule a new password meets, wherever it is set (a create, an admin's edit, the
+    password page, `flask create-user`): long enough, not one of the commonest passwords, not
+    the account's own e-mail or the part before its @."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.", "password"
         )
+    if is_common_password(password):
+        raise DomainError(
+            "This password is one of the most common ones and is guessed first: "
+            "choose a less predictable one, such as a few unrelated words.",
+            "password",
+        )
+    folded = password.strip().lower()
+    if folded in {email.lower(), email.lower().partition("@")[0]}:
+        raise DomainError("The password must not be the e-mail address.", "password")
 
 
 def _checked_user_values(user: User, values: dict, actor: User | None) -> dict:
@@ -76,6 +100,28 @@ def _checked_user_values(user: User, values: dict, actor: User | None) -> dict:
     return checked
 
 
+def _keeps_an_admin(user: User, checked: dict) -> None:
+    """Refuse (DomainError) a change that would leave no active admin.
+
+    The active admins are counted under a lock held until the transaction ends, so two admins
+    demoting each other at the same moment are taken one after the other and the second is
+    refused: on PostgreSQL their rows are locked (`SELECT … FOR UPDATE`, which also skips a row
+    another transaction has just demoted); SQLite has no row locks, so a write that changes
+    nothing takes its one write lock first, and the count then reads the latest commit."""
+    role, active = checked.get("role", user.role), checked.get("active", user.active)
+    if user.role != Role.ADMIN or not user.active or (role == Role.ADMIN and active):
+        return
+    admins = (User.role == Role.ADMIN, User.active.is_(True))
+    query = select(User.id).where(*admins)
+    if db.session.get_bind().dialect.name == "sqlite":
+        users = User.__table__
+        db.session.execute(update(users).where(*admins).values(role=users.c.role))
+    else:
+        query = query.with_for_update()
+    if not [admin_id for admin_id in db.session.scalars(query) if admin_id != user.id]:
+        raise DomainError(LAST_ADMIN, "role" if role != Role.ADMIN else "active")
+
+
 # --- Operations ------------------------------------------------------------------------------
 
 
@@ -87,7 +133,7 @@ def new_user(email: str, name: str, role: str, password: str) -> User:
     role = _checked_role(role)
     if find_user_by_email(email) is not None:
         raise DomainError(f"A user with e-mail {email} already exists.", "email")
-    check_password_rules(password)
+    check_password_rules(password, email)
     user = User(email=email, name=name, role=role, password_hash=hash_password(password))
     db.session.add(user)
     return user
@@ -112,9 +158,11 @@ def update_user(
     user: User, values: dict, *, actor: User | None, expected_version: int | None = None
 ) -> User:
     """Change any of name, role and active (a partial dict). Deactivating ends the user's
-    sessions. Nobody may deactivate themselves or change their own role (DomainError)."""
+    sessions. Nobody may deactivate themselves or change their own role, and the last active
+    admin stays one (DomainError)."""
     del expected_version  # users carry no version: see the module's docstring
     values = _checked_user_values(user, values, actor)
+    _keeps_an_admin(user, values)
     tracked = audit.track(user, EDITABLE_FIELDS)
     was_active = user.active
     for name, value in values.items():
@@ -136,7 +184,7 @@ def set_active(user: User, active: bool, *, actor: User | None) -> User:
 def set_password(user: User, password: str, *, actor: User | None) -> None:
     """Set a new password and end every session of the user. Audited as "Password changed",
     never with the value, and not undoable."""
-    check_password_rules(password)
+    check_password_rules(password, user.email)
     user.password_hash = hash_password(password)
     user.end_sessions()
     flush(user)

@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from tracker.auth.models import User
 from tracker.auth.passwords import (
     burn_verification,
+    hash_password,
+    needs_rehash,
     verify_password,
 )
 from tracker.core.errors import DomainError
@@ -29,13 +31,16 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None; no hint which part was wrong."""
+    """The active user with these credentials, or None; no hint which part was wrong. A hash
+    made with other parameters than today's is replaced while the password is at hand."""
     user = find_user_by_email(email)
     if user is None:
         burn_verification(password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
 
