@@ -2,9 +2,9 @@
 
 Rows and column definitions go in; CSV or XLSX bytes (or a download) come out. Dates
 stay dates and money stays a number, with the currency in a column of its own, so a
-spreadsheet can sort and sum them. Every text cell goes through `clean_text`: text a
-spreadsheet would run as a formula (`=`, `+`, `-`, `@` at the start) gets a leading
-apostrophe, and control characters (which XLSX cannot hold) are dropped.
+spreadsheet can sort and sum them. Every text cell, in CSV and XLSX alike, goes through
+`clean_text`: characters XLSX cannot hold are dropped (an unpaired surrogate becomes U+FFFD),
+and text a spreadsheet would run as a formula gets a leading apostrophe.
 
 Each domain declares its lists (`ExportList`) beside its models; a list view hands its
 filtered, sorted query to `export_list`.
@@ -12,6 +12,7 @@ filtered, sorted query to `export_list`.
 
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,12 +27,16 @@ from tracker.core.types import today
 if TYPE_CHECKING:  # pandas loads on the first export, not with every process
     import pandas as pd
 
+# Bare types: Flask adds the one `charset=utf-8` a text type takes.
 FORMATS = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# What makes a spreadsheet treat a cell as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet treat a cell as a formula (OWASP "CSV injection"): one of these
+# first, once leading whitespace is skipped ...
+FORMULA_STARTS = ("=", "+", "-", "@")
+# ... or one of these as the very first character.
+FORMULA_FIRST = ("\t", "\r")
 KINDS = ("text", "date", "datetime", "integer", "number", "money", "auto")
 EXCEL_FORMATS = {
     "date": "yyyy-mm-dd",
@@ -61,18 +66,46 @@ class Column:
             raise ValueError(f"unknown column kind {self.kind!r}")
 
 
+# What XLSX (XML 1.0) cannot hold: control characters other than tab, newline and carriage
+# return, DEL (which some readers refuse too), and the non-characters U+FFFE and U+FFFF.
+UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# A surrogate alone in a str (from a JSON escape or a badly decoded file) has no UTF-8 form.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def holdable(text: str) -> str:
+    """`text` with what UTF-8 and XLSX cannot hold removed; an unpaired surrogate becomes U+FFFD."""
+    return SURROGATE.sub("\ufffd", UNHOLDABLE.sub("", text))
+
+
+def _skipped(character: str) -> bool:
+    # Whitespace, and invisible format characters (a BOM, a zero-width space, a direction
+    # mark) that a spreadsheet may drop before it decides what the cell is.
+    return character.isspace() or unicodedata.category(character) == "Cf"
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could run `text` (as written, already `holdable`) as a formula."""
+    if text.startswith(FORMULA_FIRST):
+        return True
+    start = 0
+    while start < len(text) and _skipped(text[start]):
+        start += 1
+    return text.startswith(FORMULA_STARTS, start)
+
+
 def neutralise(text: str) -> str:
     """Prefix formula-looking text with an apostrophe so a spreadsheet shows it, not runs it."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-# Control characters other than tab, newline and carriage return: XLSX cannot hold them.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    return "'" + text if looks_like_formula(text) else text
 
 
 def clean_text(text: str) -> str:
-    """A text cell as written: control characters dropped, formulas neutralised."""
-    return neutralise(CONTROL_CHARACTERS.sub("", text))
+    """A text cell as written, in CSV and XLSX: unholdable characters gone, formulas neutralised.
+
+    The formula check reads the text as a spreadsheet will, after the removal: a control
+    character before `=` cannot hide it.
+    """
+    return neutralise(holdable(text))
 
 
 def _cell(value: Any, kind: str) -> Any:
@@ -128,6 +161,7 @@ def to_csv(frame: "pd.DataFrame", columns: list[Column]) -> bytes:
             frame[column.header] = frame[column.header].map(
                 lambda v: v.isoformat() if v is not None else None
             )
+    frame.columns = [clean_text(column.header) for column in columns]
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
