@@ -278,7 +278,7 @@ GOOD_CSV = b"Name,Country,Kind\nAgency,HU,Other\n"
             b"Name,Country,Kind,Name\nA,HU,Other,B\n",
             "The column Name appears twice",
         ),
-        ("partners.csv", b"Name,Country,Kind\nA,HU,Other,extra\n", "cannot be read"),
+        ("partners.csv", b"Name,Country,Kind\nA,HU,Other,extra\n", "Column 4 has values but no header"),
         ("partners.csv", "Name,Country,Kind\nÜ,HU,Other\n".encode("latin-1"), "not UTF-8"),
         ("partners.csv", b"\x00\x01binary", "binary data"),
         ("partners.xlsx", GOOD_CSV, "is not an Excel workbook"),
@@ -425,7 +425,7 @@ def test_openpyxl_parses_through_defusedxml_even_past_our_own_check(app):
     from tracker.core import imports as core_imports
 
     with pytest.raises(core_imports.FileRejected, match="XML bomb"):
-        core_imports._read_xlsx(_workbook_with(sheet_xml=BILLION_LAUGHS))
+        core_imports._read_xlsx(_workbook_with(sheet_xml=BILLION_LAUGHS), core_imports.SheetLimits(10, 10))
 
 
 # --- All or nothing ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ declaration (XML bombs; openpyxl also parses through defusedxml). A CSV must be
 UTF-8 text, with or without a byte-order mark.
 """
 
+import csv
 import hashlib
 import io
 import json
@@ -36,9 +37,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from xml.parsers import expat
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from tracker.core.codes import country_names, currency_codes
 from tracker.core.errors import DomainError
@@ -58,6 +61,17 @@ MAX_RATIO = 100
 RATIO_FLOOR = 1024 * 1024
 MAX_MEMBERS = 1_000
 ZIP_MAGIC = b"PK\x03\x04"
+# How far a file may reach beyond what a kind reads (see `SheetLimits`): as many blank lines
+# as data rows, and this many columns more than the kind knows.
+SPARE_COLUMNS = 10
+# What openpyxl may be made to hold at once, whatever the file: the elements of one sheet
+# row, and the elements of any other part of a workbook (styles, the workbook itself, what
+# surrounds a sheet's cells). Real workbooks stay far below both.
+ROW_ELEMENTS = 10_000
+PART_ELEMENTS = 100_000
+# Elements a cell's shared string may take (<si>, <t>, the odd run).
+STRING_ELEMENTS = 3
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 PENDING_MAX_AGE = timedelta(hours=1)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
@@ -544,7 +558,38 @@ def choice_label(choice_class):
 # --- Reading the file ---------------------------------------------------------------------
 
 
-def check_upload(filename: str, data: bytes) -> str:
+@dataclass(frozen=True)
+class SheetLimits:
+    """How far a file may reach: its last line (the header and blank lines count) and its
+    last column. Checked while the file streams in, so a sparse sheet that names a cell at
+    XFD1048576 is refused before anything of its size is built."""
+
+    lines: int
+    columns: int
+
+    @classmethod
+    def of(cls, spec: "ImportKind") -> "SheetLimits":
+        """For a file of `spec`: the header, `IMPORT_MAX_ROWS` data rows and as many blank
+        lines; the kind's columns and `SPARE_COLUMNS` more."""
+        rows = _limit("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+        return cls(lines=1 + 2 * rows, columns=len(spec.fields) + SPARE_COLUMNS)
+
+    def too_far_down(self, line: int, where: str = "sheet") -> FileRejected:
+        return FileRejected(
+            f"The {where} goes on to line {line:,}; at most {self.lines:,} lines are read "
+            "(blank ones count too). Delete what is below your data, or split the file into "
+            "smaller ones."
+        )
+
+    def too_far_right(self, column: int, line: int | None = None) -> FileRejected:
+        where = f"Line {line:,} reaches" if line else "The sheet reaches"
+        return FileRejected(
+            f"{where} column {get_column_letter(min(column, 18_278))} (column {column:,}); at "
+            f"most {self.columns} columns are read. Delete what is to the right of your data."
+        )
+
+
+def check_upload(filename: str, data: bytes, limits: SheetLimits | None = None) -> str:
     """Refuse what no parser should see; return the extension (".csv" or ".xlsx")."""
     extension = Path(filename or "").suffix.lower()
     if extension not in EXTENSIONS:
@@ -567,7 +612,7 @@ def check_upload(filename: str, data: bytes) -> str:
                 "The file is named .xlsx but is not an Excel workbook (an .xlsx file is a zip "
                 "archive). Open it in your spreadsheet and save it as .xlsx or as CSV UTF-8."
             )
-        check_archive(data)
+        check_archive(data, limits)
     else:
         if data.startswith(ZIP_MAGIC):
             raise FileRejected(
@@ -579,11 +624,21 @@ def check_upload(filename: str, data: bytes) -> str:
     return extension
 
 
-def check_archive(data: bytes) -> None:
+XML_BOMB = (
+    "The workbook declares XML entities (a DTD), which spreadsheets do not write; refused as "
+    "a possible XML bomb."
+)
+
+
+def check_archive(data: bytes, limits: SheetLimits | None = None) -> None:
     """Refuse zip and XML bombs before openpyxl opens the workbook.
 
     Python's zipfile never unpacks a member beyond its declared size, so checking the
-    declared sizes bounds what openpyxl can be made to read.
+    declared sizes bounds what openpyxl can be made to read. Every XML part then streams
+    through expat once, element by element and without building anything, to refuse a DTD
+    and any part with more elements than openpyxl may be made to hold (`PART_ELEMENTS`;
+    the shared strings may have a few for every cell `limits` allow; a sheet's cells are
+    bounded row by row when the first sheet is read).
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -610,23 +665,126 @@ def check_archive(data: bytes) -> None:
         names = {member.filename for member in members}
         if "xl/workbook.xml" not in names:
             raise FileRejected("The file is a zip archive but not an Excel workbook.")
+        strings = PART_ELEMENTS
+        if limits is not None:
+            strings += STRING_ELEMENTS * limits.lines * limits.columns
         for member in members:
-            if not member.filename.endswith((".xml", ".rels", ".vml")):
-                continue
-            try:
-                content = archive.read(member)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
-                raise FileRejected("The workbook is damaged: a part cannot be read.") from None
-            if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
+            if member.filename.endswith((".xml", ".rels", ".vml")):
+                budget = strings if member.filename == "xl/sharedStrings.xml" else PART_ELEMENTS
+                _count_elements(archive, member, budget)
+
+
+def _count_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> None:
+    """Refuse a part holding more than `budget` elements, a sheet's cell data aside."""
+    count, in_cells = 0, False
+
+    def start(name: str, attributes: dict) -> None:
+        nonlocal count, in_cells
+        if name == SHEET_DATA:
+            in_cells = True
+        elif not in_cells:
+            count += 1
+            if count > budget:
                 raise FileRejected(
-                    "The workbook declares XML entities (a DTD), which spreadsheets do not "
-                    "write; refused as a possible XML bomb."
+                    f"A part of the workbook ({member.filename}) holds more than {budget:,} "
+                    "XML elements, far more than a spreadsheet writes; refused."
                 )
 
+    def end(name: str) -> None:
+        nonlocal in_cells
+        if name == SHEET_DATA:
+            in_cells = False
 
-def _read_csv(data: bytes):
-    import pandas as pd
+    _stream_xml(archive.open(member), member.filename, start, end)
 
+
+SHEET_DATA = f"{SHEET_NS}}}sheetData"
+ROW = f"{SHEET_NS}}}row"
+CELL = f"{SHEET_NS}}}c"
+CELL_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?\d+")
+
+
+def _stream_xml(stream, name: str, start, end=None) -> None:
+    """Feed an XML part to expat in pieces, namespaces resolved ("{uri}}tag" without the
+    opening brace), calling `start(name, attributes)` and `end(name)` on each element. A DTD
+    is refused as an XML bomb; XML that is not well formed as a damaged workbook."""
+
+    def refuse_dtd(*args) -> None:
+        raise FileRejected(XML_BOMB)
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    try:
+        with stream:
+            while chunk := stream.read(1 << 16):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (expat.ExpatError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        raise FileRejected(f"The workbook is damaged: {name} cannot be read.") from None
+
+
+def _scan_sheet(stream, name: str, limits: SheetLimits) -> tuple[int, int]:
+    """The last line and column the sheet's cells reach, found as the sheet streams through
+    expat: refused at the first row past `limits.lines`, the first cell past
+    `limits.columns` (or a row with more cells than that, which cells without a reference
+    could otherwise make), or a row of more than `ROW_ELEMENTS` elements."""
+    line = column = cells = elements = last_line = last_column = 0
+    in_row = False
+
+    def start(tag: str, attributes: dict) -> None:
+        nonlocal line, column, cells, elements, last_line, last_column, in_row
+        if tag == ROW:
+            line = _row_number(attributes.get("r"), line + 1)
+            if line > limits.lines:
+                raise limits.too_far_down(line)
+            in_row, column, cells, elements = True, 0, 0, 0
+            return
+        if not in_row:
+            return
+        elements += 1
+        if elements > ROW_ELEMENTS:
+            raise FileRejected(
+                f"Line {line:,} of the sheet holds more than {ROW_ELEMENTS:,} XML elements, "
+                "far more than a spreadsheet writes; refused."
+            )
+        if tag == CELL:
+            cells += 1
+            reference = CELL_REFERENCE.fullmatch(attributes.get("r") or "")
+            column = column_index_from_string(reference.group(1)) if reference else column + 1
+            if column > limits.columns or cells > limits.columns:
+                raise limits.too_far_right(max(column, cells), line)
+            last_line, last_column = max(last_line, line), max(last_column, column)
+
+    def end(tag: str) -> None:
+        nonlocal in_row
+        if tag == ROW:
+            in_row = False
+
+    _stream_xml(stream, name, start, end)
+    return last_line, last_column
+
+
+def _row_number(text: str | None, following: int) -> int:
+    """A row's number as openpyxl reads it: its `r`, or the one after the last."""
+    if not text:
+        return following
+    try:
+        number = float(text)
+    except ValueError:
+        raise FileRejected(f"The workbook is damaged: “{text[:20]}” is not a row number.") from None
+    if not number.is_integer() or number > 2**62:
+        raise FileRejected(f"The workbook is damaged: “{text[:20]}” is not a row number.")
+    return int(number)
+
+
+def _read_csv(data: bytes, limits: SheetLimits) -> list[list[Any]]:
+    """Every record of a CSV file, read one at a time: refused at the first line past
+    `limits.lines` or holding a value past `limits.columns` (empty trailing fields beyond
+    are dropped), and at a value longer than the csv module's limit (128 Ki characters)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -634,45 +792,80 @@ def _read_csv(data: bytes):
             f"The file is not UTF-8 text (byte {error.start + 1} is not valid). In Excel, save "
             "it with “Save as › CSV UTF-8 (comma delimited)”."
         ) from None
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first_line = text[: end if end >= 0 else len(text)]
     separator = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    records: list[list[Any]] = []
+    line = 0
     try:
-        return pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            sep=separator,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        raise FileRejected("The file is empty.") from None
-    except (pd.errors.ParserError, ValueError) as error:
-        detail = str(error).strip().replace("C error: ", "").replace("Error tokenizing data. ", "")
-        raise FileRejected(f"The CSV file cannot be read: {detail}.") from None
+        for line, record in enumerate(reader, start=1):  # noqa: B007 (read after the loop)
+            if line > limits.lines:
+                raise limits.too_far_down(line, "file")
+            if len(record) > limits.columns:
+                if any(value.strip() for value in record[limits.columns :]):
+                    last = max(i for i, value in enumerate(record, 1) if value.strip())
+                    raise limits.too_far_right(last, line)
+                del record[limits.columns :]
+            records.append(record)
+    except csv.Error as error:
+        detail = str(error)
+        if "field larger than field limit" in detail:
+            detail = f"a value is longer than {csv.field_size_limit():,} characters"
+        raise FileRejected(f"The CSV file cannot be read: {detail} (line {line + 1}).") from None
+    if all(not record for record in records):
+        raise FileRejected("The file is empty.")
+    return records
 
 
-def _read_xlsx(data: bytes):
-    import pandas as pd
+def _read_xlsx(data: bytes, limits: SheetLimits) -> list[list[Any]]:
+    """The first sheet's rows, read by openpyxl in read-only (streaming) mode.
 
+    Before any row is built, the sheet's declared dimension and then every row's number
+    and every cell's column (`_scan_sheet`) are held against `limits`; openpyxl then reads
+    only as far as the cells really reach, so a sparse sheet never becomes a grid.
+    """
+    import openpyxl
+
+    workbook = None
     try:
-        return pd.read_excel(
-            io.BytesIO(data),
-            sheet_name=0,
-            header=None,
-            dtype=object,
-            engine="openpyxl",
-            keep_default_na=False,
-        )
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        if not workbook.worksheets:
+            raise FileRejected("The workbook has no sheet to read.")
+        sheet = workbook.worksheets[0]
+        if (sheet.max_row or 0) > limits.lines:
+            raise limits.too_far_down(sheet.max_row)
+        if (sheet.max_column or 0) > limits.columns:
+            raise limits.too_far_right(sheet.max_column)
+        # openpyxl offers no public way to stream a sheet's raw XML: its path is private.
+        path = sheet._worksheet_path
+        last_line, last_column = _scan_sheet(workbook._archive.open(path), path, limits)
+        if not last_line:
+            raise FileRejected("The file is empty.")
+        sheet.reset_dimensions()  # read as far as the cells reach, not as far as declared
+        rows = sheet.iter_rows(min_row=1, max_row=last_line, min_col=1, max_col=last_column)
+        return [[_cell_value(cell) for cell in row] for row in rows]
+    except FileRejected:
+        raise
     except Exception as error:  # any failure to parse an untrusted workbook is the file's
         log.info("XLSX import refused: %r", error)
-        name = type(error).__name__
         if _defused(error):
-            raise FileRejected(
-                "The workbook declares XML entities, which spreadsheets do not write; refused "
-                "as a possible XML bomb."
-            ) from None
-        raise FileRejected(f"The workbook cannot be read ({name}).") from None
+            raise FileRejected(XML_BOMB) from None
+        raise FileRejected(f"The workbook cannot be read ({type(error).__name__}).") from None
+    finally:
+        if workbook is not None:
+            workbook.close()
+
+
+def _cell_value(cell) -> Any:
+    """A cell's value as the rows carry it: a formula's error is an empty cell, a whole
+    number an int (as pandas read them before)."""
+    if cell.data_type == "e":
+        return None
+    value = cell.value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _defused(error: BaseException | None) -> bool:
@@ -687,16 +880,18 @@ def _defused(error: BaseException | None) -> bool:
     return False
 
 
-def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+def read_table(
+    filename: str, data: bytes, limits: SheetLimits
+) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     """The header and the non-empty data rows, each with its line number; or FileRejected."""
-    extension = check_upload(filename, data)
-    frame = _read_csv(data) if extension == ".csv" else _read_xlsx(data)
-    records = frame.to_numpy(dtype=object).tolist()
+    extension = check_upload(filename, data, limits)
+    records = _read_csv(data, limits) if extension == ".csv" else _read_xlsx(data, limits)
     if not records:
         raise FileRejected("The file is empty.")
-    header = list(records[0])
+    width = max(len(record) for record in records)
+    header = list(records[0]) + [None] * (width - len(records[0]))
     # Drop trailing columns that have neither a header nor any value.
-    while header and _blank(header[-1]) and all(_blank(r[len(header) - 1]) for r in records):
+    while header and _blank(header[-1]) and all(_blank(_at(r, len(header) - 1)) for r in records):
         header.pop()
     if not header:
         raise FileRejected("The first row must name the columns, and it is empty.")
@@ -704,8 +899,12 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, l
     for index, record in enumerate(records[1:], start=2):
         cells = list(record[: len(header)])
         if any(not _blank(cell) for cell in cells):
-            rows.append((index, cells))
+            rows.append((index, cells + [None] * (len(header) - len(cells))))
     return [("" if _blank(h) else _text(h)) for h in header], rows
+
+
+def _at(record: list[Any], index: int) -> Any:
+    return record[index] if index < len(record) else None
 
 
 # --- Preview and apply --------------------------------------------------------------------
@@ -719,7 +918,7 @@ def parse_upload(spec: ImportKind, filename: str, data: bytes, user=None) -> Pre
     """
     preview = Preview(spec=spec, filename=Path(filename or "").name)
     try:
-        headers, rows = read_table(filename, data)
+        headers, rows = read_table(filename, data, SheetLimits.of(spec))
         columns = _match_columns(spec, headers)
     except FileRejected as error:
         preview.file_errors.append(str(error))
