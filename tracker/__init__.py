@@ -148,5 +148,7 @@ def register_commands(app: Flask) -> None:
         commands.serve_command,
         commands.import_command,
         commands.export_command,
+        commands.backup_command,
+        commands.restore_command,
     ):
         app.cli.add_command(command)

@@ -1,5 +1,6 @@
 """`flask --app tracker …` commands that are not Flask-Migrate's."""
 
+import os
 import sys
 
 import click
@@ -32,12 +33,30 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
     click.echo(f"Created {user.role} {user.email}.")
 
 
+def runs_production(app) -> bool:
+    """True when the app runs the production configuration: `TRACKER_ENV` is `production` or
+    unset, as `create_app()` reads it (a test app built from a test configuration is not)."""
+    return os.environ.get("TRACKER_ENV", "production") == "production" and not app.testing
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Load the demo data set once; a second run changes nothing and says so."""
+    """Load the demo data set once; a second run changes nothing and says so.
+
+    Refused in production: the demo users share one published password.
+    """
+    from flask import current_app
+
     from tracker.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
+    if runs_production(current_app):
+        click.echo(
+            "Error: seed-demo refuses to run in production: the demo users share a published "
+            "password. Load the demo only into a development database (TRACKER_ENV=development).",
+            err=True,
+        )
+        sys.exit(1)
     if seed_demo():
         db.session.commit()
         click.echo("Demo data loaded.")
@@ -105,6 +124,19 @@ def scheduler_command() -> None:
     build(app, blocking=True).start()
 
 
+def _quiet_request_handler():
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        """Names no server software or Python version in the `Server` header: they tell an
+        attacker which published flaws to try."""
+
+        def version_string(self) -> str:
+            return "Ecosystem Tracker"
+
+    return QuietRequestHandler
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -122,7 +154,15 @@ def serve_command(host: str, port: int) -> None:
         click.echo("Scheduler running in this process (SCHEDULER_ENABLED).")
     if not app.config["MAIL_ENABLED"]:
         click.echo("E-mail is off: set SMTP_HOST to send alerts (they wait, unsent, until then).")
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    run_simple(
+        host,
+        port,
+        app,
+        use_reloader=False,
+        use_debugger=False,
+        threaded=True,
+        request_handler=_quiet_request_handler(),
+    )
 
 
 IMPORT_KINDS = tuple(KINDS)
@@ -224,3 +264,61 @@ def export_command(list_name: str, fmt: str | None, output: str) -> None:
     content = export_file(LISTS[list_name], fmt)
     path.write_bytes(content)
     click.echo(f"Wrote {list_name} as {fmt.upper()} to {path} ({len(content):,} bytes).")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@with_appcontext
+def backup_command(file: str, force: bool) -> None:
+    """Write every table to FILE (gzip'd JSON lines) while the app keeps running.
+
+    The file restores into SQLite or PostgreSQL with `restore`. It holds password hashes and
+    sign-in tokens: it is created readable by its owner only; keep it as safe as the database.
+    """
+    from pathlib import Path
+
+    from tracker.core.backup import BackupError, write_backup
+
+    if Path(file).exists() and not force:
+        click.echo(f"Error: {file} already exists; choose another name or pass --force.", err=True)
+        sys.exit(1)
+    try:
+        outcome = write_backup(file)
+    except BackupError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Backed up {outcome.total:,} rows from {len(outcome.rows)} tables "
+        f"(revision {outcome.revision}) to {file}."
+    )
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Delete every row in this database first.")
+@click.option("--yes", is_flag=True, help="With --replace: do not ask for confirmation.")
+@with_appcontext
+def restore_command(file: str, replace: bool, yes: bool) -> None:
+    """Load a backup FILE into this database, all or nothing.
+
+    The database must be at the backup's schema revision (`flask --app tracker db upgrade`)
+    and empty, unless --replace is given.
+    """
+    from tracker.core.backup import BackupError, restore_backup
+
+    if replace and not yes:
+        click.confirm(
+            "This deletes every row in this database and loads the backup instead. Go on?",
+            abort=True,
+        )
+    try:
+        outcome = restore_backup(file, replace=replace)
+    except BackupError as error:
+        click.echo(f"Error: {error}", err=True)
+        click.echo("Nothing was changed.", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Restored {outcome.total:,} rows into {len(outcome.rows)} tables from {file} "
+        f"(revision {outcome.revision})."
+    )
