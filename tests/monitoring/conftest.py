@@ -17,10 +17,17 @@ def free_port() -> int:
 
 
 class Inbox:
-    """Collects every message the SMTP server accepts."""
+    """Collects every message the SMTP server accepts; refuses the addresses in `refused`."""
 
     def __init__(self):
         self.messages = []
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         message = message_from_bytes(envelope.content)
@@ -28,6 +35,7 @@ class Inbox:
             {
                 "to": envelope.rcpt_tos,
                 "subject": message["Subject"],
+                "headers": message.items(),
                 "body": message.get_payload(decode=True).decode(),
             }
         )
@@ -57,9 +65,13 @@ def smtp_down(app, monkeypatch):
 
 
 class Webhook:
+    """Accepts alerts as JSON; answers `status`, or garbage that is not HTTP for an alert
+    whose title contains `garbage_for`."""
+
     def __init__(self):
         self.posts = []
         self.status = 200
+        self.garbage_for: str | None = None
 
 
 @pytest.fixture
@@ -70,6 +82,10 @@ def webhook(app, monkeypatch):
         def do_POST(self):  # noqa: N802
             length = int(self.headers["Content-Length"])
             body = json.loads(self.rfile.read(length))
+            if hook.garbage_for and hook.garbage_for in body["alert"]["title"]:
+                self.wfile.write(b"this is not HTTP\r\n\r\n")
+                self.close_connection = True
+                return
             if hook.status == 200:
                 hook.posts.append(body)
             self.send_response(hook.status)

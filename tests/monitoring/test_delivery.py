@@ -2,13 +2,15 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.factories import make_engagement, make_follow_up, make_partner, make_user
+from tracker.auth.models import User
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.monitoring import jobs
-from tracker.monitoring.models import AlertRecipient, JobRun
+from tracker.monitoring import jobs, services
+from tracker.monitoring.models import Alert, AlertRecipient, JobRun
+from tracker.partners.models import FollowUp
 
 
 def _due_follow_up(owner, days=3):
@@ -112,3 +114,121 @@ def test_jobs_page_warns_when_the_scan_has_not_succeeded_lately(admin_client):
     with time_machine.travel(utcnow() + timedelta(minutes=11), tick=False):
         html = admin_client.get("/admin/jobs").get_data(as_text=True)
     assert "The scan has not succeeded for more than 10 minutes" in html
+
+
+# --- Hostile stored text and failing recipients ---------------------------------------------
+
+POISON = "Call back\r\nBcc: x@y.example"
+
+
+def _store(model, row_id, **values):
+    """Write straight into the table, past every operation's checks (data stored before them,
+    an import, a hand edit): delivery must be safe on its own."""
+    db.session.execute(update(model).where(model.id == row_id).values(**values))
+    db.session.commit()
+
+
+def test_a_newline_in_a_title_is_folded_and_injects_no_header(smtp_server, webhook):
+    owner = make_user("owner", email="jan@example.com")
+    _due_follow_up(owner, days=3)
+    poisoned = make_follow_up(
+        make_engagement([make_partner()]), owner=owner, due_on=today() + timedelta(days=5)
+    )
+    db.session.commit()
+    _store(FollowUp, poisoned.id, title=POISON)
+
+    run = jobs.run_scan()
+
+    assert (run.outcome, run.raised, run.sent, run.failed) == ("success", 2, 4, 0)
+    assert smtp_server.to("x@y.example") == []
+    subjects = sorted(m["subject"] for m in smtp_server.to("jan@example.com"))
+    assert subjects[1].startswith("[Ecosystem Tracker] Due in 5 days: Call back Bcc: x@y.example")
+    for message in smtp_server.messages:
+        assert [name for name, _ in message["headers"] if name.lower() == "bcc"] == []
+        assert message["to"] == ["jan@example.com"]
+    assert len(webhook.posts) == 2
+
+
+def test_one_failing_recipient_never_stops_the_others_or_the_webhook(app, smtp_server, webhook):
+    jan = make_user("owner", email="jan@example.com")
+    gone = make_user("owner", email="gone@example.com")
+    broken = make_user("owner", email="broken@example.com")
+    _due_follow_up(broken, days=1)  # the lowest ids: tried first
+    _due_follow_up(gone, days=2)
+    _due_follow_up(jan, days=3)
+    _store(User, broken.id, email="broken@example.com\r\nBcc: x@y.example")
+    smtp_server.refused.add("gone@example.com")
+
+    run = jobs.run_scan()
+
+    assert (run.outcome, run.raised, run.sent, run.failed) == ("success", 3, 4, 2)
+    assert [m["to"] for m in smtp_server.messages] == [["jan@example.com"]]
+    assert len(webhook.posts) == 3
+    errors = {r.user_id: r for r in db.session.scalars(select(AlertRecipient))}
+    assert errors[jan.id].emailed_at is not None and errors[jan.id].last_error is None
+    assert errors[gone.id].attempts == 1 and "SMTPRecipientsRefused" in errors[gone.id].last_error
+    assert errors[broken.id].attempts == 1
+    assert "is not an e-mail address one can send to" in errors[broken.id].last_error
+
+    # Retried on each run until ALERT_MAX_ATTEMPTS, then left alone.
+    app.config["ALERT_MAX_ATTEMPTS"], attempts = 3, None
+    for _ in range(4):
+        jobs.run_scan()
+    db.session.expire_all()
+    attempts = {r.user_id: r.attempts for r in db.session.scalars(select(AlertRecipient))}
+    assert (attempts[gone.id], attempts[broken.id], attempts[jan.id]) == (3, 3, 1)
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_webhook_failure_of_any_kind_stays_with_its_alert(smtp_server, webhook):
+    owner = make_user("owner")
+    _due_follow_up(owner, days=1)
+    make_follow_up(
+        make_engagement([make_partner()]),
+        owner=owner,
+        due_on=today() + timedelta(days=2),
+        title="Not HTTP back",
+    )
+    _due_follow_up(owner, days=3)
+    webhook.garbage_for = "Not HTTP back"
+
+    run = jobs.run_scan()
+
+    assert run.outcome == "success" and (run.sent, run.failed) == (3 + 2, 1)
+    assert sorted(p["alert"]["title"][:4] for p in webhook.posts) == ["Call", "Call"]
+    failed = db.session.scalar(select(Alert).where(Alert.title.startswith("Not HTTP back")))
+    assert failed.webhook_sent_at is None and failed.webhook_attempts == 1
+    assert "BadStatusLine" in failed.webhook_error
+
+
+def test_fresh_alerts_are_tried_before_ones_that_keep_failing(smtp_server):
+    first, second = make_user("owner"), make_user("owner")
+    _due_follow_up(first, days=1)
+    _due_follow_up(second, days=2)
+    services.scan()
+    failing = db.session.scalar(select(AlertRecipient).where(AlertRecipient.user_id == first.id))
+    failing.attempts = 4
+    db.session.commit()
+    pending = services.pending_deliveries(max_attempts=10)
+    assert [r.user_id for r in pending] == [second.id, first.id]
+
+
+def test_a_digest_that_cannot_go_to_one_user_still_goes_to_the_others(smtp_server):
+    jan = make_user("owner", email="jan@example.com")
+    broken = make_user("owner", email="broken@example.com")
+    _due_follow_up(broken, days=3)
+    _due_follow_up(jan, days=3)
+    services.scan()
+    _store(User, broken.id, email="broken@example.com\nBcc: x@y.example")
+
+    run = jobs.run_digest()
+
+    assert (run.outcome, run.sent, run.failed) == ("partial", 1, 1)
+    assert [m["to"] for m in smtp_server.messages] == [["jan@example.com"]]
+
+
+def test_mail_headers_fold_every_control_character():
+    from tracker.monitoring.notify import header_text
+
+    assert header_text("a\r\nBcc: b\x00c\x1b\x7f\x85d\u2028e\tf") == "a Bcc: b c d e f"
+    assert header_text("  Ünïcode 🚀 עברית  ") == "Ünïcode 🚀 עברית"

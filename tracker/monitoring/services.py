@@ -251,7 +251,11 @@ def items_for_user(user: User) -> list[DatedItem]:
 
 
 def pending_deliveries(max_attempts: int):
-    """Recipients whose e-mail has not gone out yet, for open alerts, within the retry budget."""
+    """Recipients whose e-mail has not gone out yet, for open alerts, within the retry budget.
+
+    Those tried least often come first, so an alert that keeps failing never goes before
+    fresh ones.
+    """
     return db.session.scalars(
         select(AlertRecipient)
         .join(Alert)
@@ -264,7 +268,7 @@ def pending_deliveries(max_attempts: int):
             User.active,
         )
         .options(selectinload(AlertRecipient.alert), selectinload(AlertRecipient.user))
-        .order_by(AlertRecipient.alert_id)
+        .order_by(AlertRecipient.attempts, AlertRecipient.alert_id, AlertRecipient.user_id)
     ).all()
 
 
