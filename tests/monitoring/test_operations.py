@@ -51,12 +51,35 @@ def test_acknowledge_counts_only_open_alerts_and_names_who():
     _alert_for(me, "Second", 5)
     services.scan()
     first, second = db.session.scalars(select(Alert).order_by(Alert.id))
-    assert operations.acknowledge_alerts([first.id], actor=me) == 1
+    assert operations.acknowledge_alerts([first.id], actor=me) == (1, 0)
     # Already acknowledged and unknown ids change nothing.
-    assert operations.acknowledge_alerts([first.id, second.id, 999_999], actor=me) == 1
-    assert operations.acknowledge_alerts([], actor=me) == 0
+    assert operations.acknowledge_alerts([first.id, second.id, 999_999], actor=me) == (1, 0)
+    assert operations.acknowledge_alerts([], actor=me) == (0, 0)
     db.session.commit()
     assert {a.acknowledged_by_id for a in db.session.scalars(select(Alert))} == {me.id}
+
+
+def test_only_the_recipients_or_an_admin_acknowledge_an_alert():
+    mine_owner, other_owner = make_user("owner"), make_user("owner")
+    viewer, manager, admin = make_user("viewer"), make_user("manager"), make_user("admin")
+    _alert_for(mine_owner, "Mine", 3)
+    _alert_for(other_owner, "Theirs", 3)
+    services.scan()
+    mine, theirs = db.session.scalars(select(Alert).order_by(Alert.id))
+
+    for outsider in (viewer, manager):
+        assert operations.acknowledge_alerts([mine.id, theirs.id], actor=outsider) == (0, 2)
+    assert operations.acknowledge_alerts([mine.id, theirs.id], actor=mine_owner) == (1, 1)
+    assert operations.acknowledge_alerts([theirs.id], actor=None) == (0, 1)
+    db.session.commit()
+    assert (mine.acknowledged_by_id, theirs.acknowledged_at) == (mine_owner.id, None)
+    assert operations.acknowledge_alerts([theirs.id], actor=admin) == (1, 0)
+    assert theirs.acknowledged_by_id == admin.id
+    assert [operations.may_acknowledge(u, theirs) for u in (other_owner, admin, viewer)] == [
+        True,
+        True,
+        False,
+    ]
 
 
 def test_acknowledged_alerts_leave_the_open_count():

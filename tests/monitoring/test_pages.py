@@ -58,6 +58,55 @@ def test_acknowledge_many_at_once(owner_client):
     assert '<span class="alert-count" aria-label="1 open">1</span>' in html
 
 
+def _acknowledge(client, ids):
+    token = csrf_token(client, "/alerts")
+    response = client.post(
+        "/alerts/acknowledge?scope=everyone",
+        data={"csrf_token": token, "alert_id": [str(i) for i in ids]},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_someone_elses_alert_is_left_open_for_viewers_and_managers(
+    viewer_client, manager_client, admin_client
+):
+    owner = make_user("owner")
+    _alert_for(owner, "Owner alert", 3)
+    _alert_for(manager_client.user, "Manager alert", 3)
+    services.scan()
+    owners, managers = db.session.scalars(select(Alert).order_by(Alert.id))
+
+    html = _acknowledge(viewer_client, [owners.id])
+    assert "0 alerts acknowledged" in html
+    assert "1 of them is not yours and was left open" in html
+    html = _acknowledge(manager_client, [owners.id, managers.id])
+    assert "1 alert acknowledged" in html and "1 of them is not yours" in html
+    db.session.expire_all()
+    assert db.session.get(Alert, owners.id).acknowledged_at is None
+    assert db.session.get(Alert, managers.id).acknowledged_by_id == manager_client.user.id
+
+    # Only alerts one may acknowledge get a tick box.
+    page = viewer_client.get("/alerts?scope=everyone").get_data(as_text=True)
+    assert "Owner alert" in page and 'name="alert_id"' not in page
+    page = admin_client.get("/alerts?scope=everyone").get_data(as_text=True)
+    assert f'name="alert_id" value="{owners.id}"' in page
+
+    html = _acknowledge(admin_client, [owners.id])
+    assert "1 alert acknowledged." in html and "not yours" not in html
+    db.session.expire_all()
+    assert db.session.get(Alert, owners.id).acknowledged_by_id == admin_client.user.id
+
+
+def test_acknowledge_takes_any_posted_ids_without_an_error(owner_client):
+    hostile = ["²", "-1", "", "1e3", "99999999999999999999999", "\u0661", "1" * 5000]
+    html = _acknowledge(owner_client, hostile)
+    assert "Tick the alerts to acknowledge first." in html
+    html = _acknowledge(owner_client, [str(i) for i in range(1, 5002)])
+    assert "at most 1000 alerts at a time" in html
+
+
 def test_reminder_rules_are_edited_by_admins_only(admin_client, manager_client):
     assert manager_client.get("/admin/reminders").status_code == 403
     page = admin_client.get("/admin/reminders").get_data(as_text=True)

@@ -4,9 +4,13 @@ The scan's own writes (raising and resolving alerts, delivery state, the default
 are the system's and stay in `services` and `jobs`.
 """
 
-from sqlalchemy import update
+from typing import NamedTuple
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
+from tracker.auth.permissions import may_manage_settings
 from tracker.core import audit
 from tracker.core.errors import DomainError
 from tracker.core.records import check_version, flush
@@ -26,18 +30,40 @@ RULE_FIELDS = [
 OFFSET_FIELDS = ("days_before", "days_after")
 
 
-def acknowledge_alerts(alert_ids: list[int], *, actor: User | None) -> int:
-    """Acknowledge the open alerts among `alert_ids`; returns how many changed (already
-    acknowledged or unknown ids count for nothing). Not an audit event: the alert itself
-    keeps who acknowledged it and when."""
+class Acknowledgement(NamedTuple):
+    acknowledged: int
+    not_yours: int  # open alerts asked for that the actor may not acknowledge
+
+
+def may_acknowledge(user: User | None, alert: Alert) -> bool:
+    """Only an alert's recipients and admins (who run the monitoring) may acknowledge it:
+    acknowledging also stops its e-mails."""
+    if user is None:
+        return False
+    return may_manage_settings(user) or any(r.user_id == user.id for r in alert.recipients)
+
+
+def acknowledge_alerts(alert_ids: list[int], *, actor: User | None) -> Acknowledgement:
+    """Acknowledge the open alerts among `alert_ids` that `actor` may acknowledge
+    (`may_acknowledge`); the others are left as they are and counted in `not_yours`.
+    Already acknowledged or unknown ids count for nothing. Not an audit event: the alert
+    itself keeps who acknowledged it and when."""
     if not alert_ids:
-        return 0
-    result = db.session.execute(
-        update(Alert)
-        .where(Alert.id.in_(alert_ids), Alert.acknowledged_at.is_(None))
-        .values(acknowledged_at=utcnow(), acknowledged_by_id=getattr(actor, "id", None))
-    )
-    return result.rowcount
+        return Acknowledgement(0, 0)
+    open_alerts = db.session.scalars(
+        select(Alert)
+        .where(Alert.id.in_(set(alert_ids)), Alert.acknowledged_at.is_(None))
+        .options(selectinload(Alert.recipients))
+    ).all()
+    allowed = [alert.id for alert in open_alerts if may_acknowledge(actor, alert)]
+    if allowed:
+        db.session.execute(
+            update(Alert)
+            .where(Alert.id.in_(allowed), Alert.acknowledged_at.is_(None))
+            .values(acknowledged_at=utcnow(), acknowledged_by_id=actor.id)
+            .execution_options(synchronize_session="fetch")
+        )
+    return Acknowledgement(len(allowed), len(open_alerts) - len(allowed))
 
 
 def _checked_rule_values(values: dict) -> dict:

@@ -1,5 +1,6 @@
 """Alerts, reminder rules, job history and the calendar feed."""
 
+import re
 from contextlib import suppress
 from datetime import timedelta
 
@@ -38,6 +39,7 @@ def alerts():
     return render_template(
         "monitoring/alerts.html",
         form=form,
+        may_acknowledge=operations.may_acknowledge,
         page=paginate(query),
         scope=scope,
         state=state,
@@ -46,19 +48,37 @@ def alerts():
     )
 
 
+# An id is a plain number an Integer column can hold; anything else names no alert.
+ALERT_ID = re.compile(r"[0-9]{1,9}")
+MAX_ACKNOWLEDGED = 1000
+
+
 @bp.post("/alerts/acknowledge")
 @requires(READ)
 def acknowledge():
     form = ConfirmForm()
     if form.validate_on_submit():
-        ids = [int(value) for value in request.form.getlist("alert_id") if value.isdigit()]
+        ids = {
+            int(value) for value in request.form.getlist("alert_id") if ALERT_ID.fullmatch(value)
+        }
         if not ids:
             flash("Tick the alerts to acknowledge first.", "warning")
+        elif len(ids) > MAX_ACKNOWLEDGED:
+            flash(f"Acknowledge at most {MAX_ACKNOWLEDGED} alerts at a time.", "warning")
         else:
             me = current_user._get_current_object()
-            count = operations.acknowledge_alerts(ids, actor=me)
+            done = operations.acknowledge_alerts(sorted(ids), actor=me)
             db.session.commit()
-            flash(f"{count} alert{'s' if count != 1 else ''} acknowledged.", "success")
+            message = (
+                f"{done.acknowledged} alert{'s' if done.acknowledged != 1 else ''} acknowledged."
+            )
+            if done.not_yours:
+                message += (
+                    f" {done.not_yours} of them {'is' if done.not_yours == 1 else 'are'} not yours "
+                    f"and {'was' if done.not_yours == 1 else 'were'} left open: only an alert's "
+                    "recipients or an admin may acknowledge it."
+                )
+            flash(message, "warning" if done.not_yours else "success")
     args = {k: v for k, v in request.args.items() if k in ("scope", "state", "kind", "page")}
     return redirect(url_for("monitoring.alerts", **args))
 
