@@ -1,11 +1,14 @@
-"""The migrations build the schema the models describe, on an empty database."""
+"""The migrations build the schema the models describe, on an empty database, and fill in
+what they add for the rows already there."""
 
 import os
 import uuid
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -53,4 +56,75 @@ def test_upgrade_empty_database_to_head_matches_models(empty_database_url):
         downgrade(revision="base")
         with db.engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def _app_on(url: str):
+    class MigrationConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    return create_app(MigrationConfig)
+
+
+def _add_regions_and_partners(connection, regions, partners) -> None:
+    when = "2026-01-01 00:00:00"
+    for name, country in regions:
+        connection.execute(
+            text(
+                "INSERT INTO regions (name, country_code, created_at) "
+                "VALUES (:name, :country, :when)"
+            ),
+            {"name": name, "country": country, "when": when},
+        )
+    for name, description in partners:
+        connection.execute(
+            text(
+                "INSERT INTO partners (name, kind, status, country_code, description, "
+                "created_at, updated_at) VALUES (:name, 'other', 'active', 'HU', :description, "
+                ":when, :when)"
+            ),
+            {"name": name, "description": description, "when": when},
+        )
+
+
+def test_text_keys_are_filled_in_for_existing_rows(empty_database_url):
+    app = _app_on(empty_database_url)
+    with app.app_context():
+        upgrade(revision="0003")
+        with db.engine.begin() as connection:
+            _add_regions_and_partners(
+                connection,
+                [("Győr–Moson–Sopron", "HU"), ("Łódź", "PL")],
+                [("Министерство", "Ústí  nad Labem"), ("HIPA", None)],
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            regions = connection.execute(text("SELECT name_key FROM regions ORDER BY id")).all()
+            partners = connection.execute(
+                text("SELECT name_key, search_key FROM partners ORDER BY id")
+            ).all()
+        assert [row[0] for row in regions] == ["gyor–moson–sopron", "lodz"]
+        assert [tuple(row) for row in partners] == [
+            ("министерство", "министерство\nusti nad labem"),
+            ("hipa", "hipa"),
+        ]
+        db.engine.dispose()
+
+
+def test_text_keys_stop_on_names_that_differ_only_in_case_or_accents(empty_database_url):
+    app = _app_on(empty_database_url)
+    with app.app_context():
+        upgrade(revision="0003")
+        with db.engine.begin() as connection:
+            _add_regions_and_partners(
+                connection, [("Győr", "HU"), ("GYOR", "HU"), ("Győr", "SK")], [("HIPA", None)]
+            )
+        config = current_app.extensions["migrate"].migrate.get_config()
+        with pytest.raises(RuntimeError, match="regions in HU: “GYOR”, “Győr”. Rename"):
+            command.upgrade(config, "head")  # as `upgrade()`, without its exit on errors
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+                "0003"
+            )
+            assert "name_key" not in {c["name"] for c in inspect(connection).get_columns("regions")}
         db.engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
+from tracker.core.text import Searchable
 from tracker.core.types import (
     Choice,
     CurrencyCode,
@@ -122,8 +123,10 @@ def fields_for(kind: str) -> list[str]:
     return common[:-1] + KIND_FIELDS.get(kind, []) + common[-1:]
 
 
-class Commitment(db.Model):
+class Commitment(Searchable, db.Model):
     __tablename__ = "commitments"
+    # The list also finds a commitment by its counterparty's name (`Partner.name_key`).
+    __searched__ = ("title", "description")
     __table_args__ = (
         one_of("kind", CommitmentKind.values()),
         one_of("status", CommitmentStatus.values()),

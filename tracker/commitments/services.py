@@ -32,6 +32,7 @@ from tracker.commitments.models import (
     TrainingProgramme,
     VolumePeriod,
 )
+from tracker.core import text
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook, Total, format_amount
 from tracker.core.types import today
@@ -392,13 +393,11 @@ class CommitmentFilters:
 def _where(filters: CommitmentFilters) -> list:
     clauses = []
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
         clauses.append(
             or_(
-                func.lower(Commitment.title).like(pattern),
-                func.lower(Commitment.description).like(pattern),
+                text.matches(Commitment, filters.q),
                 Commitment.counterparty_id.in_(
-                    select(Partner.id).where(func.lower(Partner.name).like(pattern))
+                    select(Partner.id).where(text.contains(Partner.name_key, filters.q))
                 ),
             )
         )

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
+from tracker.core.text import Searchable
 from tracker.core.types import (
     Choice,
     CurrencyCode,
@@ -110,8 +111,9 @@ class PromiseStatus(Choice):
         return (cls.PENDING,)
 
 
-class Incentive(db.Model):
+class Incentive(Searchable, db.Model):
     __tablename__ = "incentives"
+    __searched__ = ("title", "description", "aid_scheme_number")
     __table_args__ = (
         one_of("kind", IncentiveKind.values()),
         one_of("status", IncentiveStatus.values()),

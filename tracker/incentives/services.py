@@ -9,9 +9,10 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tracker.core import text
 from tracker.core.money import RateBook, Total, quantize
 from tracker.extensions import db
 from tracker.incentives.models import (
@@ -365,14 +366,7 @@ def incentive_list_query(filters: IncentiveFilters) -> tuple[Select, dict]:
         )
     )
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Incentive.title).like(pattern),
-                func.lower(Incentive.description).like(pattern),
-                func.lower(Incentive.aid_scheme_number).like(pattern),
-            )
-        )
+        query = query.where(text.matches(Incentive, filters.q))
     for column, value in (
         (Incentive.kind, filters.kind),
         (Incentive.status, filters.status),

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
+from tracker.core.text import NameKeyed, Searchable
 from tracker.core.types import Choice, one_of, utcnow
 from tracker.extensions import db
 
@@ -51,10 +52,11 @@ class EngagementKind(Choice):
     EVENT = "event"
 
 
-class Region(db.Model):
+class Region(NameKeyed, db.Model):
     __tablename__ = "regions"
     __table_args__ = (
-        UniqueConstraint("name", "country_code"),
+        # One region of a name per country, in any case, with or without accents.
+        UniqueConstraint("name_key", "country_code"),
         CheckConstraint("length(country_code) = 2", name="country_code_iso3166"),
     )
 
@@ -73,11 +75,12 @@ class Region(db.Model):
         return f"{self.name} ({self.country_code})"
 
 
-class Partner(db.Model):
+class Partner(NameKeyed, Searchable, db.Model):
     __tablename__ = "partners"
+    __searched__ = ("name", "description", "website")
     __table_args__ = (
-        # The natural key imports match on.
-        UniqueConstraint("name", "country_code"),
+        # The natural key imports match on: the name in any case, with or without accents.
+        UniqueConstraint("name_key", "country_code"),
         one_of("kind", PartnerKind.values()),
         one_of("status", PartnerStatus.values()),
         CheckConstraint("cadence_days IS NULL OR cadence_days > 0", name="cadence_positive"),
@@ -166,8 +169,9 @@ engagement_attendees = Table(
 )
 
 
-class Engagement(db.Model):
+class Engagement(Searchable, db.Model):
     __tablename__ = "engagements"
+    __searched__ = ("subject", "summary", "outcome")
     __table_args__ = (one_of("kind", EngagementKind.values()),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from tracker.auth.models import User
 from tracker.auth.services import active_user
-from tracker.core import audit
+from tracker.core import audit, text
 from tracker.core.codes import country_names
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
@@ -90,19 +90,26 @@ def _country(values: dict[str, Any], name: str = "country_code") -> None:
 # --- Regions ---------------------------------------------------------------------------------
 
 
+def _region_exists(name: str, country: str) -> DomainError:
+    return DomainError(f"A region named {name} already exists in {country}.", "name")
+
+
+def _unique_region(region: Region):
+    """Around the flush: a region of the same name saved at the same moment refuses this
+    one as the check before the save does."""
+    return text.unique_name(
+        region, _region_exists(region.name, region.country_code), "country_code"
+    )
+
+
 def _checked_region(values: dict[str, Any], region: Region | None) -> dict[str, Any]:
     values = plain(values, REGION_FIELDS, Region)
     merged = {**stored(region, REGION_FIELDS), **values}
     require(merged, "name", "country_code")
     _country(merged)
     name, country = merged["name"], merged["country_code"]
-    same = select(Region.id).where(
-        func.lower(Region.name) == name.lower(), Region.country_code == country
-    )
-    if region is not None:
-        same = same.where(Region.id != region.id)
-    if db.session.scalar(same) is not None:
-        raise DomainError(f"A region named {name} already exists in {country}.", "name")
+    if text.name_taken(Region, name, exclude_id=getattr(region, "id", None), country_code=country):
+        raise _region_exists(name, country)
     if region is not None and changed(values, region, "country_code"):
         elsewhere = db.session.scalar(
             select(func.count()).where(
@@ -123,7 +130,8 @@ def create_region(values: dict[str, Any], *, actor: User | None) -> Region:
     """A new region. Its name is unique within its country (in any case)."""
     values = _checked_region(values, None)
     region = Region(**values)
-    record_create(region, REGION_FIELDS, f"Created region {region.name}", actor=actor)
+    with _unique_region(region):
+        record_create(region, REGION_FIELDS, f"Created region {region.name}", actor=actor)
     return region
 
 
@@ -140,7 +148,8 @@ def update_region(
     values = _checked_region(values, region)
     tracked = audit.track(region, REGION_FIELDS)
     assign(region, values)
-    flush(region)
+    with _unique_region(region):
+        flush(region)
     record_update(region, tracked, f"Updated region {region.name}", actor=actor)
     return region
 
@@ -163,6 +172,18 @@ def check_region_matches_country(region_id: int | None, country_code: str | None
         )
 
 
+def _partner_exists(name: str, country: str) -> DomainError:
+    return DomainError(f"A partner named {name} already exists in {country}.", "name")
+
+
+def _unique_partner(partner: Partner):
+    """Around the flush: a partner of the same name saved at the same moment refuses this
+    one as the check before the save does."""
+    return text.unique_name(
+        partner, _partner_exists(partner.name, partner.country_code), "country_code"
+    )
+
+
 def _checked_partner(values: dict[str, Any], partner: Partner | None) -> dict[str, Any]:
     values = plain(values, PARTNER_FIELDS, Partner)
     if partner is None and values.get("status") is None:
@@ -173,13 +194,10 @@ def _checked_partner(values: dict[str, Any], partner: Partner | None) -> dict[st
     one_of(merged, "status", PartnerStatus)
     _country(merged)
     name, country = merged["name"], merged["country_code"]
-    same = select(Partner.id).where(
-        func.lower(Partner.name) == name.lower(), Partner.country_code == country
-    )
-    if partner is not None:
-        same = same.where(Partner.id != partner.id)
-    if db.session.scalar(same) is not None:
-        raise DomainError(f"A partner named {name} already exists in {country}.", "name")
+    if text.name_taken(
+        Partner, name, exclude_id=getattr(partner, "id", None), country_code=country
+    ):
+        raise _partner_exists(name, country)
     check_region_matches_country(merged.get("region_id"), country)
     if changed(values, partner, "owner_id"):
         active_user(values["owner_id"], "owner_id")
@@ -192,7 +210,8 @@ def create_partner(values: dict[str, Any], *, actor: User | None) -> Partner:
     owner an active user."""
     values = _checked_partner(values, None)
     partner = Partner(**values)
-    record_create(partner, PARTNER_FIELDS, f"Created partner {partner.name}", actor=actor)
+    with _unique_partner(partner):
+        record_create(partner, PARTNER_FIELDS, f"Created partner {partner.name}", actor=actor)
     return partner
 
 
@@ -208,7 +227,8 @@ def update_partner(
     values = _checked_partner(values, partner)
     tracked = audit.track(partner, PARTNER_FIELDS)
     assign(partner, values)
-    flush(partner)
+    with _unique_partner(partner):
+        flush(partner)
     record_update(partner, tracked, f"Updated partner {partner.name}", actor=actor)
     return partner
 
@@ -256,6 +276,8 @@ def restore_partner(event: AuditEvent, *, actor: User | None) -> Partner:
     numbers_free([partner])
     _checked_partner(stored(partner, PARTNER_FIELDS), None)
     db.session.add(partner)
+    with _unique_partner(partner):
+        db.session.flush()
     contacts = [
         audit.rebuild(Contact, child) for child in state.get("children", {}).get("contacts", [])
     ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import User
 from tracker.auth.permissions import may_write_partners
+from tracker.core import text
 from tracker.core.models import AuditEvent
 from tracker.core.types import today
 from tracker.extensions import db
@@ -124,14 +125,7 @@ def partner_rows_query(filters: PartnerFilters, as_of: date) -> tuple[Select, di
         .options(joinedload(Partner.region), joinedload(Partner.owner))
     )
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Partner.name).like(pattern),
-                func.lower(Partner.description).like(pattern),
-                func.lower(Partner.website).like(pattern),
-            )
-        )
+        query = query.where(text.matches(Partner, filters.q))
     if filters.kind:
         query = query.where(Partner.kind == filters.kind)
     if filters.region_id:
@@ -390,14 +384,7 @@ def engagement_list_query(filters: EngagementFilters) -> tuple[Select, dict]:
     if filters.date_to:
         query = query.where(Engagement.occurred_on <= filters.date_to)
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Engagement.subject).like(pattern),
-                func.lower(Engagement.summary).like(pattern),
-                func.lower(Engagement.outcome).like(pattern),
-            )
-        )
+        query = query.where(text.matches(Engagement, filters.q))
     sortable = {
         "date": Engagement.occurred_on,
         "kind": Engagement.kind,
