@@ -72,11 +72,25 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a wall-clock hour
 
-    # Login throttling (Flask-Limiter). Use a shared store such as
+    # A signed-in session ends after this many minutes without a request, and this many
+    # minutes after signing in whatever the activity.
+    SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 60)
+    SESSION_LIFETIME = env_int("SESSION_LIFETIME", 24 * 60)
+
+    # Login throttling (Flask-Limiter; tracker/auth/throttling.py). Use a shared store such as
     # redis://host:6379 when several web processes serve the app.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Sign-in attempts from one address, whichever accounts they name.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute;100 per hour")
+    # Wrong passwords for one account (by e-mail, existing or not), from any address.
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get(
+        "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
+    )
+    # Wrong current passwords on the password page, per signed-in user.
+    PASSWORD_CHECK_RATE_LIMIT = os.environ.get(
+        "PASSWORD_CHECK_RATE_LIMIT", "5 per minute;20 per hour"
+    )
     RATELIMIT_HEADERS_ENABLED = True
 
     PAGE_SIZE = env_int("PAGE_SIZE", 50)
@@ -107,7 +121,7 @@ class TestConfig(Config):
     SCHEDULER_ENABLED = False
     # The limiter is on, as in production, with room for the whole suite's sign-ins;
     # tests/auth/test_rate_limit.py tightens it.
-    LOGIN_RATE_LIMIT = "100000 per minute"
+    LOGIN_RATE_LIMIT = LOGIN_ACCOUNT_RATE_LIMIT = PASSWORD_CHECK_RATE_LIMIT = "100000 per minute"
     WTF_CSRF_ENABLED = True
     # Fast hashing in tests only; production uses the strong defaults below.
     ARGON2_TIME_COST = 1

@@ -1,6 +1,6 @@
 """Signing in and out, the own-account page, and user administration."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from tracker.auth import operations, services
@@ -8,24 +8,23 @@ from tracker.auth.exports import USERS, users_query
 from tracker.auth.forms import ChangePasswordForm, LoginForm, UserEditForm, UserForm
 from tracker.auth.models import User
 from tracker.auth.permissions import MANAGE_USERS, READ, requires
+from tracker.auth.sessions import end_expired_session, start_session
+from tracker.auth.throttling import mark_wrong_password, throttle_password_check, throttle_sign_in
 from tracker.core.errors import DomainError
 from tracker.core.forms import ConfirmForm, apply_domain_error, form_values, save_once
 from tracker.core.tables import export_list
 from tracker.core.urls import safe_next
-from tracker.extensions import db, limiter
+from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(end_expired_session)
 
 LOGIN_FAILED = "Invalid e-mail or password."
 USER_EDIT_FIELDS = ["name", "role", "active"]
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@throttle_sign_in
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -33,10 +32,11 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            mark_wrong_password()
             form.form_errors.append(LOGIN_FAILED)
         else:
             db.session.commit()
-            login_user(user)
+            start_session(user)
             flash(f"Welcome, {user.name}.", "success")
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
@@ -57,6 +57,7 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires(READ)
+@throttle_password_check
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -65,6 +66,8 @@ def change_password():
             operations.change_own_password(me, form.current_password.data, form.password.data)
         except DomainError as error:
             db.session.rollback()
+            if error.field == "current_password":
+                mark_wrong_password()
             apply_domain_error(form, error)
         else:
             db.session.commit()
