@@ -714,7 +714,6 @@ def _stream_xml(stream, name: str, start, end=None) -> None:
 
     parser = expat.ParserCreate(namespace_separator="}")
     parser.StartDoctypeDeclHandler = refuse_dtd
-    parser.EntityDeclHandler = refuse_dtd
     parser.StartElementHandler = start
     if end is not None:
         parser.EndElementHandler = end
