@@ -1,9 +1,9 @@
 """Alerts, reminder rules and the calendar feed, through the web."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import csrf_token, post_form
 from tests.factories import make_engagement, make_follow_up, make_partner, make_user
@@ -11,6 +11,7 @@ from tracker.core.types import today
 from tracker.extensions import db
 from tracker.monitoring import services
 from tracker.monitoring.models import Alert, ReminderRule
+from tracker.partners.models import FollowUp
 
 
 def _alert_for(owner, title, days):
@@ -162,3 +163,52 @@ def test_wrong_or_old_calendar_token_gets_404(owner_client, client):
     assert client.get(f"/calendar.ics?token={old}").status_code == 404
     new = db.session.get(type(me), me.id).calendar_token
     assert new != old and client.get(f"/calendar.ics?token={new}").status_code == 200
+
+
+def _stored_follow_up(owner, **values):
+    """A follow-up with `values` written straight into its row, past the input checks, as
+    data stored before them or by an import may be."""
+    follow_up = make_follow_up(make_engagement([make_partner()]), owner=owner)
+    db.session.commit()
+    db.session.execute(update(FollowUp).where(FollowUp.id == follow_up.id).values(**values))
+    db.session.commit()
+    return follow_up
+
+
+def test_calendar_feed_renders_any_stored_date_and_title(client):
+    owner = make_user("owner")
+    _stored_follow_up(owner, due_on=date.max, title="The end of time")
+    _stored_follow_up(owner, due_on=date.min, title="The start of time")
+    _stored_follow_up(owner, title="Line\r\nBREAK:1 ‮ RTL עברית 🚀 " + "x" * 200)
+
+    response = client.get(f"/calendar.ics?token={owner.calendar_token}")
+
+    assert response.status_code == 200
+    events = {
+        str(event["summary"]).split(" (")[0]: event
+        for event in Calendar.from_ical(response.data).walk("VEVENT")
+    }
+    last, first = (
+        events["Follow up due: The end of time"],
+        events["Follow up due: The start of time"],
+    )
+    assert last.decoded("dtstart") == date.max and "dtend" not in last
+    assert first.decoded("dtend") == date.min + timedelta(days=1)
+    [hostile] = [name for name in events if name.startswith("Follow up due: Line")]
+    assert "\nBREAK:1 ‮ RTL עברית 🚀 x" in hostile  # escaped as text, not a new property
+    assert b"\r\nBREAK:" not in response.data
+
+
+def test_a_calendar_token_of_the_wrong_shape_is_refused_before_any_query(client, count_queries):
+    owner = make_user("owner")
+    db.session.commit()
+    for token in (
+        "\x00",
+        owner.calendar_token[:-1] + "\u0661",
+        owner.calendar_token + " ",
+        "a" * 100_000,
+        "ab'; --",
+    ):
+        with count_queries() as counter:
+            assert client.get("/calendar.ics", query_string={"token": token}).status_code == 404
+        assert not [s for s in counter.statements if "calendar_token" in s], repr(token)

@@ -2,7 +2,7 @@
 
 import re
 from contextlib import suppress
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -173,6 +173,12 @@ def regenerate_calendar_token():
     return redirect(url_for("monitoring.account"))
 
 
+# What `new_session_token` makes (token_urlsafe(32): 43 characters), within the column's 64.
+# Anything else is no token: refused before it reaches the database, where a NUL or an
+# oversized value would be an error rather than a miss.
+CALENDAR_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
 @bp.get("/calendar.ics")
 @limiter.limit("60 per minute")
 def calendar():
@@ -182,7 +188,9 @@ def calendar():
     a wrong token gets the same 404 as a missing page.
     """
     token = request.args.get("token", "")
-    user = db.session.scalar(select(User).where(User.calendar_token == token)) if token else None
+    if not CALENDAR_TOKEN.fullmatch(token):
+        abort(404)
+    user = db.session.scalar(select(User).where(User.calendar_token == token))
     if user is None or not user.active:
         abort(404)
     calendar = Calendar()
@@ -196,7 +204,8 @@ def calendar():
         event.add("uid", f"{item.subject_type}-{item.subject_id}-{item.kind}@ecosystem-tracker")
         event.add("dtstamp", stamp)
         event.add("dtstart", item.due_on)
-        event.add("dtend", item.due_on + timedelta(days=1))
+        if item.due_on < date.max:  # without DTEND an all-day event lasts its one day
+            event.add("dtend", item.due_on + timedelta(days=1))
         event.add("summary", f"{ItemKind(item.kind).label}: {item.title}")
         event.add("url", f"{base}{item.path}")
         event.add("description", f"{base}{item.path}")
