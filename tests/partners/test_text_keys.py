@@ -280,3 +280,27 @@ def test_case_race_saves_one_and_refuses_the_other(
     assert len(saved) == 1
     refused = next(name for name in posts if name not in saved)
     assert message.format(refused) in responses[refused].get_data(as_text=True)
+
+
+def test_an_import_matches_partners_and_regions_by_the_same_key(app):
+    from tracker.core.imports import parse_upload
+    from tracker.partners.imports import ContactImport, PartnerImport
+
+    region = make_region("Łódź", "PL")
+    partner = make_partner("Łódź Special Economic Zone", country_code="PL")
+    db.session.commit()
+    partners = (
+        "Name,Country,Kind,Region\n"
+        "LODZ SPECIAL ECONOMIC ZONE,PL,Economic agency,lodz\n"
+        "Lodz  special economic zone,PL,Economic agency,\n"
+    )
+    preview = parse_upload(PartnerImport(), "p.csv", partners.encode())
+    assert [(p.action, p.record_id) for p in preview.plans] == [("update", partner.id)]
+    assert [(e.line, e.reasons) for e in preview.errors] == [
+        (3, ["Same partner as line 2: each may appear once in a file"])
+    ]
+    assert preview.plans[0].values["region_id"] == region.id
+
+    contacts = "Partner,Partner country,Name\nLODZ special economic zone,PL,Anna Nowak\n"
+    preview = parse_upload(ContactImport(), "c.csv", contacts.encode())
+    assert preview.ok, preview.errors

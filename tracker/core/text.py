@@ -86,13 +86,17 @@ def _keep_name_key(mapper, connection, record) -> None:
 
 def name_taken(model: type, name: str, *, exclude_id: int | None = None, **scope) -> bool:
     """Whether another `model` record has `name` (folded) with the same `scope` values."""
+    return db.session.scalar(_same_name(model, name, exclude_id, scope)) is not None
+
+
+def _same_name(model: type, name: str, exclude_id: int | None, scope: dict):
     query = select(model.id).where(
         model.name_key == name_key(name),
         *(getattr(model, column) == value for column, value in scope.items()),
     )
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
-    return db.session.scalar(query.limit(1)) is not None
+    return query.limit(1)
 
 
 @contextmanager
@@ -100,14 +104,18 @@ def unique_name(record, error: DomainError, *scope: str):
     """Around the flush that saves `record`: when another save of the same name (and the
     same `scope` columns) won a race at the same moment, the unique constraint refuses this
     one and the caller gets `error`, what the check before the save says, not a server
-    error. The session is rolled back then; any other integrity error goes on."""
+    error; any other integrity error goes on. The caller rolls back, as after any
+    DomainError (an import's savepoint, a form's request)."""
     model, name, record_id = type(record), record.name, record.id
     values = {column: getattr(record, column) for column in scope}
     try:
         yield
     except IntegrityError:
-        db.session.rollback()
-        if name_taken(model, name, exclude_id=record_id, **values):
+        # The session's transaction is broken now: ask on a connection of its own, which
+        # sees the save that won (committed before the database refused this one).
+        with db.engine.connect() as connection:
+            taken = connection.scalar(_same_name(model, name, record_id, values))
+        if taken is not None:
             raise error from None
         raise
 

@@ -21,6 +21,7 @@ from tracker.core.imports import (
     choice_label,
     settle,
 )
+from tracker.core.text import name_key
 from tracker.extensions import db
 from tracker.partners import operations
 from tracker.partners.models import Contact, Partner, PartnerKind, PartnerStatus, Region
@@ -44,9 +45,9 @@ def region_in(
     if "regions" not in context.lookups:
         by_name: dict[str, list[Region]] = defaultdict(list)
         for region in db.session.scalars(select(Region)):
-            by_name[region.name.lower()].append(region)
+            by_name[region.name_key].append(region)
         context.lookups["regions"] = by_name
-    regions = context.lookups["regions"].get(name.lower(), [])
+    regions = context.lookups["regions"].get(name_key(name), [])
     if not regions:
         row.reasons.append(f"{header}: there is no region called {name}")
         return None
@@ -65,10 +66,10 @@ def region_in(
 
 
 def partner_lookup(context: Context) -> dict[tuple[str, str], Partner]:
-    """Every partner by (lower-cased name, country code), loaded once per file."""
+    """Every partner by (name key, country code), loaded once per file."""
     if "partners" not in context.lookups:
         context.lookups["partners"] = {
-            (partner.name.lower(), partner.country_code): partner
+            (partner.name_key, partner.country_code): partner
             for partner in db.session.scalars(select(Partner))
         }
     return context.lookups["partners"]
@@ -103,7 +104,7 @@ class PartnerImport(ImportKind):
         return user is None or may_write_partners(user)
 
     def key(self, row: Row) -> tuple:
-        return (row.get("name", "").lower(), row.get("country_code"))
+        return (name_key(row.get("name")), row.get("country_code"))
 
     def label(self, row: Row) -> str:
         return f"{row.get('name', '?')} ({row.get('country_code', '?')})"
@@ -170,14 +171,14 @@ class ContactImport(ImportKind):
     def key(self, row: Row) -> tuple:
         email = row.get("email")
         who = ("email", email.lower()) if email else ("name", row.get("name", "").lower())
-        return (row.get("partner", "").lower(), row.get("partner_country"), who)
+        return (name_key(row.get("partner")), row.get("partner_country"), who)
 
     def label(self, row: Row) -> str:
         return f"{row.get('name', '?')} at {row.get('partner', '?')}"
 
     def plan(self, row: Row, context: Context) -> RowPlan | None:
         partner_name, country = row.get("partner", ""), row.get("partner_country")
-        partner = partner_lookup(context).get((partner_name.lower(), country))
+        partner = partner_lookup(context).get((name_key(partner_name), country))
         if partner is None:
             row.reasons.append(
                 f"Partner: there is no partner called {partner_name} in {country}; "
