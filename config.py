@@ -128,6 +128,10 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 1024
 
 
+# A session cookie is only as hard to forge as its signing key is to guess.
+MIN_SECRET_KEY_BYTES = 32
+
+
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -135,11 +139,18 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         """Refuse to start on settings that would be unsafe in production."""
-        if not os.environ.get("SECRET_KEY"):
+        make_one = "`python -c 'import secrets; print(secrets.token_hex(32))'`"
+        secret_key = os.environ.get("SECRET_KEY")
+        if not secret_key:
             raise RuntimeError(
                 "SECRET_KEY is not set. Production refuses to start without one: "
-                "set SECRET_KEY to a long random value, e.g. "
-                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+                f"set SECRET_KEY to a long random value, e.g. {make_one}."
+            )
+        if len(secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise RuntimeError(
+                f"SECRET_KEY is too short ({len(secret_key.encode())} bytes): production needs "
+                f"at least {MIN_SECRET_KEY_BYTES}, or sessions can be forged by guessing it. "
+                f"Set it to a long random value, e.g. {make_one}."
             )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from config import ProductionConfig, database_url
+from config import MIN_SECRET_KEY_BYTES, ProductionConfig, database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,11 +29,32 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         ProductionConfig.check()
 
 
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * (MIN_SECRET_KEY_BYTES - 1))
+    with pytest.raises(RuntimeError, match="SECRET_KEY is too short") as refused:
+        ProductionConfig.check()
+    assert "secrets.token_hex(32)" in str(refused.value)  # says how to make one
+    # Bytes are counted, not characters.
+    monkeypatch.setenv("SECRET_KEY", "é" * 16)
+    ProductionConfig.check()
+    monkeypatch.setenv("SECRET_KEY", "x" * MIN_SECRET_KEY_BYTES)
+    ProductionConfig.check()
+
+
+def test_production_start_with_a_short_secret_key_fails_with_clear_message():
+    result = _run_python(
+        "from tracker import create_app; create_app()",
+        {"PATH": "/usr/bin:/bin", "TRACKER_ENV": "production", "SECRET_KEY": "changeme"},
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is too short (8 bytes)" in result.stderr
+
+
 def test_environment_variables_override_defaults(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
         "TRACKER_ENV": "production",
-        "SECRET_KEY": "from-the-environment",
+        "SECRET_KEY": "from-the-environment-and-long-enough",
         "DATABASE_URL": "postgresql://u@db.example:5432/tracker",
         "REPORTING_CURRENCY": "usd",
         "SCHEDULER_ENABLED": "yes",
@@ -50,7 +71,7 @@ def test_environment_variables_override_defaults(tmp_path):
     result = _run_python(code, env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "from-the-environment",
+        "from-the-environment-and-long-enough",
         "postgresql+psycopg://u@db.example:5432/tracker",
         "USD",
         "True",
