@@ -278,7 +278,11 @@ GOOD_CSV = b"Name,Country,Kind\nAgency,HU,Other\n"
             b"Name,Country,Kind,Name\nA,HU,Other,B\n",
             "The column Name appears twice",
         ),
-        ("partners.csv", b"Name,Country,Kind\nA,HU,Other,extra\n", "Column 4 has values but no header"),
+        (
+            "partners.csv",
+            b"Name,Country,Kind\nA,HU,Other,extra\n",
+            "Column 4 has values but no header",
+        ),
         ("partners.csv", "Name,Country,Kind\nÜ,HU,Other\n".encode("latin-1"), "not UTF-8"),
         ("partners.csv", b"\x00\x01binary", "binary data"),
         ("partners.xlsx", GOOD_CSV, "is not an Excel workbook"),
@@ -425,7 +429,9 @@ def test_openpyxl_parses_through_defusedxml_even_past_our_own_check(app):
     from tracker.core import imports as core_imports
 
     with pytest.raises(core_imports.FileRejected, match="XML bomb"):
-        core_imports._read_xlsx(_workbook_with(sheet_xml=BILLION_LAUGHS), core_imports.SheetLimits(10, 10))
+        core_imports._read_xlsx(
+            _workbook_with(sheet_xml=BILLION_LAUGHS), core_imports.SheetLimits(10, 10)
+        )
 
 
 # --- All or nothing ------------------------------------------------------------------------------
@@ -526,6 +532,27 @@ def test_cancel_discards_the_upload(app, manager_client):
     assert response.status_code == 302
     assert imports.load_pending(token, manager_client.user.id) is None
     assert count_rows(Partner) == 0
+
+
+def test_only_the_uploader_may_cancel_a_pending_import(app, manager_client):
+    content = _csv(["Name", "Country", "Kind"], [["Agency", "HU", "Other"]])
+    html = _upload(manager_client, "partners", "p.csv", content).get_data(as_text=True)
+    token = TOKEN_RE.search(html).group(1)
+    for role in ("manager", "admin"):
+        stranger = make_user(role)
+        db.session.commit()
+        other = app.test_client()
+        login(other, stranger.email)
+        response = other.post(
+            "/import/cancel", data={"token": token, "csrf_token": csrf_token(other, "/import")}
+        )
+        assert response.status_code == 302
+        assert "expired or is not yours: nothing to cancel" in other.get("/import").get_data(
+            as_text=True
+        )
+        assert imports.load_pending(token, manager_client.user.id) is not None
+    assert _confirm(manager_client, html).status_code == 302  # the uploader still may
+    assert count_rows(Partner) == 1
 
 
 def test_file_problems_show_on_the_preview_page(manager_client):

@@ -1157,7 +1157,7 @@ def load_pending(token: str, user_id: int) -> Pending | None:
         if meta["user_id"] != user_id or meta["extension"] not in EXTENSIONS:
             return None
         if time.time() - meta["created"] > PENDING_MAX_AGE.total_seconds():
-            discard_pending(token)
+            discard_pending(token, user_id)
             return None
         data = (directory / f"{token}{meta['extension']}").read_bytes()
     except (OSError, ValueError, KeyError):
@@ -1172,8 +1172,18 @@ def update_pending_digest(token: str, digest: str) -> None:
     path.write_text(json.dumps(meta))
 
 
-def discard_pending(token: str) -> None:
+def discard_pending(token: str, user_id: int) -> bool:
+    """Delete the upload behind `token` if it is `user_id`'s: only who uploaded a file may
+    cancel or apply it, an admin no more than anyone else. False when nothing was deleted."""
     if not TOKEN_RE.fullmatch(token or ""):
-        return
-    for path in _pending_dir().glob(f"{token}.*"):
+        return False
+    directory = _pending_dir()
+    try:
+        meta = json.loads((directory / f"{token}.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(meta, dict) or meta.get("user_id") != user_id:
+        return False
+    for path in directory.glob(f"{token}.*"):
         path.unlink(missing_ok=True)
+    return True

@@ -1,8 +1,9 @@
 """The import page: upload a file, read the preview, confirm; and the empty templates.
 
 The uploaded bytes wait server-side (under the instance folder, bound to the user,
-for at most an hour) between the preview and the confirmation. Confirming reads the
-file again and applies it only when the preview is still what the user saw.
+for at most an hour) between the preview and the confirmation; only who uploaded a file
+may confirm or cancel it, an admin no more than anyone else. Confirming reads the file
+again and applies it only when the preview is still what the user saw.
 """
 
 from flask import (
@@ -105,15 +106,15 @@ def confirm():
             imports.update_pending_digest(token, preview.digest())
             confirm = ConfirmImportForm(token=token)
         else:
-            imports.discard_pending(token)
+            imports.discard_pending(token, current_user.id)
         return render_template("imports/preview.html", preview=preview, confirm=confirm)
     try:
         result = imports.apply(preview, user=current_user)
     except imports.ImportFailed as error:
-        imports.discard_pending(token)
+        imports.discard_pending(token, current_user.id)
         flash(str(error), "error")
         return redirect(url_for("imports.index", kind=pending.kind))
-    imports.discard_pending(token)
+    imports.discard_pending(token, current_user.id)
     flash(
         f"Imported {preview.filename}: {result.created} {preview.spec.noun} created, "
         f"{result.updated} updated, {result.unchanged} unchanged.",
@@ -127,8 +128,10 @@ def confirm():
 def cancel():
     form = ConfirmImportForm()
     if form.validate_on_submit():
-        imports.discard_pending(form.token.data)
-        flash("Import cancelled; nothing was written.", "info")
+        if imports.discard_pending(form.token.data, current_user.id):
+            flash("Import cancelled; nothing was written.", "info")
+        else:
+            flash("That preview has expired or is not yours: nothing to cancel.", "warning")
     return redirect(url_for("imports.index"))
 
 
