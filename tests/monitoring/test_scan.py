@@ -4,9 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.factories import make_engagement, make_follow_up, make_partner, make_user
+from tracker.core.types import today
 from tracker.extensions import db
 from tracker.monitoring import services
 from tracker.monitoring.models import Alert, AlertRecipient, ReminderRule
@@ -176,3 +177,59 @@ def test_every_kind_of_incentive_date_is_one_the_monitors_know(runner):
         "term_end",
     }
     assert kinds <= set(ItemKind.values())
+
+
+# --- Hostile stored text --------------------------------------------------------------------
+
+HOSTILE = [
+    "Call back\r\nBcc: x@y.example",
+    "‮ txet tfel-ot-thgir עברית العربية",
+    "Emoji 🚀🇭🇺👩‍👩‍👧 done",
+    "<script>alert(1)</script> & =1+2",
+    "L" * 300,
+    '\x01=HYPERLINK("http://x")\x07\x1b[31m',
+]
+
+
+def test_the_scan_the_alerts_list_and_its_exports_take_any_stored_text(
+    admin_client, smtp_server, webhook
+):
+    from tracker.monitoring import jobs
+
+    nul = [] if db.engine.dialect.name == "postgresql" else ["NUL\x00inside"]
+    owner = make_user("owner")
+    db.session.commit()
+    for n, title in enumerate(HOSTILE + nul):
+        follow_up = make_follow_up(
+            make_engagement([make_partner()], subject=("S" * 200 if n == 4 else title[:200])),
+            owner=owner,
+            due_on=today() + timedelta(days=3),
+        )
+        db.session.commit()
+        # Straight into the row: data stored before the input checks, or by an import.
+        db.session.execute(update(FollowUp).where(FollowUp.id == follow_up.id).values(title=title))
+    db.session.commit()
+
+    run = jobs.run_scan()
+
+    raised = len(HOSTILE) + len(nul)
+    assert (run.outcome, run.raised, run.failed) == ("success", raised, 0)
+    assert run.sent == 2 * raised  # an e-mail and a webhook post each
+    assert smtp_server.to("x@y.example") == []
+    assert len(jobs.run_digest().error or "") == 0
+    page = admin_client.get("/alerts?scope=everyone&state=all")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    assert "🚀🇭🇺👩‍👩‍👧" in html and "עברית" in html
+    for export in ("csv", "xlsx"):
+        response = admin_client.get(f"/alerts?scope=everyone&state=all&format={export}")
+        assert response.status_code == 200, export
+    assert admin_client.get("/admin/jobs").status_code == 200
+    assert client_feed(owner).status_code == 200
+
+
+def client_feed(user):
+    from flask import current_app
+
+    return current_app.test_client().get(f"/calendar.ics?token={user.calendar_token}")
