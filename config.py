@@ -122,6 +122,9 @@ class TestConfig(Config):
     # The limiter is on, as in production, with room for the whole suite's sign-ins;
     # tests/auth/test_rate_limit.py tightens it.
     LOGIN_RATE_LIMIT = LOGIN_ACCOUNT_RATE_LIMIT = PASSWORD_CHECK_RATE_LIMIT = "100000 per minute"
+    # Many tests travel weeks ahead with a signed-in client; tests/auth/test_sessions.py
+    # puts the real timeouts back.
+    SESSION_IDLE_TIMEOUT = SESSION_LIFETIME = 10 * 365 * 24 * 60
     WTF_CSRF_ENABLED = True
     # Fast hashing in tests only; production uses the strong defaults below.
     ARGON2_TIME_COST = 1

@@ -2,14 +2,23 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 
+from config import Config
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_user
 from tracker.auth.models import User
 from tracker.extensions import db
 
 SIGNED_IN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def real_timeouts(app, monkeypatch):
+    """The defaults every installation gets (the suite's own config relaxes them)."""
+    for name in ("SESSION_IDLE_TIMEOUT", "SESSION_LIFETIME"):
+        monkeypatch.setitem(app.config, name, getattr(Config, name))
 
 
 def test_the_csrf_token_from_before_sign_in_is_worthless_after(client):
