@@ -12,6 +12,7 @@ from flask import current_app
 from fpdf import FPDF, FontFace
 
 from tracker.core.money import format_amount
+from tracker.core.tables import holdable
 from tracker.reports.monthly import MonthlyReport
 
 FONT = "DejaVu"
@@ -34,6 +35,12 @@ def _converted(amount: Decimal | None, value: Decimal | None, currency: str) -> 
     if amount is None:
         return "—"
     return f"no {currency} rate" if value is None else format_amount(value)
+
+
+def _cell_text(value) -> str:
+    """A value as a table cell draws it: control characters (a bell, a NUL) have no glyph and
+    go, and a tab (no glyph either) becomes a space."""
+    return "" if value is None else holdable(str(value)).replace("\t", " ")
 
 
 def _plural(n: int, noun: str) -> str:
@@ -107,7 +114,10 @@ class BoardReportPDF(FPDF):
         self.ln(1.5)
 
     def grid(self, headings: tuple[str, ...], rows: list[tuple], widths: tuple, align: str):
-        """A table with a bold header row repeated on each page; `align`: one L/R per column."""
+        """A table with a bold header row repeated on each page; `align`: one L/R per column.
+
+        Cells are what users typed: see `_cell_text`.
+        """
         self.set_font(FONT, "", 8)
         self.need(16)
         with self.table(
@@ -121,7 +131,7 @@ class BoardReportPDF(FPDF):
         ) as table:
             table.row(headings)
             for values in rows:
-                table.row(tuple("" if v is None else str(v) for v in values))
+                table.row(tuple(_cell_text(v) for v in values))
         self.ln(2)
 
     def headline_tiles(self, report: MonthlyReport) -> None:
