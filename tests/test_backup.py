@@ -303,3 +303,48 @@ def test_restore_into_a_database_with_data_needs_replace(tmp_path, backed_up):
         assert result.exit_code == 0, result.output
         names = db.session.scalars(select(Region.name)).all()
         assert names == ["Győr"]
+
+
+def test_backup_and_restore_stream_in_flat_memory(tmp_path):
+    """40 MB of rows pass through both ways with a small fraction of that in memory."""
+    import tracemalloc
+
+    dump = tmp_path / "big.backup.gz"
+    rows, size = 10_000, 4_000
+    with scratch_app(SUITE_KIND, tmp_path) as source:
+        job_runs = db.metadata.tables["job_runs"]
+        started = datetime(2026, 1, 1, tzinfo=UTC)
+        for first in range(0, rows, 1_000):
+            db.session.execute(
+                job_runs.insert(),
+                [
+                    {
+                        "job": "scan",
+                        "started_at": started,
+                        "outcome": "ok",
+                        "error": f"{n:06d}" * (size // 6),
+                    }
+                    for n in range(first, first + 1_000)
+                ],
+            )
+        db.session.commit()
+        tracemalloc.start()
+        try:
+            assert invoke(source, "backup", str(dump)).exit_code == 0
+            backup_peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    with scratch_app(SUITE_KIND, tmp_path) as target:
+        tracemalloc.start()
+        try:
+            result = invoke(target, "restore", str(dump))
+            restore_peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert result.exit_code == 0, result.output
+        assert (
+            db.session.scalar(select(func.count()).select_from(db.metadata.tables["job_runs"]))
+            == rows
+        )
+    assert backup_peak < 12_000_000, backup_peak
+    assert restore_peak < 12_000_000, restore_peak
