@@ -181,6 +181,8 @@ def test_calendar_feed_renders_any_stored_date_and_title(client):
     _stored_follow_up(owner, due_on=date.min, title="The start of time")
     _stored_follow_up(owner, title="Line\r\nBREAK:1 ‮ RTL עברית 🚀 " + "x" * 200)
 
+    result = services.scan()  # the scan takes them too: one is long overdue
+    assert (len(result.raised), result.errors) == (2, [])
     response = client.get(f"/calendar.ics?token={owner.calendar_token}")
 
     assert response.status_code == 200
