@@ -5,6 +5,7 @@ import os
 from flask import Flask, render_template
 
 from config import CONFIGS, ProductionConfig
+from tracker.core.inputs import CleanRequest, IdConverter
 
 # Every model module, imported so SQLAlchemy and Alembic see the whole schema.
 MODEL_MODULES = (
@@ -42,6 +43,8 @@ def create_app(config_class=None) -> Flask:
         instance_relative_config=True,
     )
     app.config.from_object(config_class)
+    app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)

@@ -48,7 +48,7 @@ def test_manager_creates_incentive_with_its_first_history_step(manager_client):
     [
         ({"amount_offered": "-5"}, "Amounts cannot be negative."),
         ({"currency": "XYZ"}, "XYZ is not an ISO 4217 currency code"),
-        ({"amount_offered": "a lot"}, "Not a valid decimal value."),
+        ({"amount_offered": "a lot"}, "Enter a number, e.g. 1250000.50."),
         ({"term_end_on": "2026-01-01"}, "The term ends before it starts."),
         ({"amount_awarded": "10", "amount_received": "20"}, "More received than awarded"),
         ({"clawback_rule": "cliff"}, "A cliff needs its floor"),

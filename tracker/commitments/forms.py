@@ -1,12 +1,10 @@
 """Forms for commitments (fields follow the kind), milestones, contributions and list filters."""
 
-import decimal
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -31,7 +29,7 @@ from tracker.commitments.models import (
     VolumePeriod,
     fields_for,
 )
-from tracker.core.forms import EditForm, form_choices, id_choices, optional_int
+from tracker.core.forms import EditForm, NumberField, form_choices, id_choices, optional_int
 
 COUNTERPARTY_LABELS = {
     CommitmentKind.ANCHOR_VOLUME: "Tier-1 supplier",
@@ -56,49 +54,6 @@ MAX_QUANTITY = Decimal("1e13")  # below Numeric(18, 4)'s limit
 MAX_PEOPLE = 1_000_000
 
 
-class NumberField(DecimalField):
-    """A decimal: spaces between thousands are fine; commas, NaN, infinity and too many
-    decimals are refused with a message rather than misread."""
-
-    def __init__(self, *args, max_places: int = 2, **kwargs):
-        kwargs.setdefault("places", None)
-        super().__init__(*args, **kwargs)
-        self.max_places = max_places
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = (valuelist[0] or "").replace(" ", "").replace("\u00a0", "")
-        if not raw:
-            self.data = None
-            raise ValueError("Enter a number.")
-        if "," in raw:
-            self.data = None
-            raise ValueError("Write the number without commas, e.g. 1250000.50.")
-        try:
-            value = Decimal(raw)
-        except (decimal.InvalidOperation, ValueError) as exc:
-            self.data = None
-            raise ValueError("Enter a number, e.g. 1250000.50.") from exc
-        if not value.is_finite():
-            self.data = None
-            raise ValueError("Enter a number, e.g. 1250000.50.")
-        scale = Decimal(1).scaleb(-self.max_places)
-        if value != value.quantize(scale, rounding=decimal.ROUND_DOWN):
-            self.data = None
-            raise ValueError(f"Use at most {self.max_places} decimal places.")
-        # Stored at the column's scale, so an unchanged figure does not show up as a change.
-        self.data = value.quantize(scale) if abs(value) < MAX_MONEY * 10 else value
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        text = format(self.data, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _money(label: str, *, required: bool = False, description: str | None = None):
     first = InputRequired(message="Enter an amount.") if required else Optional()
     return NumberField(
@@ -115,7 +70,6 @@ def _quantity(label: str, *, required: bool = False, description: str | None = N
     first = InputRequired(message="Enter a number.") if required else Optional()
     return NumberField(
         label,
-        max_places=4,
         validators=[
             first,
             NumberRange(

@@ -25,7 +25,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, inspect
 
 from tracker.core.models import EMPTY, AuditEvent, default_label, read_change  # noqa: F401
 from tracker.core.money import format_amount
-from tracker.core.types import is_money
+from tracker.core.types import is_money, storage_type
 from tracker.extensions import db
 
 # Never part of a change: bookkeeping columns.
@@ -96,7 +96,7 @@ def value_text(record, field: str, value: Any) -> str:
                 return str(target) if target is not None else f"#{value}"
         if isinstance(column.type, Boolean) or isinstance(value, bool):
             return "Yes" if value else "No"
-        if isinstance(column.type, Numeric):
+        if isinstance(storage_type(column.type), Numeric):
             number = _number_text(Decimal(value))
             currency = getattr(record, "currency", None)
             if is_money(column) and currency:
@@ -218,7 +218,7 @@ def from_stored(model: type, field: str, raw: Any) -> Any:
         return date.fromisoformat(raw)
     if isinstance(kind, Boolean):
         return bool(raw)
-    if isinstance(kind, Numeric):
+    if isinstance(storage_type(kind), Numeric):
         return Decimal(str(raw))
     if isinstance(kind, Integer):
         return int(raw)

@@ -3,12 +3,13 @@
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField, SelectChoice
+from wtforms import DecimalField, HiddenField, SelectChoice
 
 from tracker.core.audit import field_label, value_text
 from tracker.core.errors import DomainError, StaleRecord
@@ -19,6 +20,42 @@ from tracker.extensions import db
 
 class ConfirmForm(FlaskForm):
     """An empty form: a POST that carries only the CSRF token (logout, deletions)."""
+
+
+class NumberField(DecimalField):
+    """A decimal as people type it: spaces between thousands are fine; commas, NaN and
+    infinity are refused with `message` rather than misread. How many decimals and how
+    large a number its column holds is the operation's rule (`core.values.plain`)."""
+
+    def __init__(self, *args, message: str = "Enter a number, e.g. 1250000.50.", **kwargs):
+        kwargs.setdefault("places", None)
+        super().__init__(*args, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = (valuelist[0] or "").replace(" ", "").replace("\u00a0", "")
+        self.data = None
+        if not raw:
+            raise ValueError("Enter a number.")
+        if "," in raw:
+            raise ValueError("Write the number without commas, e.g. 1250000.50.")
+        try:
+            value = Decimal(raw)
+        except (InvalidOperation, ValueError) as exc:
+            raise ValueError(self.message) from exc
+        if not value.is_finite():
+            raise ValueError(self.message)
+        self.data = value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = format(self.data, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class VersionField(HiddenField):

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select, nulls_last
 from sqlalchemy.sql import ColumnElement
@@ -43,6 +43,21 @@ class RowPagination(SelectPagination):
         return list(self._query_args["session"].execute(select).unique().all())
 
 
+# The last page number a list answers: beyond it, a request is a slip or a probe.
+LAST_PAGE = 1_000_000
+
+
+def page_number() -> int:
+    """`?page=N`, 1 by default; anything but a whole number from 1 to `LAST_PAGE` is a
+    bad request (400), not a database error."""
+    raw = request.args.get("page", "").strip()
+    if not raw:
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= LAST_PAGE:
+        abort(400, description=f"“{raw[:40]}” is not a page number (1 to {LAST_PAGE:,}).")
+    return int(raw)
+
+
 def paginate(query: Select, *, per_page: int | None = None, rows: bool = False):
     """One page of `query` (`?page=N`) with its total count; out-of-range pages are empty.
 
@@ -52,7 +67,7 @@ def paginate(query: Select, *, per_page: int | None = None, rows: bool = False):
     return pagination_class(
         select=query,
         session=db.session(),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=per_page or current_app.config["PAGE_SIZE"],
         max_per_page=500,
         error_out=False,
@@ -77,6 +92,6 @@ def paginate_list(rows: list, *, per_page: int | None = None) -> ListPagination:
     """One page (`?page=N`) of rows computed in Python, with the same links as `paginate`."""
     return ListPagination(
         rows,
-        request.args.get("page", 1, type=int),
+        page_number(),
         per_page or current_app.config["PAGE_SIZE"],
     )

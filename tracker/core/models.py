@@ -12,13 +12,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.core.types import CurrencyCode, currency_check, utcnow
+from tracker.core.types import CurrencyCode, FiniteNumeric, currency_check, utcnow
 from tracker.extensions import db
 
 EMPTY = "—"
@@ -112,7 +111,7 @@ class FxRate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     currency: Mapped[CurrencyCode] = mapped_column(index=True)
     reporting_currency: Mapped[CurrencyCode]
-    rate: Mapped[Decimal] = mapped_column(Numeric(20, 10))
+    rate: Mapped[Decimal] = mapped_column(FiniteNumeric(20, 10))
     effective_on: Mapped[date] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

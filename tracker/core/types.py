@@ -1,18 +1,71 @@
 """Column types and value helpers shared by the domain models."""
 
+import logging
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated
 
-from sqlalchemy import CheckConstraint, Numeric, String
+from sqlalchemy import CheckConstraint, Numeric, String, TypeDecorator
 from sqlalchemy.orm import mapped_column
+
+log = logging.getLogger(__name__)
+
+
+class FiniteNumeric(TypeDecorator):
+    """A NUMERIC(precision, scale) column that holds only what it can: a finite number
+    that fits.
+
+    Writing anything else is a programming error (the operations refuse it first, with a
+    message, in `core.values.plain`). Reading a value that is not such a number (stored
+    before the rule, or by hand: SQLite keeps infinity or 1e30 in any column) gives None,
+    shown as unknown, and a warning in the log: one bad value cannot take a page down, and
+    its record's edit page still opens so it can be put right.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def fits(self, value: Decimal) -> bool:
+        precision, scale = self.impl_instance.precision, self.impl_instance.scale
+        return value.is_finite() and (
+            precision is None or value.adjusted() < precision - (scale or 0)
+        )
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and not self.fits(Decimal(str(value))):
+            raise ValueError(f"{value!r} does not fit {self.impl_instance!r}")
+        return value
+
+    def result_processor(self, dialect, coltype):
+        inner = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+
+        def process(value):
+            if value is None:
+                return None
+            try:
+                number = inner(value) if inner else value
+                number = number if isinstance(number, Decimal) else Decimal(str(number))
+            except (TypeError, ValueError, ArithmeticError, InvalidOperation):
+                number = None
+            if number is None or not self.fits(number):
+                log.warning("unreadable number %r in a %r column: shown as unknown", value, self)
+                return None
+            return number
+
+        return process
+
+
+def storage_type(kind):
+    """The type a column keeps in the database (a `TypeDecorator`'s underlying type)."""
+    return kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+
 
 # Money: 18 digits, 2 after the point, enough for HUF billions and cent precision.
 MONEY_DIGITS = (18, 2)
-Money = Annotated[Decimal, mapped_column(Numeric(*MONEY_DIGITS))]
+Money = Annotated[Decimal, mapped_column(FiniteNumeric(*MONEY_DIGITS))]
 # A measured quantity (jobs, hours, tonnes, percent): fractional values allowed.
-Quantity = Annotated[Decimal, mapped_column(Numeric(18, 4))]
+Quantity = Annotated[Decimal, mapped_column(FiniteNumeric(18, 4))]
 CurrencyCode = Annotated[str, mapped_column(String(3))]
 
 
@@ -75,5 +128,5 @@ LABELS = {
 
 def is_money(column) -> bool:
     """Whether a mapped column holds money (the `Money` type), not a rate or a percentage."""
-    kind = column.type
+    kind = storage_type(column.type)
     return isinstance(kind, Numeric) and (kind.precision, kind.scale) == MONEY_DIGITS

@@ -5,19 +5,28 @@ refused by an operation reads the same on the form, in an import row and from th
 """
 
 from collections.abc import Iterable
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, String, inspect
+from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text, inspect
 
 from tracker.core.audit import field_label
 from tracker.core.errors import DomainError
+from tracker.core.inputs import LARGEST_INTEGER, multi_line, single_line
+from tracker.core.types import storage_type
 from tracker.extensions import db
 
 REQUIRED = "This field is required."
 NOT_A_CHOICE = "Not a valid choice."
 INVALID_EMAIL = "Enter a valid e-mail address."
 INVALID_URL = "Enter a full address, e.g. https://…"
+NOT_A_NUMBER = "Enter a number."
+
+# Dates a user can mean: anything else is a typing slip (0202 for 2022) or a probe.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2200, 12, 31)
+DATE_OUT_OF_RANGE = f"Enter a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}."
 
 
 def out_of_range(minimum=None, maximum=None) -> str:
@@ -30,29 +39,68 @@ def out_of_range(minimum=None, maximum=None) -> str:
 
 
 def plain(values: dict[str, Any], fields: Iterable[str], model: type) -> dict[str, Any]:
-    """The values as `model` keeps them: text stripped (blank text is None), numbers at
-    their column's scale (200 → 200.00, as the database gives them back, so history and
-    undo compare like with like). A key that is not one of `fields` is a caller's mistake
-    (ValueError), not a rule."""
+    """The values as `model` keeps them, or DomainError on the first its column cannot hold.
+
+    Text is stripped (blank text is None), a single-line column's text on one line and a
+    multi-line one's line ends plain LF; a number is finite, holds no more decimals than
+    its column's scale and fits its column (stored at that scale, 200 → 200.00, as the
+    database gives it back, so history and undo compare like with like); a date lies
+    between `FIRST_DATE` and `LAST_DATE`. A key that is not one of `fields` is a caller's
+    mistake (ValueError), not a rule."""
     unknown = set(values) - set(fields)
     if unknown:
         raise ValueError(f"Not fields an operation can set: {', '.join(sorted(unknown))}")
     columns = inspect(model).columns
     result = {}
     for name, value in values.items():
-        if isinstance(value, str):
-            value = value.strip() or None
         column = columns.get(name)
-        scale = getattr(column.type, "scale", None) if column is not None else None
-        if (
-            scale is not None
-            and isinstance(column.type, Numeric)
-            and isinstance(value, int | float | Decimal)
-            and not isinstance(value, bool)
-        ):
-            value = Decimal(str(value)).quantize(Decimal(1).scaleb(-scale))
+        kind = column.type if column is not None else None
+        if isinstance(value, str):
+            value = (multi_line(value) if isinstance(kind, Text) else single_line(value)).strip()
+            value = value or None
+        elif value is not None and kind is not None:
+            value = fitting(value, kind, name)
         result[name] = value
     return result
+
+
+def fitting(value: Any, kind, field: str) -> Any:
+    """`value` as a column of type `kind` holds it, or DomainError on `field`."""
+    kind = storage_type(kind)
+    if isinstance(value, bool):
+        return value
+    if isinstance(kind, Numeric) and isinstance(value, int | float | Decimal):
+        return number_fitting(Decimal(str(value)), kind.precision, kind.scale, field)
+    if isinstance(kind, Integer) and not -LARGEST_INTEGER <= value <= LARGEST_INTEGER:
+        raise DomainError(out_of_range(-LARGEST_INTEGER, LARGEST_INTEGER), field)
+    if isinstance(kind, Date | DateTime) and isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        if not FIRST_DATE <= day <= LAST_DATE:
+            raise DomainError(DATE_OUT_OF_RANGE, field)
+    return value
+
+
+def number_fitting(value: Decimal, precision: int | None, scale: int | None, field: str):
+    """`value` at `scale` decimals, refused when it is not a finite number, has more
+    decimals than `scale` or more digits before the point than `precision - scale`."""
+    if not value.is_finite():
+        raise DomainError(NOT_A_NUMBER, field)
+    if precision is not None and scale is not None and value.adjusted() >= precision - scale:
+        raise DomainError(
+            f"Enter at most {precision - scale} digits before the decimal point.", field
+        )
+    if scale is None:
+        return value
+    quantum = Decimal(1).scaleb(-scale)
+    if value != value.quantize(quantum, rounding=ROUND_DOWN):
+        raise DomainError(f"Use at most {scale} decimal places.", field)
+    return value.quantize(quantum)
+
+
+def date_in_range(day: date | None, field: str) -> date | None:
+    """A date given to an operation outside its values (a transition's day, a series'
+    first due date): refused outside `FIRST_DATE`–`LAST_DATE` like a field's date."""
+    return fitting(day, Date(), field) if day is not None else None
 
 
 def within_lengths(model: type, values: dict[str, Any]) -> None:

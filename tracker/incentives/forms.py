@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     SelectChoice,
     SelectField,
     StringField,
@@ -24,7 +23,7 @@ from wtforms.validators import (
 )
 
 from tracker.core.codes import is_currency
-from tracker.core.forms import EditForm, form_choices, id_choices, optional_int
+from tracker.core.forms import EditForm, NumberField, form_choices, id_choices, optional_int
 from tracker.incentives.models import (
     ClawbackRule,
     IncentiveKind,
@@ -52,8 +51,8 @@ class NumberRequired:
             raise StopValidation(self.message)
 
 
-def amount_field(label: str, **kwargs) -> DecimalField:
-    return DecimalField(label, places=2, validators=AMOUNT, **kwargs)
+def amount_field(label: str, **kwargs) -> NumberField:
+    return NumberField(label, validators=AMOUNT, **kwargs)
 
 
 class CurrencyField(StringField):
@@ -88,15 +87,13 @@ class IncentiveForm(EditForm):
     term_start_on = DateField("Term starts", validators=[Optional()])
     term_end_on = DateField("Term ends", validators=[Optional()])
     clawback_rule = SelectField("Clawback rule", choices=form_choices(ClawbackRule))
-    clawback_floor_pct = DecimalField(
+    clawback_floor_pct = NumberField(
         "Cliff floor (% of target)",
-        places=2,
         validators=[Optional(), NumberRange(min=0, max=100)],
         description="For a cliff: below this share of any obligation's target, all is repaid.",
     )
-    clawback_interest_pct = DecimalField(
+    clawback_interest_pct = NumberField(
         "Interest on repayment (% a year)",
-        places=3,
         validators=[Optional(), NumberRange(min=0, max=100)],
     )
     clawback_terms = TextAreaField("Clawback terms (as agreed)", validators=[Optional()])
@@ -136,9 +133,8 @@ class TransitionForm(FlaskForm):
 class ObligationForm(EditForm):
     kind = SelectField("Kind", choices=form_choices(ObligationKind), validators=[DataRequired()])
     description = StringField("Description", validators=[Optional(), Length(max=300)])
-    target_value = DecimalField(
+    target_value = NumberField(
         "Target",
-        places=2,
         validators=[
             NumberRequired("Enter the target as a number."),
             NumberRange(min=0, message="The target cannot be negative."),
@@ -147,9 +143,8 @@ class ObligationForm(EditForm):
     unit = StringField(
         "Unit", validators=[DataRequired(), Length(max=30)], description="jobs, EUR, hours, %…"
     )
-    actual_value = DecimalField(
+    actual_value = NumberField(
         "Actual so far",
-        places=2,
         validators=[Optional(), NumberRange(min=0, message="The actual cannot be negative.")],
     )
     actual_as_of = DateField("Actual as of", validators=[Optional()])
@@ -157,9 +152,8 @@ class ObligationForm(EditForm):
 
 
 class ActualForm(EditForm):
-    actual_value = DecimalField(
+    actual_value = NumberField(
         "Actual",
-        places=2,
         validators=[
             NumberRequired("Enter the actual as a number."),
             NumberRange(min=0, message="The actual cannot be negative."),
@@ -230,9 +224,8 @@ class IncentiveFilterForm(FlaskForm):
 
 class FxRateForm(EditForm):
     currency = CurrencyField("Currency", validators=[DataRequired(), Length(min=3, max=3)])
-    rate = DecimalField(
+    rate = NumberField(
         "Rate",
-        places=10,
         validators=[
             NumberRequired("Enter the rate as a number."),
             NumberRange(min=0.0000000001, message="A rate must be above zero."),

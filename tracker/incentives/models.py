@@ -10,7 +10,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
-    Numeric,
     String,
     Text,
 )
@@ -21,6 +20,7 @@ from tracker.core.text import Searchable
 from tracker.core.types import (
     Choice,
     CurrencyCode,
+    FiniteNumeric,
     Money,
     Quantity,
     currency_check,
@@ -170,10 +170,10 @@ class Incentive(Searchable, db.Model):
         String(16), default=ClawbackRule.NONE, info={"choices": ClawbackRule}
     )
     clawback_floor_pct: Mapped[Decimal | None] = mapped_column(
-        Numeric(5, 2), info={"label": "Cliff floor (% of target)"}
+        FiniteNumeric(5, 2), info={"label": "Cliff floor (% of target)"}
     )
     clawback_interest_pct: Mapped[Decimal | None] = mapped_column(
-        Numeric(6, 3), info={"label": "Interest on repayment (% a year)"}
+        FiniteNumeric(6, 3), info={"label": "Interest on repayment (% a year)"}
     )
 
     # EU state aid

@@ -46,7 +46,9 @@ from tracker.core.values import (
     REQUIRED,
     assign,
     changed,
+    date_in_range,
     existing,
+    number_fitting,
     one_of,
     plain,
     require,
@@ -342,6 +344,7 @@ def _move(
     status_field: str = "to_status",
 ) -> IncentiveStatusChange:
     _check_step(incentive, to_status, status_field)
+    date_in_range(on, "changed_on")
     if on > today:
         raise DomainError("A status change cannot be dated in the future.", "changed_on")
     last = incentive.status_changes[-1].changed_on if incentive.status_changes else None
@@ -527,6 +530,8 @@ def schedule_reports(
         raise DomainError(REQUIRED, "title")
     if first_due_on is None:
         raise DomainError("Enter the date.", "first_due_on")
+    date_in_range(first_due_on, "first_due_on")
+    date_in_range(until, "until")
     months = services.FREQUENCY_MONTHS.get(frequency)
     if months is None:
         raise DomainError("Choose how often the report is due.", "frequency")
@@ -712,10 +717,14 @@ def _checked_fx_rate(
         )
     if currency == reporting:
         raise DomainError(f"{reporting} is the reporting currency: its rate is 1.", "currency")
-    if rate is None or rate <= 0:
+    if rate is None:
+        raise DomainError(RATE_NOT_POSITIVE, "rate")
+    rate_column = FxRate.__table__.c.rate.type
+    if number_fitting(Decimal(rate), rate_column.precision, rate_column.scale, "rate") <= 0:
         raise DomainError(RATE_NOT_POSITIVE, "rate")
     if effective_on is None:
         raise DomainError("Enter the date.", "effective_on")
+    date_in_range(effective_on, "effective_on")
     existing = db.session.scalar(
         select(FxRate).where(
             FxRate.currency == currency,

@@ -1,8 +1,9 @@
 """The home page and the application's own health check."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, table, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.auth.models import Role
 from tracker.auth.permissions import READ, requires
@@ -41,6 +42,12 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers: 200 when the database answers. Reveals nothing else."""
-    db.session.execute(text("SELECT 1"))
+    """For load balancers: 200 when the database answers, 503 when it does not, JSON both
+    ways. Reveals nothing else (the error goes to the log)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("health check: the database does not answer")
+        return {"status": "unavailable"}, 503
     return {"status": "ok"}

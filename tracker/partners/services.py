@@ -241,7 +241,7 @@ def relationship_health(
 def partner_health(partner: Partner, as_of: date | None = None) -> Health:
     """Health of one partner, computed with the same SQL aggregates as the list."""
     as_of = as_of or today()
-    query, _ = partner_rows_query(PartnerFilters(), as_of)
+    query, _ = partner_rows_query(PartnerFilters(status=partner.status), as_of)
     row = db.session.execute(query.where(Partner.id == partner.id)).one()
     return relationship_health(partner, row.last_on, row.recent, row.open, row.overdue, as_of)
 
