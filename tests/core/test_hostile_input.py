@@ -323,3 +323,19 @@ def test_sign_in_with_a_line_break_in_next_lands_on_the_home_page(client):
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_every_parameter_is_cleaned_as_the_request_parses_it(app):
+    """Views, forms, filters and lookups never see a control character: one place cleans
+    the query string and the form alike (tab, CR and LF stay, for text areas)."""
+    from flask import request
+
+    with app.test_request_context(
+        "/partners?q=a%00b%07c%1bd&x%00y=1",
+        method="POST",
+        data={"name": "Bad\x00Name\x08", "notes": "one\r\ntwo\tthree\x7f"},
+    ):
+        assert request.args["q"] == "abcd"
+        assert request.args["xy"] == "1"
+        assert request.form["name"] == "BadName"
+        assert request.form["notes"] == "one\r\ntwo\tthree"
