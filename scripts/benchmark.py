@@ -3,12 +3,14 @@
     make bench            # or: .venv/bin/python scripts/benchmark.py [--repeat N]
 
 It builds a throwaway SQLite database (or uses BENCH_DATABASE_URL), loads the demo
-data, signs in as a manager and requests each page. The figures are printed, not
-asserted: the tests assert that query counts do not grow with the data.
+data, signs in as a manager and requests each page; then it prints what hostile and
+large uploads cost in memory and time (scripts/upload_memory.py). The figures are
+printed, not asserted: the tests assert that query counts do not grow with the data.
 """
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -79,6 +81,9 @@ def main() -> None:
                 f"{path:34} {response.status_code:>6} {len(statements):>7} "
                 f"{statistics.median(timings):>9.1f}"
             )
+    # What uploads cost in memory, each in a fresh process (scripts/upload_memory.py).
+    upload_memory = Path(__file__).with_name("upload_memory.py")
+    subprocess.run([sys.executable, upload_memory], check=False)  # noqa: S603 (our own script)
 
 
 if __name__ == "__main__":

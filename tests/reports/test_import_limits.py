@@ -106,8 +106,14 @@ def sparse(dimension: str | None) -> bytes:
 
 
 def test_a_sheet_declaring_a_huge_dimension_is_refused_before_a_row_is_built(rows_built):
-    message = refusal("p.xlsx", sparse("A1:ALL100000"))
+    message = refusal("p.xlsx", workbook(sheet_xml(HEADER_ROW + AGENCY_ROW, "A1:C100000")))
     assert "The sheet goes on to line 100,000; at most 10,001 lines are read" in message
+    assert rows_built == []
+
+
+def test_the_issues_sparse_sheet_is_refused_at_its_first_far_cell(rows_built):
+    message = refusal("p.xlsx", sparse("A1:ALL100000"))
+    assert "Line 1 reaches column ALL (column 1,000); at most 20 columns are read" in message
     assert rows_built == []
 
 
@@ -132,8 +138,8 @@ def test_xfd1_and_a1048576_are_refused_without_building_anything(rows_built):
         '<row r="1048576"><c r="A1048576"><v>1</v></c></row>'
     )
     for dimension, words in (
-        ("A1:XFD1048576", "goes on to line 1,048,576"),
-        (None, "reaches column XFD (column 16,384)"),
+        ("A1:XFD1048576", "Line 1 reaches column XFD (column 16,384)"),
+        (None, "Line 1 reaches column XFD (column 16,384)"),
     ):
         content = workbook(sheet_xml(rows, dimension))
         tracemalloc.start()
@@ -271,9 +277,15 @@ def test_a_csv_past_the_line_limit_is_refused_at_that_line(app):
 
 
 def test_a_csv_line_with_a_value_past_the_column_limit_is_refused(app):
-    content = b"Name,Country,Kind\nAgency,HU,Other" + b",x" * 100_000 + b"\n"
+    content = b"Name,Country,Kind\nAgency,HU,Other" + b",x" * 30 + b"\n"
     message = refusal("p.csv", content)
     assert "Line 2 reaches column" in message and "at most 20 columns are read" in message
+
+
+def test_a_csv_line_too_long_for_its_columns_is_refused_before_it_is_split(app):
+    for line in (b"," * 300_000, b'"\n",' * 100_000):  # one line; one record over many
+        message = refusal("p.csv", b"Name,Country,Kind\nAgency,HU,Other\n" + line + b"\n")
+        assert "Line 3 is longer than 200,000 characters, more than 20 columns" in message
 
 
 def test_empty_trailing_fields_past_the_limit_are_dropped(app):
@@ -284,7 +296,7 @@ def test_empty_trailing_fields_past_the_limit_are_dropped(app):
 
 
 def test_a_csv_value_longer_than_the_field_limit_is_refused(app):
-    content = b'Name,Country,Kind\n"' + b"x" * 200_000 + b'",HU,Other\n'
+    content = b'Name,Country,Kind\n"' + b"x" * 150_000 + b'",HU,Other\n'
     message = refusal("p.csv", content)
     assert "The CSV file cannot be read: a value is longer than 131,072 characters" in message
 
@@ -316,3 +328,11 @@ def test_the_page_shows_the_refusal_and_keeps_nothing(app, admin_client, tmp_pat
     assert count_rows(Partner) == 0
     pending = tmp_path / "pending"
     assert not pending.exists() or not list(pending.iterdir())
+
+
+def test_every_sheet_is_held_to_the_limits_not_only_the_first(rows_built):
+    # Opening a workbook, openpyxl reads through the cells of any sheet declaring no dimension.
+    far = sheet_xml('<row r="500000"><c r="A500000"><v>1</v></c></row>')
+    content = workbook(replace={"xl/worksheets/sheet2.xml": far})
+    assert "The sheet goes on to line 500,000" in refusal("p.xlsx", content)
+    assert rows_built == []

@@ -71,6 +71,9 @@ ROW_ELEMENTS = 10_000
 PART_ELEMENTS = 100_000
 # Elements a cell's shared string may take (<si>, <t>, the odd run).
 STRING_ELEMENTS = 3
+# Characters one CSV line (or one record, when quoted values span lines) may hold for each
+# column it may have: twice the longest text a column takes.
+LINE_CHARACTERS_PER_COLUMN = 10_000
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 PENDING_MAX_AGE = timedelta(hours=1)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -574,6 +577,10 @@ class SheetLimits:
         rows = _limit("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
         return cls(lines=1 + 2 * rows, columns=len(spec.fields) + SPARE_COLUMNS)
 
+    @property
+    def line_characters(self) -> int:
+        return self.columns * LINE_CHARACTERS_PER_COLUMN
+
     def too_far_down(self, line: int, where: str = "sheet") -> FileRejected:
         return FileRejected(
             f"The {where} goes on to line {line:,}; at most {self.lines:,} lines are read "
@@ -637,8 +644,10 @@ def check_archive(data: bytes, limits: SheetLimits | None = None) -> None:
     declared sizes bounds what openpyxl can be made to read. Every XML part then streams
     through expat once, element by element and without building anything, to refuse a DTD
     and any part with more elements than openpyxl may be made to hold (`PART_ELEMENTS`;
-    the shared strings may have a few for every cell `limits` allow; a sheet's cells are
-    bounded row by row when the first sheet is read).
+    the shared strings may have a few for every cell `limits` allow), and every sheet's
+    rows and cells past `limits` (`_scan_part`). Every sheet, not only the first that is
+    imported: opening a workbook, openpyxl reads each sheet up to its declared dimension,
+    and through all its cells when it declares none.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -671,34 +680,9 @@ def check_archive(data: bytes, limits: SheetLimits | None = None) -> None:
         for member in members:
             if member.filename.endswith((".xml", ".rels", ".vml")):
                 budget = strings if member.filename == "xl/sharedStrings.xml" else PART_ELEMENTS
-                _count_elements(archive, member, budget)
+                _scan_part(archive, member, budget, limits)
 
 
-def _count_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> None:
-    """Refuse a part holding more than `budget` elements, a sheet's cell data aside."""
-    count, in_cells = 0, False
-
-    def start(name: str, attributes: dict) -> None:
-        nonlocal count, in_cells
-        if name == SHEET_DATA:
-            in_cells = True
-        elif not in_cells:
-            count += 1
-            if count > budget:
-                raise FileRejected(
-                    f"A part of the workbook ({member.filename}) holds more than {budget:,} "
-                    "XML elements, far more than a spreadsheet writes; refused."
-                )
-
-    def end(name: str) -> None:
-        nonlocal in_cells
-        if name == SHEET_DATA:
-            in_cells = False
-
-    _stream_xml(archive.open(member), member.filename, start, end)
-
-
-SHEET_DATA = f"{SHEET_NS}}}sheetData"
 ROW = f"{SHEET_NS}}}row"
 CELL = f"{SHEET_NS}}}c"
 CELL_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?\d+")
@@ -726,45 +710,54 @@ def _stream_xml(stream, name: str, start, end=None) -> None:
         raise FileRejected(f"The workbook is damaged: {name} cannot be read.") from None
 
 
-def _scan_sheet(stream, name: str, limits: SheetLimits) -> tuple[int, int]:
-    """The last line and column the sheet's cells reach, found as the sheet streams through
-    expat: refused at the first row past `limits.lines`, the first cell past
-    `limits.columns` (or a row with more cells than that, which cells without a reference
-    could otherwise make), or a row of more than `ROW_ELEMENTS` elements."""
-    line = column = cells = elements = last_line = last_column = 0
+def _scan_part(
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    budget: int,
+    limits: SheetLimits | None,
+) -> None:
+    """Stream one XML part through expat, refusing it at its first element past `budget`
+    outside a sheet's rows; and in a sheet's rows, at the first row past `limits.lines`,
+    the first cell past `limits.columns` (or a row with more cells than that, which cells
+    without a reference could otherwise make), or a row of more than `ROW_ELEMENTS`
+    elements. Nothing is built, so the refusal costs only the bytes read so far."""
+    count = line = column = cells = elements = 0
     in_row = False
 
     def start(tag: str, attributes: dict) -> None:
-        nonlocal line, column, cells, elements, last_line, last_column, in_row
-        if tag == ROW:
+        nonlocal count, line, column, cells, elements, in_row
+        if tag == ROW and limits is not None:
             line = _row_number(attributes.get("r"), line + 1)
             if line > limits.lines:
                 raise limits.too_far_down(line)
             in_row, column, cells, elements = True, 0, 0, 0
-            return
-        if not in_row:
-            return
-        elements += 1
-        if elements > ROW_ELEMENTS:
-            raise FileRejected(
-                f"Line {line:,} of the sheet holds more than {ROW_ELEMENTS:,} XML elements, "
-                "far more than a spreadsheet writes; refused."
-            )
-        if tag == CELL:
-            cells += 1
-            reference = CELL_REFERENCE.fullmatch(attributes.get("r") or "")
-            column = column_index_from_string(reference.group(1)) if reference else column + 1
-            if column > limits.columns or cells > limits.columns:
-                raise limits.too_far_right(max(column, cells), line)
-            last_line, last_column = max(last_line, line), max(last_column, column)
+        elif not in_row:
+            count += 1
+            if count > budget:
+                raise FileRejected(
+                    f"A part of the workbook ({member.filename}) holds more than {budget:,} "
+                    "XML elements, far more than a spreadsheet writes; refused."
+                )
+        else:
+            elements += 1
+            if elements > ROW_ELEMENTS:
+                raise FileRejected(
+                    f"Line {line:,} of the sheet holds more than {ROW_ELEMENTS:,} XML "
+                    "elements, far more than a spreadsheet writes; refused."
+                )
+            if tag == CELL:
+                cells += 1
+                reference = CELL_REFERENCE.fullmatch(attributes.get("r") or "")
+                column = column_index_from_string(reference.group(1)) if reference else column + 1
+                if column > limits.columns or cells > limits.columns:
+                    raise limits.too_far_right(max(column, cells), line)
 
     def end(tag: str) -> None:
         nonlocal in_row
         if tag == ROW:
             in_row = False
 
-    _stream_xml(stream, name, start, end)
-    return last_line, last_column
+    _stream_xml(archive.open(member), member.filename, start, end)
 
 
 def _row_number(text: str | None, following: int) -> int:
@@ -782,8 +775,9 @@ def _row_number(text: str | None, following: int) -> int:
 
 def _read_csv(data: bytes, limits: SheetLimits) -> list[list[Any]]:
     """Every record of a CSV file, read one at a time: refused at the first line past
-    `limits.lines` or holding a value past `limits.columns` (empty trailing fields beyond
-    are dropped), and at a value longer than the csv module's limit (128 Ki characters)."""
+    `limits.lines`, a record longer than `limits.line_characters` (before the csv module
+    splits it), or one holding a value past `limits.columns` (empty trailing fields beyond
+    are dropped)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -791,14 +785,15 @@ def _read_csv(data: bytes, limits: SheetLimits) -> list[list[Any]]:
             f"The file is not UTF-8 text (byte {error.start + 1} is not valid). In Excel, save "
             "it with “Save as › CSV UTF-8 (comma delimited)”."
         ) from None
-    end = text.find("\n")
-    first_line = text[: end if end >= 0 else len(text)]
+    end = text.find("\n", 0, limits.line_characters)
+    first_line = text[: end if end >= 0 else limits.line_characters]
     separator = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    lines = _Lines(text, limits)
+    reader = csv.reader(lines, delimiter=separator, strict=True)
     records: list[list[Any]] = []
-    line = 0
     try:
-        for line, record in enumerate(reader, start=1):  # noqa: B007 (read after the loop)
+        for line, record in enumerate(reader, start=1):
+            lines.record_done(line + 1)
             if line > limits.lines:
                 raise limits.too_far_down(line, "file")
             if len(record) > limits.columns:
@@ -811,18 +806,49 @@ def _read_csv(data: bytes, limits: SheetLimits) -> list[list[Any]]:
         detail = str(error)
         if "field larger than field limit" in detail:
             detail = f"a value is longer than {csv.field_size_limit():,} characters"
-        raise FileRejected(f"The CSV file cannot be read: {detail} (line {line + 1}).") from None
+        raise FileRejected(
+            f"The CSV file cannot be read: {detail} (line {lines.record:,})."
+        ) from None
     if all(not record for record in records):
         raise FileRejected("The file is empty.")
     return records
 
 
+class _Lines:
+    """A CSV text's lines for the csv module, ends kept, sliced one at a time rather than
+    copied whole; refuses a record (a line, or the lines a quoted value joins) longer
+    than the limits allow before the csv module splits it into values."""
+
+    def __init__(self, text: str, limits: SheetLimits):
+        self.text, self.limits = text, limits
+        self.record, self.characters = 1, 0
+        self.newline = "\n" if "\n" in text or "\r" not in text else "\r"
+
+    def record_done(self, following: int) -> None:
+        self.record, self.characters = following, 0
+
+    def __iter__(self):
+        text, start = self.text, 0
+        budget = self.limits.line_characters
+        while start < len(text):
+            end = text.find(self.newline, start)
+            end = len(text) if end < 0 else end + 1
+            self.characters += end - start
+            if self.characters > budget:
+                raise FileRejected(
+                    f"Line {self.record:,} is longer than {budget:,} characters, more than "
+                    f"{self.limits.columns} columns can hold; refused."
+                )
+            yield text[start:end]
+            start = end
+
+
 def _read_xlsx(data: bytes, limits: SheetLimits) -> list[list[Any]]:
     """The first sheet's rows, read by openpyxl in read-only (streaming) mode.
 
-    Before any row is built, the sheet's declared dimension and then every row's number
-    and every cell's column (`_scan_sheet`) are held against `limits`; openpyxl then reads
-    only as far as the cells really reach, so a sparse sheet never becomes a grid.
+    `check_archive` has already held every row number and cell column to `limits`; the
+    sheet's declared dimension is held to them here, and then ignored: openpyxl reads as
+    far as the cells really reach, so a sparse sheet never becomes a grid.
     """
     import openpyxl
 
@@ -836,14 +862,8 @@ def _read_xlsx(data: bytes, limits: SheetLimits) -> list[list[Any]]:
             raise limits.too_far_down(sheet.max_row)
         if (sheet.max_column or 0) > limits.columns:
             raise limits.too_far_right(sheet.max_column)
-        # openpyxl offers no public way to stream a sheet's raw XML: its path is private.
-        path = sheet._worksheet_path
-        last_line, last_column = _scan_sheet(workbook._archive.open(path), path, limits)
-        if not last_line:
-            raise FileRejected("The file is empty.")
-        sheet.reset_dimensions()  # read as far as the cells reach, not as far as declared
-        rows = sheet.iter_rows(min_row=1, max_row=last_line, min_col=1, max_col=last_column)
-        return [[_cell_value(cell) for cell in row] for row in rows]
+        sheet.reset_dimensions()
+        return [[_cell_value(cell) for cell in row] for row in sheet.iter_rows()]
     except FileRejected:
         raise
     except Exception as error:  # any failure to parse an untrusted workbook is the file's
