@@ -88,6 +88,23 @@ def match(app: Flask, path: str, method: str = "GET") -> tuple[str | None, dict]
         return None, {}
 
 
+def rule_of(app: Flask, path: str) -> Rule | None:
+    adapter = app.url_map.bind("localhost")
+    try:
+        return adapter.match(path, method="GET", return_rule=True)[0]
+    except Exception:  # noqa: BLE001 (no route, a redirect, a wrong method: not a page)
+        return None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A page that shows a form to post: a rule (its ids filled in when it is used), and the
+    query string some links give it."""
+
+    rule: Rule
+    query: str = ""
+
+
 @dataclass
 class Field:
     name: str
@@ -147,6 +164,8 @@ class _PageParser(HTMLParser):
             self.forms.append(self._form)
         elif tag == "option" and self._select is not None:
             self._select.options.append(attributes.get("value", ""))
+            if "selected" in attributes and not self._select.multiple:
+                self._select.value = attributes.get("value", "")
         elif self._form is None or not attributes.get("name"):
             return
         elif tag == "input":
@@ -184,6 +203,9 @@ class _PageParser(HTMLParser):
 
     def handle_data(self, data):
         if self._textarea is not None:
+            # A browser drops the newline that follows <textarea>.
+            if not self._textarea.value:
+                data = data.removeprefix("\r\n").removeprefix("\n")
             self._textarea.value += data
 
 
@@ -207,8 +229,8 @@ class Vocabulary:
     values: dict[str, set[str]] = field(default_factory=dict)  # parameter name → values
     # (endpoint, path argument) → the values links give it, for arguments that are not ids
     arguments: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-    # role → the endpoints of the pages that show that role a form to post
-    form_sources: dict[str, set[str]] = field(default_factory=dict)
+    # role → the pages that show that role a form to post
+    form_sources: dict[str, list[Source]] = field(default_factory=dict)
 
     def learn(self, app: Flask, endpoint: str, page: Page) -> None:
         for link in page.links:

@@ -11,9 +11,9 @@ runs), hostile values of each family, and a seed for the plausible values around
 """
 
 import random
-import re
 import string
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
@@ -136,7 +136,7 @@ HOSTILE_URLS = _utf8(
 )
 
 # Plausible values, so that some writes are accepted and later pages read what they stored.
-PLAUSIBLE_NUMBERS = _utf8("0", "1", "3", "12", "100", "2500.50", "4500000", "-5")
+PLAUSIBLE_NUMBERS = _utf8("0", "1", "3", "12", "100", "4500000")
 PLAUSIBLE_DATES = _utf8("2026-01-15", "2026-06-30", "2027-03-01", "2030-12-31")
 
 _printable = st.text(string.ascii_letters + string.digits + " -", min_size=1, max_size=20)
@@ -159,9 +159,11 @@ hostile_text = st.one_of(
     _encoded(_printable),
 )
 
+# Mostly the named hostile numbers: a non-finite or oversized number must be met often.
 hostile_number = st.one_of(
     st.sampled_from(HOSTILE_NUMBERS),
-    st.sampled_from(PLAUSIBLE_NUMBERS),
+    st.sampled_from(HOSTILE_NUMBERS),
+    st.sampled_from(HOSTILE_NUMBERS),
     st.floats(allow_nan=True, allow_infinity=True).map(lambda x: repr(x).encode()),
     st.integers(min_value=-(2**70), max_value=2**70).map(lambda n: str(n).encode()),
     hostile_text,
@@ -211,10 +213,10 @@ class Hostile:
     other: bytes  # ids, URLs, e-mail addresses, anything
 
     def for_field(self, spec: Field) -> bytes:
-        if spec.kind == "number" or NUMERIC_NAME.search(spec.name):
-            return self.number
-        if spec.kind == "date" or spec.name.endswith(("_on", "_date", "deadline")):
+        if is_date(spec):
             return self.date
+        if is_numeric(spec):
+            return self.number
         if spec.kind in ("text", "textarea", "search"):
             return self.text
         return self.other
@@ -228,103 +230,115 @@ hostiles = st.builds(
     other=st.one_of(hostile_value, hostile_email, hostile_id, st.sampled_from(HOSTILE_URLS)),
 )
 
-_index = st.integers(min_value=0, max_value=2**16)
+_seed = st.integers(min_value=0, max_value=2**64)
 
 
 @dataclass(frozen=True)
 class PostPlan:
-    role: int
-    page: int
-    form: int
+    seed: int  # picks the role, page, form, hostile fields and plausible values, uniformly
     mode: str  # "one" hostile field, "some" of them, or "all"
-    hostile_fields: list[tuple[int, Hostile]]  # (which field, its value)
+    hostile: list[Hostile]
     action_id: bytes | None  # a hostile id to put in the form's action instead of the real one
     upload: bytes
-    seed: int  # for the plausible values
 
 
 post_plans = st.builds(
     PostPlan,
-    role=_index,
-    page=_index,
-    form=_index,
+    seed=_seed,
     mode=st.sampled_from(["one", "one", "some", "all"]),
-    hostile_fields=st.lists(st.tuples(_index, hostiles), min_size=1, max_size=6),
+    hostile=st.lists(hostiles, min_size=1, max_size=6),
     action_id=st.one_of(st.none(), st.none(), st.none(), hostile_id),
     upload=hostile_upload,
-    seed=st.integers(min_value=0, max_value=2**32),
 )
 
 
 @dataclass(frozen=True)
 class GetPlan:
-    role: int
-    rule: int
-    path: list[tuple[int | None, bytes]]  # per argument: a real value's index, or None; hostile
-    query: list[tuple[int, int | None, bytes]]  # (name, a known value's index or None, hostile)
+    seed: int  # picks the role, rule, real ids and known parameter values, uniformly
+    path: list[bytes]  # a hostile value for each path argument (no rule has more than two)
+    query: list[bytes]  # a hostile value for each query parameter
 
 
 get_plans = st.builds(
     GetPlan,
-    role=_index,
-    rule=_index,
-    path=st.lists(
-        st.tuples(st.one_of(_index, _index, st.none()), st.one_of(hostile_id, hostile_text)),
-        min_size=2,
-        max_size=2,
-    ),
-    query=st.lists(st.tuples(_index, st.one_of(_index, st.none()), hostile_value), max_size=4),
+    seed=_seed,
+    path=st.lists(st.one_of(hostile_id, hostile_text), min_size=2, max_size=2),
+    query=st.lists(hostile_value, max_size=4),
 )
 
 
-# Fields whose name says they hold a number, though the page renders them as text.
-NUMERIC_NAME = re.compile(
-    r"amount|value|budget|target|actual|rate|pct|percent|count|participants|hours|volume"
-    r"|quantity|capex|jobs|threshold|days|version|position|year"
-)
+# Fields whose name says they hold a number or a date, though the page renders them as text.
+NUMERIC_WORDS = {
+    "amount", "value", "budget", "target", "actual", "rate", "pct", "percent", "count",
+    "participants", "hours", "volume", "quantity", "capex", "jobs", "threshold", "days",
+    "version", "position", "year", "cohorts", "taken", "spend",
+}  # fmt: skip
+DATE_WORDS = {"on", "date", "deadline", "of", "at", "from", "to", "until"}
+
+
+def is_numeric(spec: Field) -> bool:
+    return spec.kind == "number" or bool(NUMERIC_WORDS & set(spec.name.split("_")))
+
+
+def is_date(spec: Field) -> bool:
+    words = spec.name.split("_")
+    return spec.kind == "date" or (len(words) > 1 and words[-1] in DATE_WORDS)
+
+
 PLAUSIBLE_PASSWORD = b"fuzz-password-2026-long"
 FILENAMES = ("fuzz.csv", "fuzz.xlsx", "\x00.csv", "../../fuzz.csv")
 
 
-def _plausible(spec: Field, rng: random.Random) -> bytes:
-    """A value the form would likely accept: what the page filled in, else one of its own
-    options, else something ordinary of the field's type (names made unique)."""
-    word = "".join(rng.choices(string.ascii_letters, k=8))
+def _plausible(spec: Field, rng: random.Random, position: int) -> bytes:
+    """A value the form would likely accept: what the page filled in (a select's choice, most
+    often), else one of its own options, else something ordinary of the field's type. Names
+    are made unique; dates rise down the form, so a start comes before its end."""
+    word = "".join(rng.choices(string.ascii_letters, k=7))
     if spec.kind in ("select", "radio") and spec.options:
-        return rng.choice(spec.options).encode()
+        if spec.value and rng.random() < 0.8:
+            return spec.value.encode()
+        return rng.choice([option for option in spec.options if option] or spec.options).encode()
     if spec.value:
         return spec.value.encode()
-    if spec.kind == "number" or NUMERIC_NAME.search(spec.name):
+    if is_date(spec):
+        return (date(2026, 1, 1) + timedelta(days=40 * position)).isoformat().encode()
+    if is_numeric(spec):
         return rng.choice(PLAUSIBLE_NUMBERS)
-    if spec.kind == "date" or spec.name.endswith(("_on", "_date", "deadline")):
-        return rng.choice(PLAUSIBLE_DATES)
     if spec.kind == "email" or "email" in spec.name:
         return f"fuzz-{word}@example.com".encode()
+    if spec.kind == "url" or "website" in spec.name or spec.name.endswith("url"):
+        return f"https://example.com/{word}".encode()
+    if spec.kind == "tel" or "phone" in spec.name:
+        return b"+36 96 555 0100"
     if spec.kind == "password":
         return PLAUSIBLE_PASSWORD
-    return f"Fuzz {word}".encode()
+    return f"Fz{word}".encode()  # short: some codes hold ten characters
 
 
-def fill(form: Form, plan: PostPlan) -> tuple[list[tuple[str, bytes]], dict]:
+def fill(form: Form, plan: PostPlan, rng: random.Random) -> tuple[list[tuple[str, bytes]], dict]:
     """Fill `form` as `plan` says: its fields as (name, value) pairs, and its file fields as
     name → (content, filename). The CSRF token is always kept, so the request reaches the view.
 
     Most forms are filled plausibly around one or a few hostile fields, so that many are
     accepted and the hostile value is stored; some are hostile throughout.
     """
-    rng = random.Random(plan.seed)
     names = [name for name in form.fields if name != "csrf_token"]
+    if plan.mode == "one":
+        # One field a user can type in; hidden fields are tampered with in the other modes.
+        names = [name for name in names if form.fields[name].kind != "hidden"] or names
+    specs = [form.fields[name] for name in names]
     hostile: dict[str, Hostile] = {}
     if names:
-        chosen = plan.hostile_fields[:1] if plan.mode == "one" else plan.hostile_fields
-        for index, value in chosen:
-            hostile.setdefault(names[index % len(names)], value)
+        chosen = plan.hostile[:1] if plan.mode == "one" else plan.hostile
         if plan.mode == "all":
-            for position, name in enumerate(names):
-                hostile.setdefault(name, plan.hostile_fields[position % len(chosen)][1])
+            hostile = {name: chosen[position % len(chosen)] for position, name in enumerate(names)}
+        else:
+            # Numbers and dates are where stored values broke shared pages: aim there more.
+            weights = [3 if is_numeric(spec) or is_date(spec) else 1 for spec in specs]
+            hostile = {rng.choices(names, weights)[0]: value for value in chosen}
     pairs: list[tuple[str, bytes]] = []
     files: dict[str, tuple[bytes, str]] = {}
-    for name, spec in form.fields.items():
+    for position, (name, spec) in enumerate(form.fields.items()):
         if spec.kind == "file":
             files[name] = (plan.upload, rng.choice(FILENAMES))
         elif name == "csrf_token" or (spec.kind == "hidden" and name not in hostile):
@@ -338,9 +352,9 @@ def fill(form: Form, plan: PostPlan) -> tuple[list[tuple[str, bytes]], dict]:
             ticked = [option for option in spec.options if rng.random() < 0.5]
             pairs.extend((name, option.encode()) for option in ticked)
         else:
-            pairs.append((name, _plausible(spec, rng)))
+            pairs.append((name, _plausible(spec, rng, position)))
     if form.buttons:
         button, value = rng.choice(form.buttons)
-        other = plan.hostile_fields[0][1].other
+        other = plan.hostile[0].other
         pairs.append((button, other if plan.mode == "all" else value.encode()))
     return pairs, files

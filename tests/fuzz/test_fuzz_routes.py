@@ -29,12 +29,14 @@ derandomized, without shrinking, so a red run is reproducible. By hand:
 """
 
 import os
+import random
 import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -45,11 +47,13 @@ from tests.fuzz.conftest import ROLE_USERS, ROLES
 from tests.fuzz.pages import (
     ID_MODELS,
     Form,
+    Source,
     Vocabulary,
     existing_ids,
     get_rules,
     match,
     parse_page,
+    rule_of,
     shared_urls,
     url_for_rule,
 )
@@ -70,6 +74,8 @@ KNOWN_FAILURES: tuple[tuple[str, str, str], ...] = ()
 # Forms the fuzzing leaves alone, so each role's client stays signed in with its role:
 # signing out, and editing the role clients' own users (the demo's other users are fair game).
 SIGNING_OUT = {"auth.logout"}
+# How often each role posts: the anonymous visitor has only the sign-in form.
+ROLE_WEIGHTS = {"admin": 3, "manager": 3, "owner": 2, "viewer": 1, "anonymous": 1}
 OWN_USER = "auth.edit_user"
 
 
@@ -130,7 +136,9 @@ def _where(error: BaseException) -> tuple[str, str]:
         if frame.filename.startswith(str(ROOT / "tracker")) or "templates/" in frame.filename
     ]
     frame = (ours or frames)[-1]
-    place = f"{type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}"
+    path = Path(frame.filename)
+    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    place = f"{type(error).__name__} at {name}:{frame.lineno}"
     return place, f"{place}: {str(error)[:300]}"
 
 
@@ -144,6 +152,7 @@ class Fuzzer:
         self.requests = 0
         self.accepted_writes = 0
         self.examples = 0
+        self.outcomes: Counter[tuple[str, int]] = Counter()  # (POST endpoint, status)
         self.shared = shared_urls(app)
 
     def send(self, role, method, url, *, endpoint, query=b"", form=None, files=None, after=None):
@@ -167,6 +176,8 @@ class Fuzzer:
             finding = Finding(role, method, url, 500, where, query, form)
             self._record((method, endpoint, place), finding)
             return None
+        if method == "POST":
+            self.outcomes[endpoint, response.status_code] += 1
         if response.status_code >= 500:
             finding = Finding(role, method, url, response.status_code, "an error page", query, form)
             self._record((method, endpoint, response.status_code), finding)
@@ -206,6 +217,7 @@ class Fuzzer:
     def start(self) -> None:
         self.findings.clear()
         self.requests = self.accepted_writes = self.examples = 0
+        self.outcomes.clear()
 
     def report(self) -> str:
         return (
@@ -230,20 +242,18 @@ def _allowed(app, portfolio, form: Form) -> bool:
     return not (endpoint == OWN_USER and arguments.get("user_id") in portfolio.protected_ids())
 
 
-def _real_url(rule, vocabulary: Vocabulary) -> str | None:
-    """The rule's path filled with the first real id or argument; None if there is none."""
+def _real_url(rule, vocabulary: Vocabulary, rng: random.Random | None = None) -> str | None:
+    """The rule's path filled with real ids (the first, or any with `rng`) and arguments the
+    app's links use; None if a table is empty."""
     values = {}
     for name in rule.arguments:
         if name in ID_MODELS:
-            ids = existing_ids(name)
-            if not ids:
-                return None
-            values[name] = str(ids[0]).encode()
+            real = [str(value) for value in existing_ids(name)]
         else:
-            known = vocabulary.known_arguments(rule.endpoint, name)
-            if not known:
-                return None
-            values[name] = known[0].encode()
+            real = vocabulary.known_arguments(rule.endpoint, name)
+        if not real:
+            return None
+        values[name] = (rng.choice(real) if rng else real[0]).encode()
     return url_for_rule(rule, values)
 
 
@@ -256,31 +266,53 @@ def fuzzer(app, portfolio):
 def vocabulary(app, portfolio, fuzzer):
     """Crawl every page as the admin with real ids: learn what the pages read and offer.
 
-    Another role is offered the pages among these its permissions open; the POST test drops
-    a page from a role's list the first time it shows that role no form.
+    Besides each rule, the links to a form page with a query string of their own (a new
+    commitment of each kind) are crawled, once per set of parameter names. Another role is
+    offered the form pages its permissions open; the POST test drops a page from a role's
+    list the first time it shows that role no form.
     """
     learnt = Vocabulary()
+    with_forms: list[Source] = []
+
+    def crawl(source: Source) -> list[str]:
+        url = _real_url(source.rule, learnt)
+        if url is None:
+            return []
+        response = fuzzer.send(
+            "admin", "GET", url, endpoint=source.rule.endpoint, query=source.query.encode()
+        )
+        if response is None or response.mimetype != "text/html":
+            return []
+        page = parse_page(url, response.get_data(as_text=True))
+        learnt.learn(app, source.rule.endpoint, page)
+        if any(_allowed(app, portfolio, form) for form in page.post_forms()):
+            with_forms.append(source)
+        return page.links
+
+    links = []
     rules = [rule for rule in get_rules(app) if rule.endpoint != "static"]
-    with_forms = set()
     # Rules without path arguments first: their links name the other rules' arguments.
     for rule in sorted(rules, key=lambda rule: bool(rule.arguments)):
-        url = _real_url(rule, learnt)
-        if url is None:
+        links += crawl(Source(rule))
+    shapes = set()
+    for link in sorted(set(links)):
+        parts = urlsplit(link)
+        rule = rule_of(app, unquote(parts.path))
+        names = frozenset(name for name, _ in parse_qsl(parts.query))
+        if rule is None or not names or "POST" not in rule.methods:
             continue
-        response = fuzzer.send("admin", "GET", url, endpoint=rule.endpoint)
-        if response is None or response.mimetype != "text/html":
-            continue
-        page = parse_page(url, response.get_data(as_text=True))
-        learnt.learn(app, rule.endpoint, page)
-        if any(_allowed(app, portfolio, form) for form in page.post_forms()):
-            with_forms.add(rule.endpoint)
+        if (rule.rule, names) not in shapes:
+            shapes.add((rule.rule, names))
+            crawl(Source(rule, parts.query))
     for role in ROLE_USERS:
-        learnt.form_sources[role] = {
-            endpoint
-            for endpoint in with_forms
-            if app.view_functions[endpoint].required_permission in ROLE_PERMISSIONS[role]
-        }
-    learnt.form_sources["anonymous"] = {"auth.login"}
+        granted = ROLE_PERMISSIONS[role]
+        learnt.form_sources[role] = [
+            source
+            for source in with_forms
+            if app.view_functions[source.rule.endpoint].required_permission in granted
+        ]
+    login_page = next(rule for rule in get_rules(app) if rule.endpoint == "auth.login")
+    learnt.form_sources["anonymous"] = [Source(login_page)]
     return learnt
 
 
@@ -292,12 +324,12 @@ def test_every_id_in_the_url_map_has_a_table(app):
 
 def test_every_page_answers_with_real_ids(vocabulary, fuzzer):
     assert all(vocabulary.form_sources.values()), "some role is offered no form to post"
-    assert not fuzzer.findings, fuzzer.report()
+    if fuzzer.findings:
+        pytest.fail(fuzzer.report(), pytrace=False)
 
 
 def test_no_form_post_answers_5xx(app, portfolio, vocabulary, fuzzer):
-    rules = {rule.endpoint: rule for rule in get_rules(app)}
-    sources = {role: sorted(endpoints) for role, endpoints in vocabulary.form_sources.items()}
+    sources = {role: list(found) for role, found in vocabulary.form_sources.items()}
     roles = sorted(sources)
     fuzzer.start()
     started = time.monotonic()
@@ -310,12 +342,14 @@ def test_no_form_post_answers_5xx(app, portfolio, vocabulary, fuzzer):
             return
         fuzzer.examples += 1
         portfolio.ready()
-        role = roles[plan.role % len(roles)]
-        endpoint = sources[role][plan.page % len(sources[role])]
-        url = _real_url(rules[endpoint], vocabulary)
+        rng = random.Random(f"{plan.seed}/{fuzzer.examples}")
+        role = rng.choices(roles, weights=[ROLE_WEIGHTS[role] for role in roles])[0]
+        source = rng.choice(sources[role])
+        url = _real_url(source.rule, vocabulary, rng)
         if url is None:
             return
-        page = fuzzer.send(role, "GET", url, endpoint=endpoint)
+        query = source.query.encode()
+        page = fuzzer.send(role, "GET", url, endpoint=source.rule.endpoint, query=query)
         if page is None or page.status_code != 200:
             return
         forms = [
@@ -325,16 +359,16 @@ def test_no_form_post_answers_5xx(app, portfolio, vocabulary, fuzzer):
         ]
         if not forms:
             if len(sources[role]) > 1:
-                sources[role].remove(endpoint)  # this role sees no form there
+                sources[role].remove(source)  # this role sees no form there
             return
-        form = forms[plan.form % len(forms)]
+        form = rng.choice(forms)
         action = urlsplit(form.action)
         path = action.path
         if plan.action_id is not None:
             path = "/".join(
                 plan.action_id.decode() if part.isdigit() else part for part in path.split("/")
             )
-        values, files = fuzz.fill(form, plan)
+        values, files = fuzz.fill(form, plan, rng)
         response = fuzzer.send(
             role,
             "POST",
@@ -357,7 +391,10 @@ def test_no_form_post_answers_5xx(app, portfolio, vocabulary, fuzzer):
         f"{fuzzer.accepted_writes} accepted writes, "
         f"{portfolio.reseeded} reloads of the demo data, {time.monotonic() - started:.0f}s"
     )
-    assert not fuzzer.findings, fuzzer.report()
+    for (endpoint, status), count in sorted(fuzzer.outcomes.items(), key=str):
+        print(f"  POST {endpoint} → {status}: {count}")
+    if fuzzer.findings:
+        pytest.fail(fuzzer.report(), pytrace=False)
 
 
 def test_no_page_answers_5xx(app, portfolio, vocabulary, fuzzer):
@@ -366,29 +403,26 @@ def test_no_page_answers_5xx(app, portfolio, vocabulary, fuzzer):
     started = time.monotonic()
     budget = SECONDS * (1 - POST_SHARE)
 
-    def path_values(rule, plan) -> dict[str, bytes]:
+    def path_values(rule, plan, rng) -> dict[str, bytes]:
+        """Two times in three a real id (or argument), else the plan's hostile value."""
         values = {}
-        for name, (index, hostile) in zip(sorted(rule.arguments), plan.path, strict=False):
+        for name, hostile in zip(sorted(rule.arguments), plan.path, strict=False):
             if name in ID_MODELS:
                 real = [str(value) for value in existing_ids(name)]
             else:
                 real = vocabulary.known_arguments(rule.endpoint, name)
-            if real and index is not None:
-                values[name] = real[index % len(real)].encode()
-            else:
-                values[name] = hostile
+            values[name] = rng.choice(real).encode() if real and rng.random() < 2 / 3 else hostile
         return values
 
-    def query(endpoint, plan) -> bytes:
+    def query(endpoint, plan, rng) -> bytes:
+        """Parameters the page reads: half of them with values the app itself uses."""
         names = vocabulary.parameters(endpoint)
         pairs = []
-        for name_index, known_index, hostile in plan.query:
-            name = names[name_index % len(names)]
+        for hostile in plan.query:
+            name = rng.choice(names)
             known = vocabulary.known_values(name)
-            if known and known_index is not None:
-                pairs.append((name, known[known_index % len(known)].encode()))
-            else:
-                pairs.append((name, hostile))
+            value = rng.choice(known).encode() if known and rng.random() < 0.5 else hostile
+            pairs.append((name, value))
         return urlencode(pairs).encode()
 
     @fuzz_settings(EXAMPLES * 3)
@@ -398,14 +432,17 @@ def test_no_page_answers_5xx(app, portfolio, vocabulary, fuzzer):
             return
         fuzzer.examples += 1
         portfolio.ready()
-        role = ROLES[plan.role % len(ROLES)]
-        rule = rules[plan.rule % len(rules)]
-        url = url_for_rule(rule, path_values(rule, plan))
-        fuzzer.send(role, "GET", url, endpoint=rule.endpoint, query=query(rule.endpoint, plan))
+        rng = random.Random(f"{plan.seed}/{fuzzer.examples}")
+        role = rng.choice(ROLES)
+        rule = rng.choice(rules)
+        url = url_for_rule(rule, path_values(rule, plan, rng))
+        query_string = query(rule.endpoint, plan, rng)
+        fuzzer.send(role, "GET", url, endpoint=rule.endpoint, query=query_string)
 
     get_a_page()
     print(
         f"\n{fuzzer.examples} examples, {fuzzer.requests} requests, "
         f"{time.monotonic() - started:.0f}s"
     )
-    assert not fuzzer.findings, fuzzer.report()
+    if fuzzer.findings:
+        pytest.fail(fuzzer.report(), pytrace=False)
