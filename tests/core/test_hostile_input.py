@@ -339,3 +339,31 @@ def test_every_parameter_is_cleaned_as_the_request_parses_it(app):
         assert request.args["xy"] == "1"
         assert request.form["name"] == "BadName"
         assert request.form["notes"] == "one\r\ntwo\tthree"
+
+
+def test_an_amount_finer_than_its_currencys_minor_unit_is_refused(manager_client):
+    agency = make_partner("JETRO")
+    db.session.commit()
+    data = incentive_form(agency, currency="JPY", amount_offered="1500000.50")
+    response = post_form(manager_client, "/incentives/new", data)
+    assert "JPY amounts are in whole JPY." in response.get_data(as_text=True)
+    assert count_rows(Incentive) == 0
+    data = incentive_form(agency, currency="JPY", amount_offered="1500000")
+    assert post_form(manager_client, "/incentives/new", data).status_code == 302
+
+
+def test_a_contribution_finer_than_its_currencys_minor_unit_is_refused(app):
+    from tracker.commitments import operations
+    from tracker.core.errors import DomainError
+
+    partner = make_partner("Alliance", kind="cluster_alliance")
+    commitment = make_commitment("co_investment", counterparty=partner, currency="KRW")
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        operations.create_contribution(
+            commitment,
+            {"partner_id": partner.id, "amount": Decimal("10.5"), "currency": "KRW"},
+            actor=None,
+        )
+    assert refused.value.field == "amount"
+    assert "whole KRW" in refused.value.message

@@ -51,7 +51,7 @@ from tracker.core.records import (
     record_update,
 )
 from tracker.core.types import today
-from tracker.core.values import plain
+from tracker.core.values import plain, within_minor_units
 from tracker.extensions import db
 from tracker.incentives.models import Obligation
 from tracker.partners.models import Partner, PartnerKind, PartnerStatus, Region
@@ -165,6 +165,7 @@ def check_commitment(commitment: Commitment | None, kind: str, values: dict) -> 
     if not values.get("title"):
         raise DomainError("Enter a title.", "title")
     _check_currency(values.get("currency"))
+    within_minor_units(Commitment, values, values["currency"])
     status = values.get("status")
     if status not in CommitmentStatus.values():
         raise DomainError(f"Unknown status “{status}”.", "status")
@@ -376,6 +377,7 @@ def check_contribution(
     """A new or changed contribution (`values`: every field as it would be) must name a
     partner still there, and leave all contributions within the budget."""
     _check_currency(values.get("currency"))
+    within_minor_units(Contribution, values, values["currency"])
     partner_id = values.get("partner_id")
     if partner_id is not None:
         partner = db.session.get(Partner, partner_id)

@@ -30,3 +30,37 @@ def is_country(code: str | None) -> bool:
 
 def is_currency(code: str | None) -> bool:
     return (code or "").upper() in currency_codes()
+
+
+# ISO 4217 currencies whose minor unit is not the hundredth (every other has two decimals).
+MINOR_UNITS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+
+def minor_units(code: str | None) -> int:
+    """How many decimals an amount in the currency can have (JPY 0, EUR 2, KWD 3)."""
+    return MINOR_UNITS.get((code or "").upper(), 2)

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text, inspect
 
 from tracker.core.audit import field_label
+from tracker.core.codes import minor_units
 from tracker.core.errors import DomainError
 from tracker.core.inputs import LARGEST_INTEGER, multi_line, single_line
-from tracker.core.types import storage_type
+from tracker.core.types import is_money, storage_type
 from tracker.extensions import db
 
 REQUIRED = "This field is required."
@@ -95,6 +96,20 @@ def number_fitting(value: Decimal, precision: int | None, scale: int | None, fie
     if value != value.quantize(quantum, rounding=ROUND_DOWN):
         raise DomainError(f"Use at most {scale} decimal places.", field)
     return value.quantize(quantum)
+
+
+def within_minor_units(model: type, merged: dict[str, Any], currency: str | None) -> None:
+    """Every amount of money among `merged` no finer than its currency's minor unit: whole
+    yen, for instance, where a cent of a euro is fine."""
+    places = minor_units(currency)
+    quantum = Decimal(1).scaleb(-places)
+    for column in model.__table__.columns:
+        value = merged.get(column.key)
+        if value is None or not is_money(column) or not isinstance(value, Decimal):
+            continue
+        if value != value.quantize(quantum, rounding=ROUND_DOWN):
+            unit = f"whole {currency}" if places == 0 else f"at most {places} decimal places"
+            raise DomainError(f"{currency} amounts are in {unit}.", column.key)
 
 
 def date_in_range(day: date | None, field: str) -> date | None:

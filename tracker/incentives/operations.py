@@ -54,6 +54,7 @@ from tracker.core.values import (
     require,
     stored,
     within_lengths,
+    within_minor_units,
 )
 from tracker.extensions import db
 from tracker.incentives import services
@@ -196,6 +197,7 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
         raise DomainError(
             f"{merged['currency']} is not an ISO 4217 currency code (e.g. EUR, HUF).", "currency"
         )
+    within_minor_units(Incentive, merged, merged["currency"])
     within_lengths(Incentive, values)
     if changed(values, incentive, "granting_partner_id"):
         existing(Partner, values["granting_partner_id"], "granting_partner_id", "Choose the body.")
