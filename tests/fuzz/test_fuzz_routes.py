@@ -74,12 +74,16 @@ KNOWN_FAILURES: tuple[tuple[str, str, str], ...] = ()
 # Forms the fuzzing leaves alone, so each role's client stays signed in with its role:
 # signing out, and editing the role clients' own users (the demo's other users are fair game).
 SIGNING_OUT = {"auth.logout"}
+OWN_USER = "auth.edit_user"
+
 # How often each role posts: the anonymous visitor has only the sign-in form.
 ROLE_WEIGHTS = {"admin": 3, "manager": 3, "owner": 2, "viewer": 1, "anonymous": 1}
-OWN_USER = "auth.edit_user"
 
 
 def fuzz_settings(examples: int):
+    """Derandomized (or FUZZ_SEED), no example database, and no shrinking: an example changes
+    the data, so replaying a smaller one would not meet the same world."""
+
     def apply(test):
         configured = settings(
             max_examples=examples,
@@ -155,7 +159,7 @@ class Fuzzer:
         self.outcomes: Counter[tuple[str, int]] = Counter()  # (POST endpoint, status)
         self.shared = shared_urls(app)
 
-    def send(self, role, method, url, *, endpoint, query=b"", form=None, files=None, after=None):
+    def send(self, role, method, url, *, endpoint, query=b"", form=None, files=None):
         """The response, or None when the request raised or answered 5xx (then recorded)."""
         self.requests += 1
         client = self.portfolio.clients[role]
