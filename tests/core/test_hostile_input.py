@@ -177,6 +177,16 @@ def test_a_date_out_of_range_is_refused_by_the_operation(app):
         "/partners/99999999999999999999999",
         "/incentives/9223372036854775807",
         "/commitments/18446744073709551616/edit",
+        # 0 is no record's id; the edit forms once read it as "a new record" or answered 500.
+        "/partners/0/edit",
+        "/contacts/0/edit",
+        "/incentives/0/edit",
+        "/obligations/0/edit",
+        "/promises/0/edit",
+        "/commitments/0/edit",
+        "/milestones/0/edit",
+        "/contributions/0/edit",
+        "/engagements/0/edit",
     ],
 )
 def test_an_id_out_of_range_is_not_found(manager_client, url):

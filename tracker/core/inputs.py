@@ -54,9 +54,11 @@ class CleanRequest(Request):
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in a route: a whole number an INTEGER column can hold; a larger one is no
-    record's id, so the route does not match (404) instead of failing in the database."""
+    """`<int:…>` in a route: a record's id, 1 to what an INTEGER column holds. Anything else
+    (0, or a number too large for the column) is no record's id, so the route does not match
+    (404) instead of failing in the database or reading as "no record yet"."""
 
     def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
         kwargs.setdefault("max", LARGEST_INTEGER)
         super().__init__(map, *args, **kwargs)
