@@ -45,6 +45,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from tracker.core.codes import country_names, currency_codes
 from tracker.core.errors import DomainError
+from tracker.core.tables import looks_like_formula
 from tracker.core.types import Choice
 from tracker.core.values import INVALID_EMAIL, INVALID_URL, out_of_range
 from tracker.extensions import db
@@ -78,7 +79,6 @@ SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 PENDING_MAX_AGE = timedelta(hours=1)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
-FORMULA_STARTS = ("=", "+", "-", "@")
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -169,8 +169,8 @@ def _text(raw: Any) -> str:
     if isinstance(raw, date):
         return raw.isoformat()
     text = str(raw).strip()
-    # Undo the apostrophe our exports put before formula-looking text.
-    if text.startswith("'") and text[1:2] in FORMULA_STARTS:
+    # Undo the apostrophe our exports put before formula-looking text (the same rule).
+    if text.startswith("'") and looks_like_formula(text[1:]):
         text = text[1:]
     return text
 
