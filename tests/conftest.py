@@ -64,13 +64,19 @@ def _clean_database(app):
         yield
         db.session.rollback()
         db.session.remove()
-        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
-        db.session.commit()
+        empty_tables()
+
+
+def empty_tables() -> None:
+    """Delete every row of every table (ids start again at 1 on PostgreSQL)."""
+    db.session.rollback()
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
+    db.session.commit()
 
 
 @pytest.fixture

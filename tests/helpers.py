@@ -3,9 +3,11 @@ count rows, fill in an incentive form."""
 
 import html as html_lib
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from tracker.core.types import today
 from tracker.extensions import db
 
 HIDDEN = re.compile(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)">')
@@ -62,6 +64,25 @@ def incentive_form(partner, **overrides) -> dict[str, str]:
         "aid_type": "",
         "nace_code": "",
         "aid_granted_on": "",
+        "description": "",
+    }
+    return {**data, **overrides}
+
+
+def coinvest_form(partner, **overrides) -> dict[str, str]:
+    """A valid new co-investment form for `partner` as the counterparty, with `overrides`."""
+    start = today()
+    data = {
+        "kind": "co_investment",
+        "title": "Shared battery test centre",
+        "status": "active",
+        "counterparty_id": str(partner.id),
+        "region_id": "",
+        "start_on": start.isoformat(),
+        "end_on": (start + timedelta(days=365)).isoformat(),
+        "currency": "eur",
+        "budget": "1000000",
+        "spend_to_date": "0",
         "description": "",
     }
     return {**data, **overrides}

@@ -19,6 +19,7 @@ from tests.factories import (
     make_region,
     make_user,
 )
+from tests.helpers import coinvest_form
 from tracker.commitments.models import (
     AnchorVolumeCommitment,
     CoInvestment,
@@ -43,25 +44,6 @@ def _events(commitment) -> list[AuditEvent]:
             .order_by(AuditEvent.id)
         )
     )
-
-
-def _coinvest_data(partner, **overrides) -> dict:
-    start = today()
-    data = {
-        "kind": "co_investment",
-        "title": "Shared battery test centre",
-        "status": "active",
-        "counterparty_id": str(partner.id),
-        "region_id": "",
-        "start_on": start.isoformat(),
-        "end_on": (start + timedelta(days=365)).isoformat(),
-        "currency": "eur",
-        "budget": "1000000",
-        "spend_to_date": "0",
-        "description": "",
-    }
-    data.update(overrides)
-    return data
 
 
 # --- Choosing the kind -----------------------------------------------------------
@@ -138,7 +120,7 @@ def test_owner_creates_a_co_investment_and_owns_it(owner_client):
     response = post_form(
         owner_client,
         "/commitments/new?kind=co_investment",
-        _coinvest_data(partner, owner_id="999"),  # a crafted owner is ignored
+        coinvest_form(partner, owner_id="999"),  # a crafted owner is ignored
     )
     assert response.status_code == 302
     commitment = db.session.scalar(select(Commitment))
@@ -195,7 +177,7 @@ def test_crafted_unknown_kind_is_refused_and_nothing_saved(owner_client):
     response = post_form(
         owner_client,
         "/commitments/new?kind=co_investment",
-        _coinvest_data(partner, kind="spaceship"),
+        coinvest_form(partner, kind="spaceship"),
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -248,7 +230,7 @@ def test_bad_input_gets_a_message_and_saves_nothing(owner_client, overrides, mes
     partner = make_partner()
     db.session.commit()
     response = post_form(
-        owner_client, "/commitments/new?kind=co_investment", _coinvest_data(partner, **overrides)
+        owner_client, "/commitments/new?kind=co_investment", coinvest_form(partner, **overrides)
     )
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
@@ -333,7 +315,7 @@ def test_owner_edits_their_own_and_the_change_is_audited(owner_client):
     url = f"/commitments/{commitment.id}/edit"
     html = owner_client.get(url).get_data(as_text=True)
     assert 'name="kind"' not in html and 'value="Bench"' in html
-    data = _coinvest_data(commitment.counterparty, title="NVH bench", spend_to_date="2500")
+    data = coinvest_form(commitment.counterparty, title="NVH bench", spend_to_date="2500")
     data["kind"] = "anchor_volume"  # the kind cannot change
     response = post_form(owner_client, url, data)
     assert response.status_code == 302
@@ -423,7 +405,7 @@ def test_end_date_cannot_move_before_a_milestone(owner_client):
     make_milestone(commitment, title="Bench installed", due_on=commitment.end_on)
     db.session.commit()
     earlier = commitment.end_on - timedelta(days=1)
-    data = _coinvest_data(
+    data = coinvest_form(
         commitment.counterparty,
         start_on=commitment.start_on.isoformat(),
         end_on=earlier.isoformat(),
@@ -442,7 +424,7 @@ def test_budget_cannot_drop_below_the_contributions(owner_client):
     make_contribution(commitment, "600000")
     make_contribution(commitment, "300000", partner=make_partner("VoltCert"))
     db.session.commit()
-    data = _coinvest_data(
+    data = coinvest_form(
         commitment.counterparty,
         start_on=commitment.start_on.isoformat(),
         end_on=commitment.end_on.isoformat(),

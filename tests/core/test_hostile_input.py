@@ -1,7 +1,7 @@
 """What a user sends cannot break a page: numbers, control characters and ranges are refused
 or cleaned at the boundary, and one bad stored value cannot take a shared page down."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,9 +9,8 @@ from sqlalchemy import text
 
 from tests.conftest import post_form
 from tests.factories import make_commitment, make_incentive, make_obligation, make_partner
-from tests.helpers import count_rows, incentive_form
+from tests.helpers import coinvest_form, count_rows, incentive_form
 from tracker.commitments.models import Commitment
-from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives.models import Incentive, Obligation
 from tracker.partners.models import Partner
@@ -70,20 +69,7 @@ def test_an_incentive_amount_beyond_its_column_is_refused(manager_client, value)
 def test_a_budget_beyond_its_column_is_refused(owner_client, value):
     partner = make_partner("Alliance", kind="cluster_alliance")
     db.session.commit()
-    start = today()
-    data = {
-        "kind": "co_investment",
-        "title": "Shared battery test centre",
-        "status": "active",
-        "counterparty_id": str(partner.id),
-        "region_id": "",
-        "start_on": start.isoformat(),
-        "end_on": (start + timedelta(days=365)).isoformat(),
-        "currency": "EUR",
-        "budget": value,
-        "spend_to_date": "0",
-        "description": "",
-    }
+    data = coinvest_form(partner, currency="EUR", budget=value)
     response = post_form(
         owner_client,
         "/commitments/new?kind=co_investment",

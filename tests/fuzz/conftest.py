@@ -2,9 +2,9 @@
 client per role plus an anonymous one, kept usable however the fuzzing changes the data."""
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from tests.conftest import login
+from tests.conftest import empty_tables, login
 from tests.fuzz.pages import ID_MODELS
 from tracker.demo import DEMO_PASSWORD, seed_demo
 from tracker.extensions import db
@@ -18,17 +18,6 @@ ROLE_USERS = {
     "viewer": "viewer@example.com",
 }
 ROLES = ("anonymous", *ROLE_USERS)
-
-
-def empty_tables() -> None:
-    db.session.rollback()
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
-    db.session.commit()
 
 
 class Portfolio:
