@@ -11,6 +11,7 @@ from tracker.core.inputs import CleanRequest, IdConverter
 MODEL_MODULES = (
     "tracker.auth.models",
     "tracker.core.models",
+    "tracker.core.items",
     "tracker.partners.models",
     "tracker.incentives.models",
     "tracker.commitments.models",

@@ -58,6 +58,7 @@ from tests.fuzz.pages import (
     url_for_rule,
 )
 from tracker.auth.permissions import ROLE_PERMISSIONS
+from tracker.core import items
 from tracker.extensions import db
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
@@ -198,7 +199,8 @@ class Fuzzer:
         self.findings.setdefault(key, finding)
 
     def check_after_write(self, role: str, response, write: str) -> None:
-        """The page a write leads to answers, and every shared page answers 200."""
+        """The page a write leads to answers, every shared page answers 200, and the stored
+        dated items are what a fresh derivation from the records gives."""
         self.accepted_writes += 1
         target = urlsplit(response.headers["Location"])
         failed = len(self.findings)
@@ -212,6 +214,11 @@ class Fuzzer:
                 where = f"not 200 but {page.status_code} {page.location or ''}"
                 finding = Finding(role, "GET", url, page.status_code, where)
                 self._record(("GET", endpoint, page.status_code), finding)
+        db.session.rollback()  # read what the app committed
+        if differences := items.differences():
+            finding = Finding(role, "POST", write, 200, "stored items: " + "; ".join(differences))
+            self._record(("items", write), finding)
+        db.session.rollback()
         for finding in list(self.findings.values())[failed:]:
             finding.after = write
         if len(self.findings) > failed:

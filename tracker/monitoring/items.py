@@ -1,21 +1,20 @@
-"""Every dated item the monitors watch, gathered in a fixed number of queries.
+"""Every dated item the monitors watch, read from the stored rows (`tracker.core.items`).
 
 An item is live while something is still owed: an application not yet filed, a
 decision not yet made, an obligation not yet met, a report not yet submitted, a
-promise not yet delivered, a milestone not yet done, a follow-up not yet done.
+promise not yet delivered, a milestone not yet done, a follow-up not yet done. The
+domains keep the rows current on every write (`tracker.<domain>.items`); here they are
+read with the owner of the partner each belongs to.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, select
 
-from tracker.commitments.models import Commitment, CommitmentStatus, Milestone, MilestoneStatus
+from tracker.core.items import StoredItem
 from tracker.extensions import db
-from tracker.incentives.services import live_incentives, open_deadlines
-from tracker.monitoring.models import ItemKind
-from tracker.partners.models import Engagement, FollowUp
+from tracker.partners.models import Partner
 
 
 @dataclass(frozen=True)
@@ -34,70 +33,21 @@ class DatedItem:
         return (self.subject_type, self.subject_id, self.kind)
 
 
-def dated_items() -> list[DatedItem]:
-    """Every live dated item, in a fixed number of queries whatever the amount of data.
+def items_query() -> Select:
+    """The stored items as rows shaped like `DatedItem`, for a caller to filter and order."""
+    return select(
+        StoredItem.subject_type,
+        StoredItem.subject_id,
+        StoredItem.kind,
+        StoredItem.due_on,
+        StoredItem.title,
+        StoredItem.owner_id,
+        Partner.owner_id.label("partner_owner_id"),
+        StoredItem.path,
+    ).outerjoin(Partner, Partner.id == StoredItem.partner_id)
 
-    Incentive dates follow the incentives' own rule (`open_deadlines`), so the
-    deadlines page and the monitors always agree on what is still owed.
-    """
-    items: list[DatedItem] = [
-        DatedItem(
-            deadline.subject_type,
-            deadline.subject_id,
-            deadline.kind,
-            deadline.on,
-            deadline.title,
-            deadline.owner_id,
-            incentive.granting_partner.owner_id,
-            f"/incentives/{incentive.id}",
-        )
-        for incentive in live_incentives()
-        for deadline in open_deadlines(incentive)
-    ]
 
-    milestones = db.session.scalars(
-        select(Milestone)
-        .join(Commitment)
-        .where(
-            Milestone.status != MilestoneStatus.DONE,
-            Commitment.status.in_(
-                (CommitmentStatus.PLANNED, CommitmentStatus.ACTIVE, CommitmentStatus.ON_HOLD)
-            ),
-        )
-        .options(joinedload(Milestone.commitment).joinedload(Commitment.counterparty))
-    )
-    for milestone in milestones:
-        commitment = milestone.commitment
-        items.append(
-            DatedItem(
-                "milestones",
-                milestone.id,
-                ItemKind.MILESTONE_DUE,
-                milestone.due_on,
-                f"{milestone.title} ({commitment.title})",
-                commitment.owner_id,
-                commitment.counterparty.owner_id,
-                f"/commitments/{commitment.id}",
-            )
-        )
-
-    follow_ups = db.session.scalars(
-        select(FollowUp)
-        .where(FollowUp.done_on.is_(None))
-        .options(joinedload(FollowUp.engagement).selectinload(Engagement.partners))
-    )
-    for follow_up in follow_ups:
-        partners = follow_up.engagement.partners
-        items.append(
-            DatedItem(
-                "follow_ups",
-                follow_up.id,
-                ItemKind.FOLLOW_UP_DUE,
-                follow_up.due_on,
-                f"{follow_up.title} ({follow_up.engagement.subject})",
-                follow_up.owner_id,
-                partners[0].owner_id if partners else None,
-                f"/engagements/{follow_up.engagement_id}",
-            )
-        )
-    return items
+def dated_items(query: Select | None = None) -> list[DatedItem]:
+    """Every live dated item (or those `query`, from `items_query()`, selects), in one query."""
+    query = items_query() if query is None else query
+    return [DatedItem(*row) for row in db.session.execute(query)]
