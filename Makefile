@@ -39,9 +39,12 @@ test: install-test browser
 browser:
 	@bash scripts/ensure-chromium.sh
 
-## Query counts and timings of the main pages on the demo data (printed, not asserted).
+## Every page, the scan, the digest, exports and an import at 1x, 10x and 100x the demo, on
+## SQLite (and PostgreSQL with TEST_DATABASE_URL): printed, and written to bench/results/;
+## then what hostile and large uploads cost. BENCH_ARGS passes options (--help lists them).
 bench: install-test
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
+	$(BIN)/python scripts/upload_memory.py
 
 lint: install-test
 	$(BIN)/ruff check .
