@@ -292,6 +292,7 @@ def build_worker(args) -> int:
     from tracker.extensions import db
 
     sidecar = args.sidecar
+    app = _app(args.url)  # every model imported: the schema check needs them all
     if args.check_only:
         ok, reason = databases.reusable(args.url, args.size, None)
         print(f"  prebuilt {args.url}: {'complete' if ok else reason}")
@@ -308,7 +309,6 @@ def build_worker(args) -> int:
         print(f"  building the {args.size}× database ({reason})")
     else:
         print(f"  building the {args.size}× database")
-    app = _app(args.url)
     with app.app_context():
         notes = databases.build(app, args.size, echo=lambda line: print(f"    {line}", flush=True))
         db.engine.dispose()
