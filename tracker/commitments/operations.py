@@ -243,6 +243,21 @@ def create_commitment(kind: str, values: dict, *, actor: User | None) -> Commitm
     The owner defaults to the actor; only managers and admins (and the system) may name
     another. A co-investment's value is its budget, whatever `values` says.
     """
+    commitment = new_commitment(kind, values, actor=actor)
+    record_create(
+        commitment,
+        _editable(kind),
+        f"Created {commitment.kind_label.lower()} {commitment.title}",
+        actor=actor,
+        readable=_read_well,
+    )
+    return commitment
+
+
+def new_commitment(kind: str, values: dict, *, actor: User | None) -> Commitment:
+    """A commitment checked against every rule of a create, its derived values filled in, not
+    added to the session: `create_commitment`'s first half, and the check a writer that
+    inserts in bulk (the scale generator) runs on every row."""
     _check_kind(kind)
     _check_may_create(actor)
     values = plain(values, _editable(kind), COMMITMENT_CLASSES[kind])
@@ -257,13 +272,6 @@ def create_commitment(kind: str, values: dict, *, actor: User | None) -> Commitm
     for name, value in values.items():
         setattr(commitment, name, value)
     derive_values(commitment)
-    record_create(
-        commitment,
-        _editable(kind),
-        f"Created {commitment.kind_label.lower()} {commitment.title}",
-        actor=actor,
-        readable=_read_well,
-    )
     return commitment
 
 
@@ -429,17 +437,7 @@ def create_contribution(
 ) -> Contribution:
     """A party's share of a co-investment. `partner_id` None is the company itself; the
     currency defaults to the budget's, the amount paid so far to 0."""
-    commitment = _co_investment(commitment)
-    check_may_edit(actor, commitment)
-    values = plain(values, CONTRIBUTION_FIELDS, Contribution)
-    values = {
-        "partner_id": values.get("partner_id"),
-        "amount": values.get("amount"),
-        "currency": values.get("currency") or commitment.currency,
-        "paid_to_date": values.get("paid_to_date") or Decimal(0),
-    }
-    check_contribution(commitment, None, values)
-    contribution = Contribution(**values)
+    contribution = new_contribution(commitment, values, actor=actor)
     tracked = audit.track(contribution, CONTRIBUTION_FIELDS)
     contribution.commitment = commitment
     db.session.add(contribution)
@@ -454,6 +452,23 @@ def create_contribution(
         parent=commitment,
     )
     return contribution
+
+
+def new_contribution(commitment: Commitment, values: dict, *, actor: User | None) -> Contribution:
+    """A contribution checked against every rule of a create (with the contributions
+    `commitment` holds), not yet one of them: `create_contribution`'s first half, and the check
+    a writer that inserts in bulk (the scale generator) runs on every row."""
+    commitment = _co_investment(commitment)
+    check_may_edit(actor, commitment)
+    values = plain(values, CONTRIBUTION_FIELDS, Contribution)
+    values = {
+        "partner_id": values.get("partner_id"),
+        "amount": values.get("amount"),
+        "currency": values.get("currency") or commitment.currency,
+        "paid_to_date": values.get("paid_to_date") or Decimal(0),
+    }
+    check_contribution(commitment, None, values)
+    return Contribution(**values)
 
 
 def update_contribution(
@@ -587,6 +602,21 @@ def _milestone_title(values: dict) -> None:
 def create_milestone(commitment: Commitment, values: dict, *, actor: User | None) -> Milestone:
     """A milestone at the end of the commitment's list. The status defaults to planned;
     done without a completion date means done today."""
+    milestone = new_milestone(commitment, values, actor=actor)
+    record_create(
+        milestone,
+        MILESTONE_FIELDS,
+        f"Added milestone “{milestone.title}” due {milestone.due_on.isoformat()}",
+        actor=actor,
+        parent=commitment,
+    )
+    return milestone
+
+
+def new_milestone(commitment: Commitment, values: dict, *, actor: User | None) -> Milestone:
+    """A milestone checked against every rule of a create, put at the end of `commitment`'s
+    list, neither flushed nor audited: `create_milestone`'s first half, and the check a writer
+    that inserts in bulk (the scale generator) runs on every row."""
     check_may_edit(actor, commitment)
     values = plain(values, MILESTONE_FIELDS, Milestone)
     values = {name: values.get(name) for name in MILESTONE_FIELDS}
@@ -597,13 +627,6 @@ def create_milestone(commitment: Commitment, values: dict, *, actor: User | None
     )
     milestone = Milestone(**values, position=next_position(commitment))
     milestone.commitment = commitment
-    record_create(
-        milestone,
-        MILESTONE_FIELDS,
-        f"Added milestone “{milestone.title}” due {milestone.due_on.isoformat()}",
-        actor=actor,
-        parent=commitment,
-    )
     return milestone
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -345,25 +346,7 @@ def _move(
     confirm_over_ceiling: bool = False,
     status_field: str = "to_status",
 ) -> IncentiveStatusChange:
-    _check_step(incentive, to_status, status_field)
-    date_in_range(on, "changed_on")
-    if on > today:
-        raise DomainError("A status change cannot be dated in the future.", "changed_on")
-    last = incentive.status_changes[-1].changed_on if incentive.status_changes else None
-    if last and on < last:
-        raise DomainError(
-            f"The change must be dated on or after the previous one ({last.isoformat()}).",
-            "changed_on",
-        )
-    if to_status == S.AWARDED and not confirm_over_ceiling:
-        warning = services.de_minimis_warning(incentive, on)
-        if warning and status_field == "to_status":
-            raise DomainError(warning + CONFIRM_CEILING, "confirm_over_ceiling")
-        if warning:
-            raise DomainError(
-                f"{warning} Award it on its page, where passing the ceiling can be confirmed.",
-                status_field,
-            )
+    _check_move(incentive, to_status, on, today, confirm_over_ceiling, status_field)
     before = incentive.status
     tracked = audit.track(incentive, ["status", "awarded_on"])
     change = IncentiveStatusChange(
@@ -386,6 +369,35 @@ def _move(
         actor=actor,
     )
     return change
+
+
+def _check_move(
+    incentive: Incentive,
+    to_status: str,
+    on: date,
+    today: date,
+    confirm_over_ceiling: bool,
+    status_field: str,
+) -> None:
+    _check_step(incentive, to_status, status_field)
+    date_in_range(on, "changed_on")
+    if on > today:
+        raise DomainError("A status change cannot be dated in the future.", "changed_on")
+    last = incentive.status_changes[-1].changed_on if incentive.status_changes else None
+    if last and on < last:
+        raise DomainError(
+            f"The change must be dated on or after the previous one ({last.isoformat()}).",
+            "changed_on",
+        )
+    if to_status == S.AWARDED and not confirm_over_ceiling:
+        warning = services.de_minimis_warning(incentive, on)
+        if warning and status_field == "to_status":
+            raise DomainError(warning + CONFIRM_CEILING, "confirm_over_ceiling")
+        if warning:
+            raise DomainError(
+                f"{warning} Award it on its page, where passing the ceiling can be confirmed.",
+                status_field,
+            )
 
 
 # --- Obligations --------------------------------------------------------------------------
@@ -795,6 +807,40 @@ def restore_fx_rate(event: AuditEvent, *, actor: User | None) -> FxRate:
         actor=actor,
     )
     return fx_rate
+
+
+# --- For writers that insert in bulk --------------------------------------------------------
+# The scale generator inserts thousands of incentives and their children in bulk, too many to
+# write one by one through the operations above. It runs every row through these first: a
+# create's own rules, nothing written, the values as they are stored.
+
+
+def check_new_incentive(values: dict[str, Any]) -> dict[str, Any]:
+    """`create_incentive`'s rules (`status` may be given); DomainError on the first broken."""
+    return _checked_incentive(values, None)
+
+
+def check_step(incentive: Incentive, to_status: str, on: date, *, today: date) -> None:
+    """`transition`'s rules for the step from `incentive.status` to `to_status` dated `on`
+    (after its last `status_changes`), without taking it; DomainError on the first broken."""
+    _check_move(incentive, to_status, on, today, False, "to_status")
+
+
+def check_new_obligation(incentive: Incentive, values: dict[str, Any]) -> dict[str, Any]:
+    """`create_obligation`'s rules (due within `incentive`'s term); DomainError if broken."""
+    return _checked_obligation(values, None, incentive)
+
+
+def check_new_report(incentive: Incentive, values: dict[str, Any]) -> dict[str, Any]:
+    """The rules a compliance report of `incentive` keeps (`REPORT_FIELDS`: due within the
+    term, not submitted in the future); DomainError on the first broken."""
+    nothing_stored = SimpleNamespace(incentive=incentive, **dict.fromkeys(REPORT_FIELDS))
+    return _checked_report(values, nothing_stored)
+
+
+def check_new_promise(values: dict[str, Any]) -> dict[str, Any]:
+    """`create_promise`'s rules; DomainError on the first broken."""
+    return _checked_promise(values, None)
 
 
 # --- Undo and restore (the audit trail calls these by table name) ---------------------------
