@@ -523,14 +523,15 @@ def due(as_of: date) -> dict:
 def figures_due(as_of: date) -> dict:
     from tracker.reports import services
 
-    rows = services.due_rows(as_of)
+    query = services.due_query(as_of)
+    rows = list(services.due_rows(query, as_of))
     labels = {kind.label: kind.value for kind in ItemKind}
     return {
         "total": len(rows),
         "page": [(str(r.item.due_on), r.days_left, r.item.kind) for r in rows[:PAGE_SIZE]],
         "aging": {
             label: {labels[k]: n for k, n in kinds.items()}
-            for label, _count, kinds in services.aging(rows)
+            for label, _count, kinds in services.aging(query, as_of)
         },
     }
 

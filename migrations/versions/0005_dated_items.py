@@ -47,7 +47,8 @@ def upgrade():
         sa.UniqueConstraint("subject_type", "subject_id", "kind", name="uq_dated_items_subject"),
     )
     op.create_index("ix_dated_items_scope", "dated_items", ["scope_type", "scope_id"])
-    op.create_index("ix_dated_items_due", "dated_items", ["due_on", "kind"])
+    op.create_index("ix_dated_items_kind_due", "dated_items", ["kind", "due_on"])
+    op.create_index("ix_dated_items_due", "dated_items", ["due_on"])
     op.create_index("ix_dated_items_owner_due", "dated_items", ["owner_id", "due_on"])
     op.create_index("ix_dated_items_partner_due", "dated_items", ["partner_id", "due_on"])
 

@@ -131,7 +131,7 @@ def test_a_failing_item_is_recorded_and_the_rest_are_scanned(runner):
     rules["follow_up_due"].days_after = "late"
     db.session.commit()
     result = services.scan()
-    assert result.errors and all("follow_ups" in error for error in result.errors)
+    assert result.errors and all("follow_up_due" in error for error in result.errors)
     assert "not a number of days" in result.errors[0]
     kinds = set(db.session.scalars(select(Alert.kind)))
     assert "follow_up_due" not in kinds
@@ -233,3 +233,31 @@ def client_feed(user):
     from flask import current_app
 
     return current_app.test_client().get(f"/calendar.ics?token={user.calendar_token}")
+
+
+def _threshold_by_days(days_left: int, before: list[int], after: list[int]) -> int | None:
+    """The threshold rule as the README states it, item by item: the oracle for the windows."""
+    if days_left >= 0:
+        reached = [d for d in before if d >= days_left]
+        return min(reached) if reached else None
+    reached = [d for d in after if d <= -days_left]
+    return -max(reached) if reached else None
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("30,14,7,1", "1,7,30"), ("7", ""), ("", "3"), ("0,2", "0,5,6"), ("60,3", "10,11")],
+)
+def test_threshold_windows_give_each_due_date_its_one_threshold(before, after):
+    as_of = date(2026, 11, 28)
+    rule = ReminderRule(item_kind="follow_up_due", days_before=before, days_after=after)
+    windows = services.threshold_windows(rule, as_of)
+    for days_left in range(-400, 400):
+        due_on = as_of + timedelta(days=days_left)
+        holding = [w.threshold for w in windows if w.holds(due_on)]
+        expected = _threshold_by_days(
+            days_left,
+            services.parse_offsets(before, "days_before"),
+            services.parse_offsets(after, "days_after"),
+        )
+        assert holding == ([] if expected is None else [expected]), (days_left, holding)

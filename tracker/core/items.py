@@ -46,7 +46,8 @@ class StoredItem(db.Model):
     __table_args__ = (
         UniqueConstraint("subject_type", "subject_id", "kind", name="uq_dated_items_subject"),
         Index("ix_dated_items_scope", "scope_type", "scope_id"),
-        Index("ix_dated_items_due", "due_on", "kind"),
+        Index("ix_dated_items_kind_due", "kind", "due_on"),
+        Index("ix_dated_items_due", "due_on"),
         Index("ix_dated_items_owner_due", "owner_id", "due_on"),
         Index("ix_dated_items_partner_due", "partner_id", "due_on"),
     )

@@ -9,19 +9,21 @@ scans at once harmless: the second insert of the same alert does nothing.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import Role, User
 from tracker.core.errors import DomainError
+from tracker.core.items import StoredItem
 from tracker.core.types import today, utcnow
 from tracker.extensions import db
-from tracker.monitoring.items import DatedItem, dated_items
+from tracker.monitoring.items import DatedItem, dated_items, items_query
 from tracker.monitoring.models import Alert, AlertRecipient, ItemKind, ReminderRule
+from tracker.partners.models import Partner
 
 log = logging.getLogger(__name__)
 
@@ -73,20 +75,55 @@ def reminder_rules() -> dict[str, ReminderRule]:
     return {rule.item_kind: rule for rule in db.session.scalars(select(ReminderRule))}
 
 
-def threshold_due(item: DatedItem, rule: ReminderRule, as_of: date) -> int | None:
-    """The threshold an alert belongs to today, or None.
+@dataclass(frozen=True)
+class Window:
+    """Items due from `earliest` to `latest` (None: no bound) belong to `threshold` today."""
+
+    threshold: int
+    earliest: date | None
+    latest: date | None
+
+    def holds(self, due_on: date) -> bool:
+        return (self.earliest is None or self.earliest <= due_on) and (
+            self.latest is None or due_on <= self.latest
+        )
+
+
+def threshold_windows(rule: ReminderRule, as_of: date) -> list[Window]:
+    """Which alert an item belongs to today, by its due date: the one rule of thresholds.
 
     Before the date, the tightest "days before" offset already reached (4 days left
     with offsets 30/14/7/1 → 7); from the day after, minus the largest "days after"
     offset reached (9 days late with 1/7/30 → −7). After downtime the scan thus
-    raises the one alert that matters now, not every threshold it slept through.
+    raises the one alert that matters now, not every threshold it slept through. As date
+    ranges, so the scan asks the database for the items of each window.
     """
-    days_left = (item.due_on - as_of).days
-    if days_left >= 0:
-        reached = [d for d in parse_offsets(rule.days_before, "days_before") if d >= days_left]
-        return min(reached) if reached else None
-    reached = [d for d in parse_offsets(rule.days_after, "days_after") if d <= -days_left]
-    return -max(reached) if reached else None
+    windows = []
+    tighter = -1  # days left covered by the previous (tighter) offset
+    for days in sorted(parse_offsets(rule.days_before, "days_before")):
+        windows.append(Window(days, _shift(as_of, tighter + 1), _shift(as_of, days)))
+        tighter = days
+    after = sorted(parse_offsets(rule.days_after, "days_after"))
+    for index, days in enumerate(after):
+        least = max(days, 1)  # days late; an item is late from the day after its date
+        most = after[index + 1] - 1 if index + 1 < len(after) else None
+        if most is not None and most < least:
+            continue
+        earliest = None if most is None else _shift(as_of, -most)
+        windows.append(Window(-days, earliest, _shift(as_of, -least)))
+    return windows
+
+
+def _shift(day: date, days: int) -> date | None:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None  # beyond the calendar: no bound
+
+
+def threshold_due(item: DatedItem, rule: ReminderRule, as_of: date) -> int | None:
+    """The threshold an alert for `item` belongs to today (`threshold_windows`), or None."""
+    return next((w.threshold for w in threshold_windows(rule, as_of) if w.holds(item.due_on)), None)
 
 
 def alert_message(item: DatedItem, as_of: date) -> str:
@@ -140,7 +177,10 @@ def recipients_for(item: DatedItem, rule: ReminderRule, managers: list[int]) -> 
 def scan(as_of: date | None = None) -> ScanResult:
     """Raise the alerts that are due and resolve those whose items are done. Commits.
 
-    An item that fails is recorded in `errors` and skipped; the rest go on.
+    The database hands over only the items that belong to a threshold today and have no
+    alert for it yet (`threshold_windows`, on the stored items' indexes), so a repeated
+    scan reads next to nothing. An item that fails is recorded in `errors` and skipped;
+    the rest go on.
     """
     as_of = as_of or today()
     result = ScanResult()
@@ -148,17 +188,10 @@ def scan(as_of: date | None = None) -> ScanResult:
     db.session.flush()
     active = {user.id: user for user in db.session.scalars(select(User).where(User.active))}
     managers = [u.id for u in active.values() if u.role in (Role.MANAGER, Role.ADMIN)]
-    items = dated_items()
     raised_ids = []
-    for item in items:
-        rule = rules[item.kind]
-        if not rule.enabled:
-            continue
+    for item, rule, threshold in _unalerted(rules, as_of, result):
         try:
             with db.session.begin_nested():
-                threshold = threshold_due(item, rule, as_of)
-                if threshold is None:
-                    continue
                 alert_id = _insert_ignoring_duplicates(
                     Alert,
                     {
@@ -176,14 +209,14 @@ def scan(as_of: date | None = None) -> ScanResult:
                     ["subject_type", "subject_id", "kind", "threshold_days"],
                 )
                 if alert_id is None:
-                    continue  # already raised, by an earlier scan or a parallel one
+                    continue  # raised meanwhile, by a parallel scan
                 for user_id in recipients_for(item, rule, managers) & active.keys():
                     db.session.add(AlertRecipient(alert_id=alert_id, user_id=user_id, attempts=0))
                 raised_ids.append(alert_id)
         except Exception as error:  # one bad item must not stop the scan
             log.exception("scan failed on %s %s", item.subject_type, item.subject_id)
             result.errors.append(f"{item.subject_type} {item.subject_id} ({item.kind}): {error}")
-    result.resolved = resolve_done(items)
+    result.resolved = resolve_done()
     db.session.commit()
     if raised_ids:
         result.raised = list(
@@ -194,20 +227,53 @@ def scan(as_of: date | None = None) -> ScanResult:
     return result
 
 
-def resolve_done(live_items: list[DatedItem]) -> int:
+def _unalerted(rules: dict[str, ReminderRule], as_of: date, result: ScanResult):
+    """(item, rule, threshold) for each stored item that belongs to a threshold today and
+    has no alert for it, a query per kind and window. A rule that cannot be read (stored
+    past the form's checks) is recorded in `result.errors`; the other kinds go on."""
+    for kind, rule in rules.items():
+        if not rule.enabled:
+            continue
+        try:
+            windows = threshold_windows(rule, as_of)
+        except DomainError as error:
+            log.error("scan skipped %s items: %s", kind, error)
+            result.errors.append(f"{kind} items: the reminder rule is broken: {error}")
+            continue
+        for window in windows:
+            query = items_query().where(
+                StoredItem.kind == kind,
+                ~exists().where(
+                    Alert.subject_type == StoredItem.subject_type,
+                    Alert.subject_id == StoredItem.subject_id,
+                    Alert.kind == StoredItem.kind,
+                    Alert.threshold_days == window.threshold,
+                ),
+            )
+            if window.earliest is not None:
+                query = query.where(StoredItem.due_on >= window.earliest)
+            if window.latest is not None:
+                query = query.where(StoredItem.due_on <= window.latest)
+            for item in dated_items(query.order_by(StoredItem.due_on, StoredItem.id)):
+                yield item, rule, window.threshold
+
+
+def resolve_done() -> int:
     """Resolve open alerts whose item is no longer owed (done, submitted, met, removed)."""
-    live = {item.key for item in live_items}
-    open_alerts = db.session.execute(
-        select(Alert.id, Alert.subject_type, Alert.subject_id, Alert.kind).where(
-            Alert.resolved_at.is_(None)
+    result = db.session.execute(
+        update(Alert)
+        .where(
+            Alert.resolved_at.is_(None),
+            ~exists().where(
+                StoredItem.subject_type == Alert.subject_type,
+                StoredItem.subject_id == Alert.subject_id,
+                StoredItem.kind == Alert.kind,
+            ),
         )
-    ).all()
-    done = [
-        row.id for row in open_alerts if (row.subject_type, row.subject_id, row.kind) not in live
-    ]
-    if done:
-        db.session.execute(update(Alert).where(Alert.id.in_(done)).values(resolved_at=utcnow()))
-    return len(done)
+        .values(resolved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 # --- Who sees what ------------------------------------------------------------------
@@ -246,8 +312,12 @@ def open_alert_count(user_id: int) -> int:
 
 
 def items_for_user(user: User) -> list[DatedItem]:
-    """Dated items a user cares about: theirs, or their partners'."""
-    return [item for item in dated_items() if user.id in (item.owner_id, item.partner_owner_id)]
+    """Dated items a user cares about: theirs, or their partners', soonest first."""
+    return dated_items(
+        items_query()
+        .where(or_(StoredItem.owner_id == user.id, Partner.owner_id == user.id))
+        .order_by(StoredItem.due_on, StoredItem.id)
+    )
 
 
 def pending_deliveries(max_attempts: int):

@@ -25,8 +25,8 @@ DUE = ExportList(
         Column("Owner", lambda r: r.owner.name if r.owner else None),
         Column("Overdue band", lambda r: r.band),
     ],
-    rows=list,
-    default_source=lambda: services.due_rows(today()),
+    rows=lambda query: services.due_rows(query, today()),
+    default_source=lambda: services.due_query(today()),
 )
 
 LISTS: dict[str, ExportList] = {

@@ -33,11 +33,11 @@ from tracker.commitments.models import (
     MilestoneStatus,
 )
 from tracker.core.errors import DomainError
+from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total, format_amount
 from tracker.extensions import db
 from tracker.incentives import services as incentive_services
 from tracker.incentives.models import Incentive, IncentiveStatus, IncentiveStatusChange
-from tracker.monitoring.items import dated_items
 from tracker.monitoring.models import ItemKind
 from tracker.partners.models import Engagement, EngagementKind, PartnerKind, engagement_partners
 
@@ -707,10 +707,9 @@ def health_section(as_of: date, book: RateBook) -> HealthSection:
 
 def due_next_section(month: Month) -> DueNextSection:
     """Open dated items (as the monitors see them today) falling due in `month`."""
-    items = [
-        DueItem(item.due_on, item.kind, item.title, item.path)
-        for item in dated_items()
-        if month.first <= item.due_on <= month.last
-    ]
-    items.sort(key=lambda item: (item.due_on, item.title))
-    return DueNextSection(month, items)
+    rows = db.session.execute(
+        select(StoredItem.due_on, StoredItem.kind, StoredItem.title, StoredItem.path)
+        .where(StoredItem.due_on.between(month.first, month.last))
+        .order_by(StoredItem.due_on, StoredItem.title)
+    )
+    return DueNextSection(month, [DueItem(*row) for row in rows])

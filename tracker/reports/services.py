@@ -6,22 +6,25 @@ from a fixed number of queries, however much data there is.
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import Select, case, extract, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import User
 from tracker.commitments import services as commitment_services
 from tracker.commitments.models import Commitment, CommitmentStatus
+from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives import services as incentive_services
 from tracker.incentives.models import Incentive, IncentiveStatus
-from tracker.monitoring.items import DatedItem, dated_items
+from tracker.monitoring.items import DatedItem, items_query
 from tracker.monitoring.models import ItemKind
 from tracker.partners.models import (
     Engagement,
@@ -63,15 +66,22 @@ class DueRow:
         return None
 
 
+def _kind_label():
+    """The item kinds' labels as SQL, to sort by what the page shows."""
+    return case(
+        {kind: label for kind, label in ItemKind.choices()}, value=StoredItem.kind, else_=""
+    )
+
+
 DUE_SORTS = {
-    "date": lambda row: (row.item.due_on, row.item.title),
-    "kind": lambda row: (row.kind_label, row.item.due_on),
-    "title": lambda row: (row.item.title.lower(), row.item.due_on),
-    "owner": lambda row: ((row.owner.name if row.owner else "~"), row.item.due_on),
+    "date": lambda: (StoredItem.due_on, StoredItem.title),
+    "kind": lambda: (_kind_label(), StoredItem.due_on),
+    "title": lambda: (func.lower(StoredItem.title), StoredItem.due_on),
+    "owner": lambda: (func.coalesce(User.name, "~"), StoredItem.due_on),
 }
 
 
-def due_rows(
+def due_query(
     as_of: date,
     *,
     kind: str = "",
@@ -80,37 +90,59 @@ def due_rows(
     window: str = "all",
     sort: str = "date",
     descending: bool = False,
-) -> list[DueRow]:
-    """Every open dated item across the portfolio. `window`: overdue | next30 | all.
+) -> Select:
+    """Every open dated item across the portfolio, with its owner, as a query of the stored
+    items. `window`: overdue | next30 | all.
 
     `owner_id` keeps the items that user owns; `responsible_id` also those of the
     partners the user looks after.
     """
-    users = {user.id: user for user in db.session.scalars(select(User))}
-    rows = []
-    for item in dated_items():
-        days_left = (item.due_on - as_of).days
-        if kind and item.kind != kind:
-            continue
-        if owner_id and item.owner_id != owner_id:
-            continue
-        if responsible_id and responsible_id not in (item.owner_id, item.partner_owner_id):
-            continue
-        if window == "overdue" and days_left >= 0:
-            continue
-        if window == "next30" and not 0 <= days_left <= 30:
-            continue
-        rows.append(DueRow(item, days_left, users.get(item.owner_id)))
-    rows.sort(key=DUE_SORTS.get(sort, DUE_SORTS["date"]), reverse=descending)
-    return rows
+    query = items_query().add_columns(User).outerjoin(User, User.id == StoredItem.owner_id)
+    if kind:
+        query = query.where(StoredItem.kind == kind)
+    if owner_id:
+        query = query.where(StoredItem.owner_id == owner_id)
+    if responsible_id:
+        query = query.where(
+            or_(StoredItem.owner_id == responsible_id, Partner.owner_id == responsible_id)
+        )
+    if window == "overdue":
+        query = query.where(StoredItem.due_on < as_of)
+    elif window == "next30":
+        query = query.where(StoredItem.due_on.between(as_of, as_of + timedelta(days=30)))
+    keys = (*DUE_SORTS.get(sort, DUE_SORTS["date"])(), StoredItem.id)
+    return query.order_by(*(key.desc() if descending else key for key in keys))
 
 
-def aging(rows: list[DueRow]) -> list[tuple[str, int, Counter]]:
-    """Overdue items in bands: (band, count, count by kind)."""
+def due_row(row, as_of: date) -> DueRow:
+    """A `due_query` result row as the page and the export read it."""
+    item = DatedItem(*row[:-1])
+    return DueRow(item, (item.due_on - as_of).days, row[-1])
+
+
+def due_rows(query: Select, as_of: date) -> Iterator[DueRow]:
+    """Every row of a `due_query`, read in batches."""
+    for row in db.session.execute(query.execution_options(yield_per=1000)):
+        yield due_row(row, as_of)
+
+
+def aging(query: Select, as_of: date) -> list[tuple[str, int, Counter]]:
+    """The overdue items of a `due_query` in bands: (band, count, count by kind)."""
+    found = query.order_by(None).subquery()
     bands = []
-    for label, _low, _high in AGING_BANDS:
-        in_band = [row for row in rows if row.band == label]
-        bands.append((label, len(in_band), Counter(row.kind_label for row in in_band)))
+    for label, low, high in AGING_BANDS:
+        where = [found.c.due_on <= as_of - timedelta(days=low)]
+        if high is not None:
+            where.append(found.c.due_on >= as_of - timedelta(days=high))
+        by_kind = Counter(
+            {
+                ItemKind(kind).label: count
+                for kind, count in db.session.execute(
+                    select(found.c.kind, func.count()).where(*where).group_by(found.c.kind)
+                )
+            }
+        )
+        bands.append((label, by_kind.total(), by_kind))
     return bands
 
 
@@ -155,6 +187,14 @@ def _total(book: RateBook, sums: dict[str, Decimal], on: date) -> Total:
     for currency, amount in sums.items():
         total.add(book, amount, currency, on)
     return total
+
+
+def _items_by_kind(*where) -> Counter:
+    """How many stored dated items of each kind (by label) match `where`."""
+    rows = db.session.execute(
+        select(StoredItem.kind, func.count()).where(*where).group_by(StoredItem.kind)
+    )
+    return Counter({ItemKind(kind).label: count for kind, count in rows})
 
 
 def month_key(on: date) -> str:
@@ -216,13 +256,8 @@ def dashboard(as_of: date | None = None) -> Dashboard:
             health[state].count += 1
             health[state].value.add(book, commitment.value, commitment.currency, as_of)
 
-    overdue, next30 = Counter(), Counter()
-    for item in dated_items():
-        days_left = (item.due_on - as_of).days
-        if days_left < 0:
-            overdue[ItemKind(item.kind).label] += 1
-        elif days_left <= 30:
-            next30[ItemKind(item.kind).label] += 1
+    overdue = _items_by_kind(StoredItem.due_on < as_of)
+    next30 = _items_by_kind(StoredItem.due_on.between(as_of, as_of + timedelta(days=30)))
 
     months = last_months(as_of, 12)
     year, month = extract("year", Engagement.occurred_on), extract("month", Engagement.occurred_on)
@@ -406,19 +441,33 @@ def last_and_next_engagements(partner: Partner, as_of: date, limit: int = 5):
     return last, upcoming
 
 
+@dataclass(frozen=True)
+class Worklist:
+    """The first rows of a `due_query` and how many it holds in all."""
+
+    rows: list[DueRow]
+    count: int
+
+    SHOWN = 10
+
+    @classmethod
+    def of(cls, query: Select, as_of: date) -> "Worklist":
+        count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        rows = [due_row(row, as_of) for row in db.session.execute(query.limit(cls.SHOWN))]
+        return cls(rows, count)
+
+
 def my_work(user: User, as_of: date) -> dict:
     """A manager's or owner's home: the overdue and upcoming items they own or whose partner
     they look after, their open follow-ups, and their open alerts."""
     from tracker.monitoring.services import alerts_query
 
-    mine = due_rows(as_of, responsible_id=user.id)
+    mine = partial(due_query, as_of, responsible_id=user.id)
     return {
-        "overdue": [row for row in mine if row.overdue],
-        "upcoming": [row for row in mine if 0 <= row.days_left <= 30],
-        "follow_ups": [
-            row
-            for row in mine
-            if row.item.kind == ItemKind.FOLLOW_UP_DUE and row.item.owner_id == user.id
-        ],
+        "overdue": Worklist.of(mine(window="overdue"), as_of),
+        "upcoming": Worklist.of(mine(window="next30"), as_of),
+        "follow_ups": Worklist.of(
+            due_query(as_of, owner_id=user.id, kind=ItemKind.FOLLOW_UP_DUE), as_of
+        ),
         "alerts": db.session.scalars(alerts_query(user.id, "open").limit(10)).all(),
     }

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from tracker.auth.permissions import READ, requires
 from tracker.commitments.models import Commitment
-from tracker.core.listing import paginate_list
+from tracker.core.listing import paginate
 from tracker.core.money import RateBook, Total
 from tracker.core.tables import export_list
 from tracker.core.types import today
@@ -60,7 +60,7 @@ def due():
     sort = request.args.get("sort", "date")
     sort = sort if sort in services.DUE_SORTS else "date"
     descending = request.args.get("dir") == "desc"
-    rows = services.due_rows(
+    query = services.due_query(
         as_of,
         kind=form.kind.data if valid else "",
         owner_id=form.owner_id.data if valid else None,
@@ -71,14 +71,14 @@ def due():
         descending=descending,
     )
     if request.args.get("format"):
-        return export_list(DUE, rows)
-    page = paginate_list(rows)
+        return export_list(DUE, query)
+    page = paginate(query, rows=True)
+    page.items = [services.due_row(row, as_of) for row in page.items]
     return render_template(
         "reports/due.html",
         form=form,
         page=page,
-        rows=rows,
-        aging=services.aging(rows),
+        aging=services.aging(query, as_of),
         sort=sort,
         descending=descending,
         as_of=as_of,
