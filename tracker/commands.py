@@ -40,9 +40,17 @@ def runs_production(app) -> bool:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Instead of the demo: fill an empty database with a portfolio N times its size "
+    "(N = 100: 3,000 partners, 200,000 engagements, 200,000 milestones …), for measuring.",
+)
 @with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo data set once; a second run changes nothing and says so.
+def seed_demo_command(scale: int | None) -> None:
+    """Load the demo data set once; a second run changes nothing and says so. With --scale N,
+    fill an empty database with a portfolio N times the demo's size instead.
 
     Refused in production: the demo users share one published password.
     """
@@ -57,7 +65,9 @@ def seed_demo_command() -> None:
             err=True,
         )
         sys.exit(1)
-    if seed_demo():
+    if scale is not None:
+        _seed_scale(scale)
+    elif seed_demo():
         db.session.commit()
         click.echo("Demo data loaded.")
     else:
@@ -65,6 +75,26 @@ def seed_demo_command() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, name, role in DEMO_USERS:
         click.echo(f"  {role:<8} {email:<36} {name}")
+
+
+def _seed_scale(factor: int) -> None:
+    import time
+
+    from tracker.demo.scale import seed_scale
+
+    click.echo(f"Generating a portfolio {factor} times the demo's size:")
+    started = time.perf_counter()
+    try:
+        counts = seed_scale(factor, echo=click.echo)
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    elapsed = time.perf_counter() - started
+    click.echo("Rows per table:")
+    for table, count in counts.items():
+        click.echo(f"  {table:<26} {count:>10,}")
+    click.echo(f"Loaded in {elapsed:.1f} s.")
 
 
 @click.command("scan")

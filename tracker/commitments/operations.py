@@ -602,21 +602,6 @@ def _milestone_title(values: dict) -> None:
 def create_milestone(commitment: Commitment, values: dict, *, actor: User | None) -> Milestone:
     """A milestone at the end of the commitment's list. The status defaults to planned;
     done without a completion date means done today."""
-    milestone = new_milestone(commitment, values, actor=actor)
-    record_create(
-        milestone,
-        MILESTONE_FIELDS,
-        f"Added milestone “{milestone.title}” due {milestone.due_on.isoformat()}",
-        actor=actor,
-        parent=commitment,
-    )
-    return milestone
-
-
-def new_milestone(commitment: Commitment, values: dict, *, actor: User | None) -> Milestone:
-    """A milestone checked against every rule of a create, put at the end of `commitment`'s
-    list, neither flushed nor audited: `create_milestone`'s first half, and the check a writer
-    that inserts in bulk (the scale generator) runs on every row."""
     check_may_edit(actor, commitment)
     values = plain(values, MILESTONE_FIELDS, Milestone)
     values = {name: values.get(name) for name in MILESTONE_FIELDS}
@@ -627,6 +612,13 @@ def new_milestone(commitment: Commitment, values: dict, *, actor: User | None) -
     )
     milestone = Milestone(**values, position=next_position(commitment))
     milestone.commitment = commitment
+    record_create(
+        milestone,
+        MILESTONE_FIELDS,
+        f"Added milestone “{milestone.title}” due {milestone.due_on.isoformat()}",
+        actor=actor,
+        parent=commitment,
+    )
     return milestone
 
 
