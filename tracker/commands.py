@@ -80,11 +80,12 @@ def seed_demo_command(scale: int | None) -> None:
 def _seed_scale(factor: int) -> None:
     import time
 
-    from tracker.demo.scale import seed_scale
+    from tracker.demo.scale import refuse_unless_empty, seed_scale
 
-    click.echo(f"Generating a portfolio {factor} times the demo's size:")
     started = time.perf_counter()
     try:
+        refuse_unless_empty()
+        click.echo(f"Generating a portfolio {factor}× the demo's size:")
         counts = seed_scale(factor, echo=click.echo)
     except DomainError as error:
         db.session.rollback()

@@ -405,11 +405,13 @@ def refuse_unless_empty() -> None:
     """DomainError naming what the database holds, unless it holds nothing."""
     held = table_counts()
     if held:
-        listing = ", ".join(f"{name} ({count:,})" for name, count in held.items())
+        names = ", ".join(f"{name} ({count:,})" for name, count in list(held.items())[:3])
+        more = f" and {len(held) - 3} more tables" if len(held) > 3 else ""
+        total = sum(held.values())
         raise DomainError(
-            f"seed-demo --scale fills an empty database only, and this one holds {listing}. "
-            "Point DATABASE_URL at a new database, run `flask --app tracker db upgrade`, "
-            "and try again."
+            f"seed-demo --scale fills an empty database only, and this one holds {total:,} "
+            f"row{'s' if total != 1 else ''}: {names}{more}. Point DATABASE_URL at a new "
+            "database, run `flask --app tracker db upgrade`, and try again."
         )
 
 
