@@ -350,8 +350,9 @@ def plot(results: dict, path: Path) -> Path | None:
     pages.text(1, PAGE_MS * 1.08, f"target {PAGE_MS} ms", color="grey", fontsize=8)
     pages.set_title("Issue 12's pages")
     jobs.set_title("Scan, digest, exports (50,000 rows at 100×), import (5,000 rows)")
-    pages.legend(fontsize=7, loc="upper left")
-    jobs.legend(fontsize=7, loc="upper left")
+    for axes in (pages, jobs):
+        if axes.get_legend_handles_labels()[0]:
+            axes.legend(fontsize=7, loc="upper left")
     sizes = sorted({int(s) for body in results["dialects"].values() for s in body["sizes"]})
     for axes in (pages, jobs):
         axes.set_xticks(sizes, [f"{s}×" for s in sizes])
