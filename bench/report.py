@@ -93,14 +93,15 @@ def _ratio(result: dict) -> str:
     return "" if ratio is None else f"{ratio:,.1f}×"
 
 
-def size_title(dialect: str, size: int, database: dict) -> str:
+def size_title(dialect: str, size: int, database: dict, git: dict | None = None) -> str:
     counts = database.get("counts") or {}
     shown = ", ".join(
         f"{counts[t]:,} {t.replace('_', '-')}"
         for t in ("partners", "engagements", "follow_ups", "incentives", "milestones")
         if t in counts
     )
-    return f"{DIALECT_NAMES.get(dialect, dialect)}, {size}× ({shown})"
+    at = f" at {git['revision'][:10]}" if git else ""
+    return f"{DIALECT_NAMES.get(dialect, dialect)}, {size}× ({shown}){at}"
 
 
 COLUMNS = [
@@ -262,7 +263,7 @@ def markdown(results: dict) -> str:
     ]
     for dialect, body in results["dialects"].items():
         for size, run in body["sizes"].items():
-            lines += [f"#### {size_title(dialect, int(size), run['database'])}", ""]
+            lines += [f"#### {size_title(dialect, int(size), run['database'], run.get('git'))}", ""]
             lines += [markdown_table(run["cases"]), ""]
         flat = flat_table(body["across_sizes"], markdown=True)
         if flat:

@@ -245,7 +245,7 @@ def run(args) -> int:
                     results["machine"]["postgresql"] = measured["postgresql"]
                 body["sizes"][str(size)] = measured
                 print()
-                print(report.size_title(dialect, size, measured["database"]))
+                print(report.size_title(dialect, size, measured["database"], measured["git"]))
                 print(report.text_table(measured["cases"]))
                 print()
             body["sizes"] = dict(sorted(body["sizes"].items(), key=lambda kv: int(kv[0])))
@@ -416,6 +416,8 @@ def measure_worker(args) -> int:
                 "counts": counts,
                 "process_mb": round(baseline, 1) if baseline else None,
                 "postgresql": postgresql,
+                # Others may commit while a long run goes on: the code this size ran.
+                "git": report.git_revision(),
                 "cases": results,
             },
             default=str,
