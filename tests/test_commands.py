@@ -71,6 +71,28 @@ def test_seed_demo_runs_in_development(tmp_path, monkeypatch):
         db.engine.dispose()
 
 
+def test_refresh_derives_the_stored_state_lost_or_never_written(app, runner):
+    from tracker.core import derived
+    from tracker.core.items import StoredItem
+    from tracker.core.states import StoredState
+    from tracker.demo import seed_demo
+
+    seed_demo()
+    db.session.commit()
+    db.session.execute(StoredItem.__table__.delete())
+    db.session.execute(StoredState.__table__.delete())
+    db.session.commit()
+    assert derived.differences() != []
+
+    result = runner.invoke(args=["refresh"])
+
+    assert result.exit_code == 0, result.output
+    assert "Stored state derived again" in result.output
+    assert "derived_states" in result.output and "dated_items" in result.output
+    db.session.rollback()
+    assert derived.differences() == []
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

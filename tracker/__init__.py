@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "tracker.auth.models",
     "tracker.core.models",
     "tracker.core.items",
+    "tracker.core.states",
     "tracker.partners.models",
     "tracker.incentives.models",
     "tracker.commitments.models",
@@ -146,6 +147,7 @@ def register_commands(app: Flask) -> None:
     for command in (
         commands.create_user_command,
         commands.seed_demo_command,
+        commands.refresh_command,
         commands.scan_command,
         commands.digest_command,
         commands.scheduler_command,

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 
 import click
 from flask.cli import with_appcontext
@@ -96,6 +97,23 @@ def _seed_scale(factor: int) -> None:
     for table, count in counts.items():
         click.echo(f"  {table:<26} {count:>10,}")
     click.echo(f"Loaded in {elapsed:.1f} s.")
+
+
+@click.command("refresh")
+@with_appcontext
+def refresh_command() -> None:
+    """Derive the stored state (dated items, health, status, exposure) again from the records.
+
+    The app keeps it current on every write; run this after an upgrade that adds some of
+    it, a restore, or an edit made outside the app."""
+    from tracker.core import derived
+
+    started = time.perf_counter()
+    counts = derived.refresh_all()
+    db.session.commit()
+    elapsed = time.perf_counter() - started
+    rows = ", ".join(f"{table} {count:,}" for table, count in counts.items())
+    click.echo(f"Stored state derived again in {elapsed:.1f} s: {rows}.")
 
 
 @click.command("scan")

@@ -94,7 +94,8 @@ def test_bad_filter_values_show_a_message_not_an_error(seeded, viewer_client):
 
 
 @pytest.mark.parametrize(
-    "key", ["title", "kind", "counterparty", "region", "owner", "status", "start", "end", "next"]
+    "key",
+    ["title", "kind", "counterparty", "region", "owner", "status", "start", "end", "next", "health"],
 )
 def test_every_column_sorts_both_ways(seeded, viewer_client, key):
     ascending = _titles(viewer_client, f"?sort={key}&dir=asc")
@@ -116,6 +117,14 @@ def test_sort_by_end_and_next_milestone(seeded, viewer_client):
         )
     )
     assert set(titles[-len(finished) :]) == finished
+
+
+def test_sort_by_health_puts_red_first_and_closed_last(seeded, viewer_client):
+    html = viewer_client.get("/commitments?sort=health&dir=asc").get_data(as_text=True)
+    order = ["Red", "Amber", "Green", "Closed"]
+    labels = re.findall(r'class="badge [a-z]+"[^>]*>(Red|Amber|Green|Closed)</span>', html)
+    assert len(set(labels)) >= 3
+    assert labels == sorted(labels, key=order.index)
 
 
 def test_health_shows_on_every_row_with_the_reason(seeded, viewer_client):

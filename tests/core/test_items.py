@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from tracker.commitments import operations as commitment_ops
 from tracker.commitments.models import Commitment, CommitmentStatus, Milestone, MilestoneStatus
-from tracker.core import items
+from tracker.core import derived
 from tracker.core.items import StoredItem
 from tracker.core.types import today
 from tracker.demo import seed_demo
@@ -37,7 +37,7 @@ def stored(subject_type: str, subject_id: int) -> list[StoredItem]:
 
 def agree() -> None:
     db.session.commit()
-    assert items.differences() == []
+    assert derived.differences() == []
 
 
 def first(query):
@@ -187,8 +187,8 @@ def test_a_rolled_back_write_leaves_the_items_as_they_were(demo):
 def test_refresh_all_rebuilds_what_was_lost(demo):
     count = db.session.query(StoredItem).count()
     db.session.execute(StoredItem.__table__.delete())
-    assert items.differences() != []
-    assert items.refresh_all() == count
+    assert derived.differences() != []
+    assert derived.refresh_all()["dated_items"] == count
     agree()
 
 

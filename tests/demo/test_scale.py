@@ -20,7 +20,7 @@ from tracker.commitments.models import (
     MilestoneStatus,
     fields_for,
 )
-from tracker.core import items
+from tracker.core import derived
 from tracker.core.errors import DomainError
 from tracker.core.items import StoredItem
 from tracker.core.text import name_key, search_text
@@ -141,9 +141,9 @@ def broken_rules() -> list[str]:
         # The whole record as stored, its milestones and contributions with it.
         stored = _values(commitment, fields_for(kind))
         check(label, commitment_operations.check_commitment, commitment, kind, stored)
-        derived = COMMITMENT_CLASSES[kind](**stored)
-        commitment_operations.derive_values(derived)
-        expect(commitment.value == derived.value, f"{label}: value")
+        fresh = COMMITMENT_CLASSES[kind](**stored)
+        commitment_operations.derive_values(fresh)
+        expect(commitment.value == fresh.value, f"{label}: value")
         expect(commitment.search_key == search_text(commitment), f"{label}: search key")
         milestones = sorted(commitment.milestones, key=lambda m: m.position)
         expect([m.position for m in milestones] == list(range(len(milestones))),
@@ -181,7 +181,7 @@ def broken_rules() -> list[str]:
                 .where(key.parent.is_not(None), key.parent.not_in(select(key.column)))
             )
             expect(not dangling, f"{key.parent}: {dangling} point at nothing")
-    broken += items.differences()
+    broken += derived.differences()
     return broken
 
 

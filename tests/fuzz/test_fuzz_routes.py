@@ -58,7 +58,7 @@ from tests.fuzz.pages import (
     url_for_rule,
 )
 from tracker.auth.permissions import ROLE_PERMISSIONS
-from tracker.core import items
+from tracker.core import derived
 from tracker.extensions import db
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
@@ -215,7 +215,7 @@ class Fuzzer:
                 finding = Finding(role, "GET", url, page.status_code, where)
                 self._record(("GET", endpoint, page.status_code), finding)
         db.session.rollback()  # read what the app committed
-        if differences := items.differences():
+        if differences := derived.differences():
             finding = Finding(role, "POST", write, 200, "stored items: " + "; ".join(differences))
             self._record(("items", write), finding)
         db.session.rollback()

@@ -81,12 +81,32 @@ def test_bad_filter_values_show_a_message_not_an_error(seeded, viewer_client):
 
 @pytest.mark.parametrize(
     "key",
-    ["name", "kind", "country", "region", "status", "owner", "last", "recent", "followups", "next"],
+    [
+        "name",
+        "kind",
+        "country",
+        "region",
+        "status",
+        "owner",
+        "last",
+        "recent",
+        "followups",
+        "next",
+        "health",
+    ],
 )
 def test_every_column_sorts_both_ways(seeded, viewer_client, key):
     ascending = _names(viewer_client, f"?sort={key}&dir=asc")
     descending = _names(viewer_client, f"?sort={key}&dir=desc")
     assert sorted(ascending) == sorted(descending) == sorted(_names(viewer_client))
+
+
+def test_sort_by_health_puts_the_neediest_first(seeded, viewer_client):
+    html = viewer_client.get("/partners?sort=health&dir=asc").get_data(as_text=True)
+    order = ["Dormant", "Overdue", "Due", "On cadence"]
+    labels = re.findall(r'class="badge [a-z]+"[^>]*>(Dormant|Overdue|Due|On cadence)</span>', html)
+    assert len(set(labels)) >= 3
+    assert labels == sorted(labels, key=order.index)
 
 
 def test_sort_by_name_descending_reverses(seeded, viewer_client):

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.commitments.models import Commitment, CommitmentStatus, Milestone, MilestoneStatus
-from tracker.core.items import Item, Source, register_source
+from tracker.core.derived import Source, register_source
+from tracker.core.items import Item, StoredItem
 from tracker.extensions import db
 
 MILESTONE_DUE = "milestone_due"
@@ -39,6 +40,7 @@ def derive(ids: list[int]) -> dict[int, list[Item]]:
 
 register_source(
     Source(
+        StoredItem.__table__,
         "commitments",
         touches={
             Commitment: lambda commitment: [commitment.id],

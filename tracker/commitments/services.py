@@ -35,6 +35,7 @@ from tracker.commitments.models import (
 from tracker.core import text
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook, Total, format_amount
+from tracker.core.states import judged
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives.models import Incentive, Obligation, ObligationKind
@@ -226,6 +227,15 @@ class Health:
     def reason(self) -> str:
         return "; ".join(self.reasons)
 
+    @property
+    def rank(self) -> int:
+        """0 for the commitment most in need of attention."""
+        return HEALTH_STATES.index(self.state)
+
+
+# Worst first: the order a list sorted by health shows.
+HEALTH_STATES = ("red", "amber", "green", "closed")
+
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
@@ -313,6 +323,52 @@ def health_for(
         amber_days=config["COMMITMENT_AMBER_DAYS"],
         lag_tolerance=config["COMMITMENT_LAG_TOLERANCE"],
     )
+
+
+def health_of(ids: list[int], as_of: date) -> dict[int, tuple[Commitment, list, Health]]:
+    """These commitments with their milestones (as plain rows: status, due date, title) and
+    their health on `as_of`, by id: the rules of `health_for` for many at once."""
+    commitments = db.session.scalars(
+        select(Commitment).where(Commitment.id.in_(ids)).execution_options(populate_existing=True)
+    ).all()
+    milestones: dict[int, list] = {c.id: [] for c in commitments}
+    rows = db.session.execute(
+        select(Milestone.commitment_id, Milestone.status, Milestone.due_on, Milestone.title)
+        .where(Milestone.commitment_id.in_(ids))
+        .order_by(Milestone.commitment_id, Milestone.position, Milestone.due_on, Milestone.id)
+    )
+    for row in rows:
+        milestones[row.commitment_id].append(row)
+    return {
+        c.id: (c, milestones[c.id], health_for(c, as_of, milestones[c.id])) for c in commitments
+    }
+
+
+def next_health_change(commitment: Commitment, milestones: Sequence, as_of: date) -> date | None:
+    """The first day after `as_of` on which the calendar alone may change the commitment's
+    health or its reasons; None when only a write can."""
+    if commitment.status in CommitmentStatus.closed():
+        return None
+    tomorrow = as_of + timedelta(days=1)
+    start, end = commitment.start_on, commitment.end_on
+    if start is not None and end is not None and start <= as_of < end:
+        return tomorrow  # the share of the time gone moves
+    amber_days = current_app.config["COMMITMENT_AMBER_DAYS"]
+    horizon = as_of + timedelta(days=amber_days)
+    dates = []
+    if start is not None and end is not None and as_of < start:
+        dates.append(start)
+    for milestone in milestones:
+        if milestone.status not in MilestoneStatus.open():
+            continue
+        if milestone.due_on < as_of:
+            return tomorrow  # the days overdue count up
+        dates.append(milestone.due_on + timedelta(days=1))
+        if milestone.status == MilestoneStatus.PLANNED:
+            if milestone.due_on <= horizon:
+                return tomorrow  # the days left count down
+            dates.append(milestone.due_on - timedelta(days=amber_days))
+    return min(dates, default=None)
 
 
 # --- Co-investments -----------------------------------------------------------
@@ -427,9 +483,11 @@ def next_milestones():
 def commitment_list_query(filters: CommitmentFilters) -> tuple[Select, dict]:
     """Commitments of every kind with their next open milestone date; the sortable columns."""
     upcoming = next_milestones()
+    health, on = judged("commitments", AnyCommitment.id, "commitment_health")
     query = (
         select(AnyCommitment, upcoming.c.next_on)
         .outerjoin(upcoming, upcoming.c.commitment_id == AnyCommitment.id)
+        .outerjoin(health, on)
         .join(Partner, Partner.id == AnyCommitment.counterparty_id)
         .outerjoin(Region, Region.id == AnyCommitment.region_id)
         .join(User, User.id == AnyCommitment.owner_id)
@@ -451,6 +509,7 @@ def commitment_list_query(filters: CommitmentFilters) -> tuple[Select, dict]:
         "start": AnyCommitment.start_on,
         "end": AnyCommitment.end_on,
         "next": upcoming.c.next_on,
+        "health": health.rank,
     }
     return query, sortable
 

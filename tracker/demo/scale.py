@@ -29,7 +29,8 @@ Two ways in, by volume:
   place in its list. Rows go in with explicit ids, a batch (`BATCH` rows) per commit. They
   have no audit events: their history starts with the first edit.
 
-The derived state the operations keep current on every write (the dated items) is derived
+The derived state the operations keep current on every write (dated items, health, status,
+exposure) is derived
 once, for everything, at the end: `refresh_derived_state`.
 """
 
@@ -60,7 +61,7 @@ from tracker.commitments.models import (
     VolumePeriod,
 )
 from tracker.commitments.services import COUNTERPARTY_KINDS
-from tracker.core import items
+from tracker.core import derived
 from tracker.core.errors import DomainError
 from tracker.core.money import reporting_currency
 from tracker.core.text import fold, search_text
@@ -389,7 +390,7 @@ def seed_scale(factor: int, *, echo: Callable[[str], None] | None = None) -> dic
     build.writer.flush()
     build.writer.finish()
     build.archive_withdrawn()
-    say("deriving the stored state (dated items)")
+    say("deriving the stored state (dated items, health, status, exposure)")
     refresh_derived_state()
     db.session.commit()
     return table_counts()
@@ -398,7 +399,7 @@ def seed_scale(factor: int, *, echo: Callable[[str], None] | None = None) -> dic
 def refresh_derived_state() -> None:
     """Derive from the records the state the operations keep current on every write, which
     rows inserted in bulk go past. The caller commits."""
-    items.refresh_all()
+    derived.refresh_all()
 
 
 def refuse_unless_empty() -> None:

@@ -5,7 +5,8 @@ or one of its obligations, reports or promises is written."""
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.core.items import Item, Source, register_source
+from tracker.core.derived import Source, register_source
+from tracker.core.items import Item, StoredItem
 from tracker.extensions import db
 from tracker.incentives.models import (
     AgencyPromise,
@@ -49,6 +50,7 @@ def derive(ids: list[int]) -> dict[int, list[Item]]:
 
 register_source(
     Source(
+        StoredItem.__table__,
         "incentives",
         touches={
             Incentive: lambda incentive: [incentive.id],

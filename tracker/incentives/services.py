@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.core import text
 from tracker.core.money import RateBook, Total, quantize
+from tracker.core.states import StoredState
 from tracker.extensions import db
 from tracker.incentives.models import (
     AgencyPromise,
@@ -148,6 +149,19 @@ class Exposure:
     @property
     def amount(self) -> Decimal:
         return self.principal + self.interest
+
+    @property
+    def state(self) -> str:
+        """missed (an obligation is past due and short), exposed (something would be repaid
+        today) or clear."""
+        if self.missed:
+            return "missed"
+        return "exposed" if self.amount > 0 else "clear"
+
+
+# Worst first: the order a list sorted by exposure or status shows.
+EXPOSURE_STATES = ("missed", "exposed", "clear")
+OBLIGATION_STATES = ("missed", "at_risk", "on_track", "met")
 
 
 def clawback_exposure(incentive: Incentive, as_of: date) -> Exposure:
@@ -414,19 +428,40 @@ class PortfolioTotals:
 
 
 def portfolio_totals(query: Select, as_of: date, book: RateBook) -> PortfolioTotals:
-    """Totals of the filtered incentives in the reporting currency, converted at `as_of`."""
-    incentives = db.session.scalars(
-        query.order_by(None).options(selectinload(Incentive.obligations))
-    ).unique()
+    """Totals of the filtered incentives in the reporting currency: summed per currency in
+    the database (exposure from the stored judgements), then converted at `as_of`."""
+    chosen = query.with_only_columns(Incentive.id).order_by(None).subquery()
+    exposure = (
+        select(StoredState.subject_id, StoredState.amount)
+        .where(
+            StoredState.subject_type == Incentive.__tablename__,
+            StoredState.aspect == "clawback_exposure",
+        )
+        .subquery()
+    )
     currency = book.reporting
     totals = PortfolioTotals(Total(currency), Total(currency), Total(currency), Total(currency))
-    for incentive in incentives:
-        totals.offered.add(book, incentive.amount_offered, incentive.currency, as_of)
-        totals.awarded.add(book, incentive.amount_awarded, incentive.currency, as_of)
-        totals.received.add(book, incentive.amount_received, incentive.currency, as_of)
-        exposure = clawback_exposure(incentive, as_of)
-        if exposure.amount:
-            totals.exposure.add(book, exposure.amount, incentive.currency, as_of)
+    rows = db.session.execute(
+        select(
+            Incentive.currency,
+            func.sum(Incentive.amount_offered),
+            func.sum(Incentive.amount_awarded),
+            func.sum(Incentive.amount_received),
+            func.sum(exposure.c.amount),
+        )
+        .join(chosen, chosen.c.id == Incentive.id)
+        .outerjoin(exposure, exposure.c.subject_id == Incentive.id)
+        .group_by(Incentive.currency)
+    )
+    for row_currency, offered, awarded, received, exposed in rows:
+        for total, amount in (
+            (totals.offered, offered),
+            (totals.awarded, awarded),
+            (totals.received, received),
+            (totals.exposure, exposed or None),
+        ):
+            if amount is not None:
+                total.add(book, Decimal(amount), row_currency, as_of)
     return totals
 
 

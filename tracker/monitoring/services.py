@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import Role, User
+from tracker.core import derived
 from tracker.core.errors import DomainError
 from tracker.core.items import StoredItem
 from tracker.core.types import today, utcnow
@@ -148,14 +149,18 @@ class ScanResult:
     raised: list[Alert] = field(default_factory=list)
     resolved: int = 0
     errors: list[str] = field(default_factory=list)
+    refreshed: int = 0  # records whose stored state the calendar changed
+
+
+def _dialect_insert():
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _insert_ignoring_duplicates(model, values: dict, unique_columns: list[str]) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when it already existed."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(model)
+        _dialect_insert()(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique_columns)
         .returning(model.id)
@@ -184,38 +189,36 @@ def scan(as_of: date | None = None) -> ScanResult:
     """
     as_of = as_of or today()
     result = ScanResult()
+    result.refreshed = derived.refresh_due(as_of)
     rules = reminder_rules()
     db.session.flush()
     active = {user.id: user for user in db.session.scalars(select(User).where(User.active))}
     managers = [u.id for u in active.values() if u.role in (Role.MANAGER, Role.ADMIN)]
     raised_ids = []
+    batch: list[tuple[DatedItem, dict, set[int]]] = []
     for item, rule, threshold in _unalerted(rules, as_of, result):
         try:
-            with db.session.begin_nested():
-                alert_id = _insert_ignoring_duplicates(
-                    Alert,
-                    {
-                        "subject_type": item.subject_type,
-                        "subject_id": item.subject_id,
-                        "kind": item.kind,
-                        "threshold_days": threshold,
-                        "due_on": item.due_on,
-                        "title": item.title[:300],
-                        "path": item.path,
-                        "message": alert_message(item, as_of),
-                        "raised_at": utcnow(),
-                        "webhook_attempts": 0,
-                    },
-                    ["subject_type", "subject_id", "kind", "threshold_days"],
-                )
-                if alert_id is None:
-                    continue  # raised meanwhile, by a parallel scan
-                for user_id in recipients_for(item, rule, managers) & active.keys():
-                    db.session.add(AlertRecipient(alert_id=alert_id, user_id=user_id, attempts=0))
-                raised_ids.append(alert_id)
+            values = {
+                "subject_type": item.subject_type,
+                "subject_id": item.subject_id,
+                "kind": item.kind,
+                "threshold_days": threshold,
+                "due_on": item.due_on,
+                "title": item.title[:300],
+                "path": item.path,
+                "message": alert_message(item, as_of),
+                "raised_at": utcnow(),
+                "webhook_attempts": 0,
+            }
+            recipients = recipients_for(item, rule, managers) & active.keys()
         except Exception as error:  # one bad item must not stop the scan
-            log.exception("scan failed on %s %s", item.subject_type, item.subject_id)
-            result.errors.append(f"{item.subject_type} {item.subject_id} ({item.kind}): {error}")
+            _failed(item, error, result)
+            continue
+        batch.append((item, values, recipients))
+        if len(batch) == RAISE_BATCH:
+            raised_ids += _raise(batch, result)
+            batch = []
+    raised_ids += _raise(batch, result)
     result.resolved = resolve_done()
     db.session.commit()
     if raised_ids:
@@ -225,6 +228,57 @@ def scan(as_of: date | None = None) -> ScanResult:
             )
         )
     return result
+
+
+RAISE_BATCH = 500
+ALERT_KEY = ("subject_type", "subject_id", "kind", "threshold_days")
+
+
+def _failed(item: DatedItem, error: Exception, result: ScanResult) -> None:
+    log.exception("scan failed on %s %s", item.subject_type, item.subject_id)
+    result.errors.append(f"{item.subject_type} {item.subject_id} ({item.kind}): {error}")
+
+
+def _raise(batch: list[tuple[DatedItem, dict, set[int]]], result: ScanResult) -> list[int]:
+    """Insert a batch of alerts and their recipients in a few statements; those raised
+    meanwhile by a parallel scan are skipped. Should the batch fail, its alerts go in one
+    by one, so only the bad one is left out (and recorded)."""
+    if not batch:
+        return []
+    try:
+        with db.session.begin_nested():
+            return _insert_alerts(batch)
+    except Exception:
+        log.warning("a batch of %d alerts failed; raising them one by one", len(batch))
+    raised = []
+    for entry in batch:
+        try:
+            with db.session.begin_nested():
+                raised += _insert_alerts([entry])
+        except Exception as error:  # one bad item must not stop the scan
+            _failed(entry[0], error, result)
+    return raised
+
+
+def _insert_alerts(batch: list[tuple[DatedItem, dict, set[int]]]) -> list[int]:
+    recipients = {tuple(values[c] for c in ALERT_KEY): users for _, values, users in batch}
+    table = Alert.__table__
+    statement = (
+        _dialect_insert()(table)
+        .values([values for _, values, _ in batch])
+        .on_conflict_do_nothing(index_elements=list(ALERT_KEY))
+        .returning(table.c.id, *(table.c[c] for c in ALERT_KEY))
+    )
+    raised, rows = [], []
+    for row in db.session.execute(statement):
+        raised.append(row.id)
+        rows += [
+            {"alert_id": row.id, "user_id": user_id, "attempts": 0}
+            for user_id in sorted(recipients[tuple(row[1:])])
+        ]
+    if rows:
+        db.session.execute(AlertRecipient.__table__.insert(), rows)
+    return raised
 
 
 def _unalerted(rules: dict[str, ReminderRule], as_of: date, result: ScanResult):

@@ -5,7 +5,8 @@ or a partner of it is renamed (the first partner by name looks after its follow-
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
-from tracker.core.items import Item, Source, register_source
+from tracker.core.derived import Source, register_source
+from tracker.core.items import Item, StoredItem
 from tracker.extensions import db
 from tracker.partners.models import Engagement, FollowUp, Partner, engagement_partners
 
@@ -53,6 +54,7 @@ def _renamed_partner(partner: Partner) -> list[int]:
 
 register_source(
     Source(
+        StoredItem.__table__,
         "engagements",
         touches={
             Engagement: lambda engagement: [engagement.id],

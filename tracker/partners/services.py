@@ -12,6 +12,7 @@ from tracker.auth.models import User
 from tracker.auth.permissions import may_write_partners
 from tracker.core import text
 from tracker.core.models import AuditEvent
+from tracker.core.states import judged
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.partners.models import (
@@ -75,10 +76,17 @@ class PartnerFilters:
     owner_id: int | None = None
 
 
-def engagement_stats(as_of: date):
-    """Per partner: last engagement date and engagements in the last `RECENT_DAYS`."""
+def _of_partners(query: Select, partner_ids: list[int] | None) -> Select:
+    if partner_ids is None:
+        return query
+    return query.where(engagement_partners.c.partner_id.in_(partner_ids))
+
+
+def engagement_stats(as_of: date, partner_ids: list[int] | None = None):
+    """Per partner (of `partner_ids`, or all): last engagement date and engagements in the
+    last `RECENT_DAYS`."""
     recent_since = as_of - timedelta(days=RECENT_DAYS)
-    return (
+    query = (
         select(
             engagement_partners.c.partner_id,
             func.max(Engagement.occurred_on).label("last_on"),
@@ -87,14 +95,14 @@ def engagement_stats(as_of: date):
         .join(Engagement, Engagement.id == engagement_partners.c.engagement_id)
         .where(Engagement.occurred_on <= as_of)
         .group_by(engagement_partners.c.partner_id)
-        .subquery()
     )
+    return _of_partners(query, partner_ids).subquery()
 
 
-def follow_up_stats(as_of: date):
-    """Per partner: open follow-ups, and how many of them are past due."""
+def follow_up_stats(as_of: date, partner_ids: list[int] | None = None):
+    """Per partner (of `partner_ids`, or all): open follow-ups, and how many are past due."""
     is_open = FollowUp.done_on.is_(None)
-    return (
+    query = (
         select(
             engagement_partners.c.partner_id,
             func.count(case((is_open, 1))).label("open"),
@@ -102,14 +110,36 @@ def follow_up_stats(as_of: date):
         )
         .join(FollowUp, FollowUp.engagement_id == engagement_partners.c.engagement_id)
         .group_by(engagement_partners.c.partner_id)
-        .subquery()
     )
+    return _of_partners(query, partner_ids).subquery()
+
+
+def health_of(partner_ids: list[int], as_of: date) -> dict[int, tuple[Partner, "Health"]]:
+    """The relationship health of these partners (any status), by id, from the same
+    aggregates as the list, restricted to them."""
+    engagements = engagement_stats(as_of, partner_ids)
+    follow_ups = follow_up_stats(as_of, partner_ids)
+    rows = db.session.execute(
+        select(
+            Partner,
+            engagements.c.last_on,
+            func.coalesce(engagements.c.recent, 0),
+            func.coalesce(follow_ups.c.open, 0),
+            func.coalesce(follow_ups.c.overdue, 0),
+        )
+        .outerjoin(engagements, engagements.c.partner_id == Partner.id)
+        .outerjoin(follow_ups, follow_ups.c.partner_id == Partner.id)
+        .where(Partner.id.in_(partner_ids))
+        .execution_options(populate_existing=True)
+    )
+    return {row[0].id: (row[0], relationship_health(row[0], *row[1:5], as_of)) for row in rows}
 
 
 def partner_rows_query(filters: PartnerFilters, as_of: date) -> tuple[Select, dict]:
     """Partners with their relationship figures, filtered; and the sortable columns."""
     engagements = engagement_stats(as_of)
     follow_ups = follow_up_stats(as_of)
+    health, on = judged("partners", Partner.id, "relationship_health")
     query = (
         select(
             Partner,
@@ -120,6 +150,7 @@ def partner_rows_query(filters: PartnerFilters, as_of: date) -> tuple[Select, di
         )
         .outerjoin(engagements, engagements.c.partner_id == Partner.id)
         .outerjoin(follow_ups, follow_ups.c.partner_id == Partner.id)
+        .outerjoin(health, on)
         .outerjoin(Region, Region.id == Partner.region_id)
         .outerjoin(User, User.id == Partner.owner_id)
         .options(joinedload(Partner.region), joinedload(Partner.owner))
@@ -149,6 +180,7 @@ def partner_rows_query(filters: PartnerFilters, as_of: date) -> tuple[Select, di
         "recent": func.coalesce(engagements.c.recent, 0),
         "followups": func.coalesce(follow_ups.c.open, 0),
         "next": Partner.next_engagement_on,
+        "health": health.rank,
     }
     return query, sortable
 
@@ -174,6 +206,15 @@ class Health:
     @property
     def colour(self) -> str:
         return {"on_cadence": "green", "due": "amber", "overdue": "red"}.get(self.state, "grey")
+
+    @property
+    def rank(self) -> int:
+        """0 for the relationship most in need of attention."""
+        return HEALTH_STATES.index(self.state)
+
+
+# Worst first: the order a list sorted by health shows.
+HEALTH_STATES = ("dormant", "overdue", "due", "on_cadence")
 
 
 def cadence_for(partner: Partner) -> int:
@@ -240,10 +281,7 @@ def relationship_health(
 
 def partner_health(partner: Partner, as_of: date | None = None) -> Health:
     """Health of one partner, computed with the same SQL aggregates as the list."""
-    as_of = as_of or today()
-    query, _ = partner_rows_query(PartnerFilters(status=partner.status), as_of)
-    row = db.session.execute(query.where(Partner.id == partner.id)).one()
-    return relationship_health(partner, row.last_on, row.recent, row.open, row.overdue, as_of)
+    return health_of([partner.id], as_of or today())[partner.id][1]
 
 
 # What else hangs on a partner is known only to the domains above this one (incentives,

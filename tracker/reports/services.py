@@ -20,6 +20,7 @@ from tracker.commitments import services as commitment_services
 from tracker.commitments.models import Commitment, CommitmentStatus
 from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total
+from tracker.core.states import judged
 from tracker.core.types import today
 from tracker.extensions import db
 from tracker.incentives import services as incentive_services
@@ -230,31 +231,35 @@ def dashboard(as_of: date | None = None) -> Dashboard:
         book, incentive_sum(Incentive.amount_offered, IncentiveStatus.pipeline()), as_of
     )
 
-    # Exposure follows the clawback rules: awarded incentives with their obligations.
-    at_risk, missed = Total(book.reporting), 0
-    awarded = db.session.scalars(
-        select(Incentive)
-        .where(Incentive.status.in_(IncentiveStatus.awarded()))
-        .options(selectinload(Incentive.obligations))
-    ).all()
-    for incentive in awarded:
-        exposure = incentive_services.clawback_exposure(incentive, as_of)
-        at_risk.add(book, exposure.amount or None, incentive.currency, as_of)
-        missed += exposure.missed
+    # Exposure and health are the domains' own judgements, stored and kept current.
+    exposure, on = judged("incentives", Incentive.id, "clawback_exposure")
+    awarded = select().select_from(Incentive).join(exposure, on)
+    awarded = awarded.where(Incentive.status.in_(IncentiveStatus.awarded()))
+    at_risk = _total(
+        book,
+        _money_by_currency(
+            awarded.add_columns(exposure.currency, func.sum(exposure.amount)).group_by(
+                exposure.currency
+            )
+        ),
+        as_of,
+    )
+    missed = db.session.scalar(awarded.add_columns(func.count()).where(exposure.state == "missed"))
 
     health = {
         state: HealthBucket(state, 0, Total(book.reporting)) for state in ("red", "amber", "green")
     }
-    commitments = db.session.scalars(
-        select(Commitment)
+    judgement, on = judged("commitments", Commitment.id, "commitment_health")
+    for state, currency, count, value in db.session.execute(
+        select(judgement.state, Commitment.currency, func.count(), func.sum(Commitment.value))
+        .join(judgement, on)
         .where(Commitment.status.in_(CommitmentStatus.live()))
-        .options(selectinload(Commitment.milestones))
-    ).all()
-    for commitment in commitments:
-        state = commitment_services.health_for(commitment, as_of).state
+        .group_by(judgement.state, Commitment.currency)
+    ):
         if state in health:
-            health[state].count += 1
-            health[state].value.add(book, commitment.value, commitment.currency, as_of)
+            health[state].count += count
+            if value is not None:
+                health[state].value.add(book, Decimal(value), currency, as_of)
 
     overdue = _items_by_kind(StoredItem.due_on < as_of)
     next30 = _items_by_kind(StoredItem.due_on.between(as_of, as_of + timedelta(days=30)))

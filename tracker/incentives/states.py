@@ -1,0 +1,101 @@
+"""An incentive's clawback exposure and its obligations' status, stored
+(`tracker.core.states`): re-derived whenever the incentive or one of its obligations is
+written, and by the scan on the next day the calendar alone changes them (the days left
+count down, interest accrues, an obligation falls due short)."""
+
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.core.derived import Source, register_source
+from tracker.core.states import State, StoredState
+from tracker.core.types import today
+from tracker.extensions import db
+from tracker.incentives.models import Incentive, Obligation
+from tracker.incentives.services import (
+    EXPOSURE_STATES,
+    OBLIGATION_STATES,
+    Exposure,
+    clawback_exposure,
+    obligation_status,
+    period_start,
+)
+
+CLAWBACK_EXPOSURE = "clawback_exposure"
+OBLIGATION_STATUS = "obligation_status"
+
+
+def next_exposure_change(exposure: Exposure, as_of: date) -> date | None:
+    """The first day after `as_of` on which the calendar alone may change the exposure:
+    tomorrow while interest accrues, else the day after a short obligation falls due."""
+    if exposure.interest_days and exposure.interest:
+        return as_of + timedelta(days=1)
+    return min(
+        (
+            s.obligation.due_on + timedelta(days=1)
+            for s in exposure.shortfalls
+            if s.achieved_pct < 100 and s.obligation.due_on >= as_of
+        ),
+        default=None,
+    )
+
+
+def derive(ids: list[int]) -> dict[int, list[State]]:
+    as_of = today()
+    tomorrow = as_of + timedelta(days=1)
+    tolerance = current_app.config["OBLIGATION_AT_RISK_TOLERANCE"]
+    incentives = db.session.scalars(
+        select(Incentive)
+        .where(Incentive.id.in_(ids))
+        .options(selectinload(Incentive.obligations))
+        .execution_options(populate_existing=True)
+    )
+    derived = {}
+    for incentive in incentives:
+        exposure = clawback_exposure(incentive, as_of)
+        state = exposure.state
+        rows = [
+            State(
+                "incentives",
+                incentive.id,
+                CLAWBACK_EXPOSURE,
+                state,
+                EXPOSURE_STATES.index(state),
+                " ".join(exposure.steps),
+                next_exposure_change(exposure, as_of),
+                exposure.amount,
+                incentive.currency,
+            )
+        ]
+        start = period_start(incentive)
+        for obligation in incentive.obligations:
+            status = obligation_status(obligation, start, as_of, tolerance)
+            rows.append(
+                State(
+                    "obligations",
+                    obligation.id,
+                    OBLIGATION_STATUS,
+                    status.state,
+                    OBLIGATION_STATES.index(status.state),
+                    status.reason,
+                    tomorrow if status.state in ("on_track", "at_risk") else None,
+                )
+            )
+        derived[incentive.id] = rows
+    return derived
+
+
+register_source(
+    Source(
+        StoredState.__table__,
+        "incentives",
+        touches={
+            Incentive: lambda incentive: [incentive.id],
+            Obligation: lambda obligation: [obligation.incentive_id],
+        },
+        derive=derive,
+        every=lambda: db.session.scalars(select(Incentive.id)),
+    )
+)
