@@ -201,7 +201,8 @@ def verdict(result: dict) -> list[str]:
     missed = []
     if not result["ok"]:
         missed.append("error")
-    if result.get("target_ms") is not None and result["median_ms"] > result["target_ms"]:
+    median = result.get("median_ms")
+    if result.get("target_ms") is not None and median is not None and median > result["target_ms"]:
         missed.append("time")
     if result.get("peak_mb") is not None and result["peak_mb"] > PEAK_MB:
         missed.append("memory")

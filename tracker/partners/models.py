@@ -232,3 +232,20 @@ class FollowUp(db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PartnerActivity(db.Model):
+    """A partner's engagement figures as of the day they were derived, stored and kept
+    current (`tracker.partners.states`): what the partner lists show and sort by, read
+    without adding up every engagement on each request."""
+
+    __tablename__ = "partner_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_type: Mapped[str] = mapped_column(String(32))
+    scope_id: Mapped[int] = mapped_column(Integer, unique=True)  # the partner's id
+    last_on: Mapped[date | None] = mapped_column(Date, index=True)  # last engagement held
+    recent: Mapped[int] = mapped_column(Integer)  # engagements in the last RECENT_DAYS
+    open_follow_ups: Mapped[int] = mapped_column(Integer)
+    overdue_follow_ups: Mapped[int] = mapped_column(Integer)
+    changes_on: Mapped[date | None] = mapped_column(Date)

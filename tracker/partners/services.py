@@ -20,6 +20,7 @@ from tracker.partners.models import (
     Engagement,
     FollowUp,
     Partner,
+    PartnerActivity,
     PartnerKind,
     PartnerStatus,
     Region,
@@ -136,20 +137,19 @@ def health_of(partner_ids: list[int], as_of: date) -> dict[int, tuple[Partner, "
 
 
 def partner_rows_query(filters: PartnerFilters, as_of: date) -> tuple[Select, dict]:
-    """Partners with their relationship figures, filtered; and the sortable columns."""
-    engagements = engagement_stats(as_of)
-    follow_ups = follow_up_stats(as_of)
+    """Partners with their relationship figures as stored (`PartnerActivity`, derived by
+    every write and each day's scan), filtered; and the sortable columns."""
+    activity = PartnerActivity
     health, on = judged("partners", Partner.id, "relationship_health")
     query = (
         select(
             Partner,
-            engagements.c.last_on,
-            func.coalesce(engagements.c.recent, 0).label("recent"),
-            func.coalesce(follow_ups.c.open, 0).label("open"),
-            func.coalesce(follow_ups.c.overdue, 0).label("overdue"),
+            activity.last_on,
+            func.coalesce(activity.recent, 0).label("recent"),
+            func.coalesce(activity.open_follow_ups, 0).label("open"),
+            func.coalesce(activity.overdue_follow_ups, 0).label("overdue"),
         )
-        .outerjoin(engagements, engagements.c.partner_id == Partner.id)
-        .outerjoin(follow_ups, follow_ups.c.partner_id == Partner.id)
+        .outerjoin(activity, activity.scope_id == Partner.id)
         .outerjoin(health, on)
         .outerjoin(Region, Region.id == Partner.region_id)
         .outerjoin(User, User.id == Partner.owner_id)
@@ -176,9 +176,9 @@ def partner_rows_query(filters: PartnerFilters, as_of: date) -> tuple[Select, di
         "region": Region.name,
         "status": Partner.status,
         "owner": User.name,
-        "last": engagements.c.last_on,
-        "recent": func.coalesce(engagements.c.recent, 0),
-        "followups": func.coalesce(follow_ups.c.open, 0),
+        "last": activity.last_on,
+        "recent": func.coalesce(activity.recent, 0),
+        "followups": func.coalesce(activity.open_follow_ups, 0),
         "next": Partner.next_engagement_on,
         "health": health.rank,
     }

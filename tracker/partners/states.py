@@ -1,8 +1,10 @@
-"""A partner's relationship health, stored (`tracker.core.states`): re-derived whenever the
-partner, one of its engagements or their follow-ups is written, and every day by the scan
-(the days since the last engagement count up)."""
+"""A partner's relationship health (`tracker.core.states`) and engagement figures
+(`PartnerActivity`), stored: re-derived whenever the partner, one of its engagements or
+their follow-ups is written, and every day by the scan (the days since the last engagement
+count up, engagements leave the recent window, follow-ups fall due)."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import inspect, select
 
@@ -10,7 +12,13 @@ from tracker.core.derived import Source, register_source
 from tracker.core.states import State, StoredState
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.partners.models import Engagement, FollowUp, Partner, engagement_partners
+from tracker.partners.models import (
+    Engagement,
+    FollowUp,
+    Partner,
+    PartnerActivity,
+    engagement_partners,
+)
 from tracker.partners.services import health_of
 
 RELATIONSHIP_HEALTH = "relationship_health"
@@ -27,6 +35,42 @@ def derive(ids: list[int]) -> dict[int, list[State]]:
                 health.state,
                 health.rank,
                 health.reason,
+                as_of + timedelta(days=1),
+            )
+        ]
+        for partner_id, (_, health) in health_of(ids, as_of).items()
+    }
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A `PartnerActivity` row's values."""
+
+    last_on: date | None
+    recent: int
+    open_follow_ups: int
+    overdue_follow_ups: int
+    changes_on: date
+
+    def values(self) -> dict:
+        return {
+            "last_on": self.last_on,
+            "recent": self.recent,
+            "open_follow_ups": self.open_follow_ups,
+            "overdue_follow_ups": self.overdue_follow_ups,
+            "changes_on": self.changes_on,
+        }
+
+
+def derive_activity(ids: list[int]) -> dict[int, list[Activity]]:
+    as_of = today()
+    return {
+        partner_id: [
+            Activity(
+                health.last_on,
+                health.recent,
+                health.open_follow_ups,
+                health.overdue_follow_ups,
                 as_of + timedelta(days=1),
             )
         ]
@@ -51,16 +95,18 @@ def _partners_of(engagement_id: int | None) -> list[int]:
     )
 
 
+TOUCHES = {
+    Partner: lambda partner: [partner.id],
+    Engagement: _engagement_partners,
+    FollowUp: lambda follow_up: _partners_of(follow_up.engagement_id),
+}
+
+
+def every_partner():
+    return db.session.scalars(select(Partner.id))
+
+
+register_source(Source(StoredState.__table__, "partners", TOUCHES, derive, every_partner))
 register_source(
-    Source(
-        StoredState.__table__,
-        "partners",
-        touches={
-            Partner: lambda partner: [partner.id],
-            Engagement: _engagement_partners,
-            FollowUp: lambda follow_up: _partners_of(follow_up.engagement_id),
-        },
-        derive=derive,
-        every=lambda: db.session.scalars(select(Partner.id)),
-    )
+    Source(PartnerActivity.__table__, "partners", TOUCHES, derive_activity, every_partner)
 )

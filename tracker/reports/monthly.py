@@ -17,7 +17,7 @@ counted 1:1. For the month in progress "as of" is today and every figure is "so 
 """
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -677,22 +677,36 @@ def health_section(as_of: date, book: RateBook) -> HealthSection:
     Health follows the commitments' own rules (`health_for`) with each milestone as it stood
     on `as_of`; volumes, spend and participants are the latest recorded.
     """
+    live = commitment_services.AnyCommitment.status.in_(CommitmentStatus.live())
     commitments = db.session.scalars(
         select(commitment_services.AnyCommitment)
-        .where(commitment_services.AnyCommitment.status.in_(CommitmentStatus.live()))
-        .options(
-            selectinload(commitment_services.AnyCommitment.milestones),
-            joinedload(commitment_services.AnyCommitment.counterparty),
-        )
+        .where(live)
+        .options(joinedload(commitment_services.AnyCommitment.counterparty))
         .order_by(commitment_services.AnyCommitment.title)
     ).all()
+    # Milestones as plain rows, in their list's order: a portfolio holds hundreds of
+    # thousands, and the rules read only these columns.
+    milestones = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            Milestone.commitment_id,
+            Milestone.title,
+            Milestone.due_on,
+            Milestone.status,
+            Milestone.completed_on,
+        )
+        .join(Commitment, Commitment.id == Milestone.commitment_id)
+        .where(Commitment.status.in_(CommitmentStatus.live()))
+        .order_by(Milestone.commitment_id, Milestone.position, Milestone.due_on, Milestone.id)
+    ):
+        milestones[row.commitment_id].append(row)
     buckets = {state: HealthBucket(state, 0, Total(book.reporting)) for state in HEALTH_ORDER}
     attention = []
     for commitment in commitments:
         if commitment.start_on is not None and commitment.start_on > as_of:
             continue  # not begun yet at month end
-        milestones = [milestone_as_of(m, as_of) for m in commitment.milestones]
-        health = commitment_services.health_for(commitment, as_of, milestones)
+        then = [milestone_as_of(m, as_of) for m in milestones[commitment.id]]
+        health = commitment_services.health_for(commitment, as_of, then)
         if health.state not in buckets:
             continue
         bucket = buckets[health.state]
