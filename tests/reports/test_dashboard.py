@@ -284,3 +284,44 @@ def test_due_filters_go_through_a_form_and_bad_values_fall_back(viewer_client):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Not a valid choice" in html  # the form says what it refused
+
+
+def test_status_pages_list_the_first_rows_of_each_section_and_link_to_all(
+    viewer_client, count_queries
+):
+    """A region's page lists its first STATUS_ROWS partners, incentives and commitments with
+    their stored judgements and links to the filtered lists for the rest; its cost does not
+    grow with the region."""
+    region, agency, owner = _portfolio()
+    shown = services.STATUS_ROWS
+
+    def grow(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            make_partner(f"Partner {n:03d}", country_code=region.country_code, region_id=region.id)
+            make_incentive(agency, region_id=region.id, title=f"Grant {n:03d}")
+            make_commitment(
+                "co_location",
+                owner=owner,
+                counterparty=agency,
+                region_id=region.id,
+                title=f"Site {n:03d}",
+            )
+        db.session.commit()
+
+    grow(0, shown + 5)
+    with count_queries() as small:
+        html = viewer_client.get(f"/regions/{region.id}").get_data(as_text=True)
+    for noun, endpoint, key in (
+        ("partners", "partners", "region_id"),
+        ("incentives", "incentives", "region_id"),
+        ("commitments", "commitments", "region_id"),
+    ):
+        total = html.count(f"/{endpoint}?{key}={region.id}")
+        assert total == 1, noun
+    assert html.count("The first 50 of ") == 3
+    assert "Site 000" in html and f"Site {shown + 4:03d}" not in html
+
+    grow(shown + 5, shown)
+    with count_queries() as large:
+        assert viewer_client.get(f"/regions/{region.id}").status_code == 200
+    assert large.count == small.count

@@ -16,17 +16,16 @@ from sqlalchemy import Select, case, extract, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import User
-from tracker.commitments import services as commitment_services
 from tracker.commitments.models import Commitment, CommitmentStatus
 from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total
 from tracker.core.states import judged
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.incentives import services as incentive_services
 from tracker.incentives.models import Incentive, IncentiveStatus
 from tracker.monitoring.items import DatedItem, items_query
 from tracker.monitoring.models import ItemKind
+from tracker.partners import services as partner_services
 from tracker.partners.models import (
     Engagement,
     Partner,
@@ -400,32 +399,117 @@ def partner_kind_breakdown(as_of: date) -> list[dict]:
 # --- Status pages ---------------------------------------------------------------------
 
 
-def commitments_with_health(where, as_of: date) -> list[tuple[Commitment, object]]:
-    rows = db.session.scalars(
-        select(Commitment)
-        .where(where)
-        .options(
-            selectinload(Commitment.milestones),
-            joinedload(Commitment.owner),
-            joinedload(Commitment.counterparty),
-        )
-        .order_by(Commitment.status, Commitment.title)
-    ).all()
-    return [(c, commitment_services.health_for(c, as_of)) for c in rows]
+STATUS_ROWS = 50  # rows a status page lists per section; the rest are a link away
 
 
-def incentives_with_exposure(where, as_of: date):
-    rows = (
-        db.session.scalars(
-            select(Incentive)
-            .where(where)
-            .options(selectinload(Incentive.obligations), joinedload(Incentive.granting_partner))
-            .order_by(Incentive.status, Incentive.title)
-        )
-        .unique()
-        .all()
+@dataclass(frozen=True)
+class Judged:
+    """A stored judgement as a status page shows it (`tracker.core.states`)."""
+
+    state: str
+    reason: str
+    amount: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        return self.state.replace("_", " ").capitalize()
+
+    @property
+    def colour(self) -> str:
+        return JUDGED_COLOURS.get(self.state, "grey")
+
+    @property
+    def missed(self) -> bool:
+        return self.state == "missed"
+
+
+JUDGED_COLOURS = {"red": "red", "amber": "amber", "green": "green", "missed": "red"}
+
+
+@dataclass
+class Section:
+    """The first `STATUS_ROWS` rows of a status page's section, and how many there are."""
+
+    rows: list
+    count: int
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.rows)
+
+
+def first_rows(query: Select) -> tuple[list, int]:
+    """The first `STATUS_ROWS` rows of `query`, and how many rows it has in all."""
+    count = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    return db.session.execute(query.limit(STATUS_ROWS)).unique().all(), count
+
+
+def _section(query: Select) -> Section:
+    rows, count = first_rows(query)
+    judged_rows = [
+        (record, Judged(state or "unknown", reason or "", amount))
+        for record, state, reason, amount in rows
+    ]
+    return Section(judged_rows, count)
+
+
+def region_partners(region_id: int, as_of: date) -> Section:
+    """The region's partners (not archived) by name, with their relationship health."""
+    query, _ = partner_services.partner_rows_query(
+        partner_services.PartnerFilters(region_id=region_id), as_of
     )
-    return [(i, incentive_services.clawback_exposure(i, as_of)) for i in rows]
+    rows, count = first_rows(query.order_by(Partner.name, Partner.id))
+    health = partner_services.relationship_health
+    return Section([(row[0], health(row[0], *row[1:5], as_of)) for row in rows], count)
+
+
+def commitments_with_health(where) -> Section:
+    """Commitments matching `where` with their stored health, by status and title."""
+    health, on = judged("commitments", Commitment.id, "commitment_health")
+    query = (
+        select(Commitment, health.state, health.reason, health.amount)
+        .outerjoin(health, on)
+        .where(where)
+        .options(joinedload(Commitment.owner), joinedload(Commitment.counterparty))
+        .order_by(Commitment.status, Commitment.title, Commitment.id)
+    )
+    return _section(query)
+
+
+def incentives_with_exposure(where) -> Section:
+    """Incentives matching `where` with their stored clawback exposure, by status and title."""
+    exposure, on = judged("incentives", Incentive.id, "clawback_exposure")
+    query = (
+        select(Incentive, exposure.state, exposure.reason, exposure.amount)
+        .outerjoin(exposure, on)
+        .where(where)
+        .options(joinedload(Incentive.granting_partner))
+        .order_by(Incentive.status, Incentive.title, Incentive.id)
+    )
+    return _section(query)
+
+
+def exposure_total(where, book: RateBook, as_of: date) -> Total:
+    """The stored clawback exposure of the incentives matching `where` (secured ones), summed
+    per currency and converted."""
+    exposure, on = judged("incentives", Incentive.id, "clawback_exposure")
+    return _total(
+        book,
+        _money_by_currency(
+            select(exposure.currency, func.sum(exposure.amount))
+            .select_from(Incentive)
+            .join(exposure, on)
+            .where(where, Incentive.status.in_(IncentiveStatus.secured()))
+            .group_by(exposure.currency)
+        ),
+        as_of,
+    )
 
 
 def last_and_next_engagements(partner: Partner, as_of: date, limit: int = 5):

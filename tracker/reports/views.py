@@ -9,11 +9,11 @@ from markupsafe import Markup
 from tracker.auth.permissions import READ, requires
 from tracker.commitments.models import Commitment
 from tracker.core.listing import paginate
-from tracker.core.money import RateBook, Total
+from tracker.core.money import RateBook
 from tracker.core.tables import export_list
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.incentives.models import Incentive, IncentiveStatus
+from tracker.incentives.models import Incentive
 from tracker.partners import services as partner_services
 from tracker.partners.models import Partner, Region
 from tracker.reports import services
@@ -99,12 +99,8 @@ def partner_status(partner_id: int):
         health=partner_services.partner_health(partner, as_of),
         last=last,
         upcoming=upcoming,
-        incentives=services.incentives_with_exposure(
-            Incentive.granting_partner_id == partner.id, as_of
-        ),
-        commitments=services.commitments_with_health(
-            Commitment.counterparty_id == partner.id, as_of
-        ),
+        incentives=services.incentives_with_exposure(Incentive.granting_partner_id == partner.id),
+        commitments=services.commitments_with_health(Commitment.counterparty_id == partner.id),
         follow_ups=partner_services.open_follow_ups_for(partner),
         history=partner_services.partner_history(partner, limit=10),
     )
@@ -116,24 +112,12 @@ def region_status(region_id: int):
     region = db.get_or_404(Region, region_id)
     as_of = today()
     book = RateBook()
-    query, _ = partner_services.partner_rows_query(
-        partner_services.PartnerFilters(region_id=region.id), as_of
-    )
-    partners = [
-        (
-            row[0],
-            partner_services.relationship_health(row[0], row[1], row[2], row[3], row[4], as_of),
-        )
-        for row in db.session.execute(query.order_by(Partner.name)).unique()
-    ]
-    incentives = services.incentives_with_exposure(Incentive.region_id == region.id, as_of)
-    commitments = services.commitments_with_health(Commitment.region_id == region.id, as_of)
+    partners = services.region_partners(region.id, as_of)
+    incentives = services.incentives_with_exposure(Incentive.region_id == region.id)
+    commitments = services.commitments_with_health(Commitment.region_id == region.id)
     # The headline figures are the dashboard's, from the same query.
     (figures,) = services.region_breakdown(book, as_of, region_id=region.id)
-    exposure = Total(book.reporting)
-    for incentive, incentive_exposure in incentives:
-        if incentive_exposure.amount and incentive.status in IncentiveStatus.secured():
-            exposure.add(book, incentive_exposure.amount, incentive.currency, as_of)
+    exposure = services.exposure_total(Incentive.region_id == region.id, book, as_of)
     return render_template(
         "reports/region.html",
         region=region,
