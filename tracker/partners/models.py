@@ -249,3 +249,19 @@ class PartnerActivity(db.Model):
     open_follow_ups: Mapped[int] = mapped_column(Integer)
     overdue_follow_ups: Mapped[int] = mapped_column(Integer)
     changes_on: Mapped[date | None] = mapped_column(Date)
+
+
+class EngagementDay(db.Model):
+    """How many engagements were held on one day, in all (`partner_kind` "") and with
+    partners of each kind (an engagement with two agencies counts once for agencies):
+    stored and kept current (`tracker.partners.states`), so the dashboard adds up a year
+    of days rather than a year of engagements."""
+
+    __tablename__ = "engagement_days"
+    __table_args__ = (UniqueConstraint("scope_id", "partner_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_type: Mapped[str] = mapped_column(String(32))
+    scope_id: Mapped[int] = mapped_column(Integer)  # the day, as date.toordinal()
+    partner_kind: Mapped[str] = mapped_column(String(32))
+    engagements: Mapped[int] = mapped_column(Integer)

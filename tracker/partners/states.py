@@ -6,7 +6,7 @@ count up, engagements leave the recent window, follow-ups fall due)."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from tracker.core.derived import Source, register_source
 from tracker.core.states import State, StoredState
@@ -14,6 +14,7 @@ from tracker.core.types import today
 from tracker.extensions import db
 from tracker.partners.models import (
     Engagement,
+    EngagementDay,
     FollowUp,
     Partner,
     PartnerActivity,
@@ -109,4 +110,76 @@ def every_partner():
 register_source(Source(StoredState.__table__, "partners", TOUCHES, derive, every_partner))
 register_source(
     Source(PartnerActivity.__table__, "partners", TOUCHES, derive_activity, every_partner)
+)
+
+
+# --- Engagements per day ------------------------------------------------------------------
+
+ALL_KINDS = ""  # EngagementDay.partner_kind of the day's count of every engagement
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """An `EngagementDay` row's values."""
+
+    partner_kind: str
+    engagements: int
+
+    def values(self) -> dict:
+        return {"partner_kind": self.partner_kind, "engagements": self.engagements}
+
+
+def derive_days(ordinals: list[int]) -> dict[int, list[DayCount]]:
+    days = [date.fromordinal(n) for n in ordinals]
+    counts: dict[int, list[DayCount]] = {}
+    for day, count in db.session.execute(
+        select(Engagement.occurred_on, func.count())
+        .where(Engagement.occurred_on.in_(days))
+        .group_by(Engagement.occurred_on)
+    ):
+        counts.setdefault(day.toordinal(), []).append(DayCount(ALL_KINDS, count))
+    for day, kind, count in db.session.execute(
+        select(Engagement.occurred_on, Partner.kind, func.count(func.distinct(Engagement.id)))
+        .join(engagement_partners, engagement_partners.c.engagement_id == Engagement.id)
+        .join(Partner, Partner.id == engagement_partners.c.partner_id)
+        .where(Engagement.occurred_on.in_(days))
+        .group_by(Engagement.occurred_on, Partner.kind)
+    ):
+        counts.setdefault(day.toordinal(), []).append(DayCount(kind, count))
+    return counts
+
+
+def _engagement_days(engagement: Engagement) -> list[int]:
+    """The engagement's day, and the day it had before this write."""
+    history = inspect(engagement).attrs.occurred_on.history
+    days = [*history.added, *history.unchanged, *history.deleted, engagement.occurred_on]
+    return [day.toordinal() for day in days if day is not None]
+
+
+def _partner_days(partner: Partner) -> list[int]:
+    """The days of the partner's engagements, when its kind changed or it went."""
+    state = inspect(partner)
+    if not state.deleted and not state.attrs.kind.history.has_changes():
+        return []
+    return [
+        day.toordinal()
+        for day in db.session.scalars(
+            select(Engagement.occurred_on)
+            .join(engagement_partners, engagement_partners.c.engagement_id == Engagement.id)
+            .where(engagement_partners.c.partner_id == partner.id)
+            .distinct()
+        )
+    ]
+
+
+register_source(
+    Source(
+        EngagementDay.__table__,
+        "days",
+        {Engagement: _engagement_days, Partner: _partner_days},
+        derive_days,
+        lambda: (
+            day.toordinal() for day in db.session.scalars(select(Engagement.occurred_on).distinct())
+        ),
+    )
 )

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
-from sqlalchemy import Select, case, extract, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.models import User
@@ -28,12 +28,14 @@ from tracker.monitoring.models import ItemKind
 from tracker.partners import services as partner_services
 from tracker.partners.models import (
     Engagement,
+    EngagementDay,
     Partner,
     PartnerKind,
     PartnerStatus,
     Region,
     engagement_partners,
 )
+from tracker.partners.states import ALL_KINDS
 
 AGING_BANDS = (("1–30 days", 1, 30), ("31–60 days", 31, 60), ("over 60 days", 61, None))
 
@@ -264,18 +266,16 @@ def dashboard(as_of: date | None = None) -> Dashboard:
     next30 = _items_by_kind(StoredItem.due_on.between(as_of, as_of + timedelta(days=30)))
 
     months = last_months(as_of, 12)
-    year, month = extract("year", Engagement.occurred_on), extract("month", Engagement.occurred_on)
-    counts = {
-        f"{int(y):04d}-{int(m):02d}": n
-        for y, m, n in db.session.execute(
-            select(year, month, func.count())
-            .where(
-                Engagement.occurred_on >= date(int(months[0][:4]), int(months[0][5:]), 1),
-                Engagement.occurred_on <= as_of,
-            )
-            .group_by(year, month)
+    counts = Counter()
+    for ordinal, count in db.session.execute(
+        select(EngagementDay.scope_id, EngagementDay.engagements).where(
+            EngagementDay.partner_kind == ALL_KINDS,
+            EngagementDay.scope_id.between(
+                date(int(months[0][:4]), int(months[0][5:]), 1).toordinal(), as_of.toordinal()
+            ),
         )
-    }
+    ):
+        counts[month_key(date.fromordinal(ordinal))] += count
     by_month = [(key, counts.get(key, 0)) for key in months]
 
     warnings = sorted(
@@ -379,11 +379,12 @@ def partner_kind_breakdown(as_of: date) -> list[dict]:
     since = as_of - timedelta(days=365)
     engagements = dict(
         db.session.execute(
-            select(Partner.kind, func.count(func.distinct(Engagement.id)))
-            .join(engagement_partners, engagement_partners.c.partner_id == Partner.id)
-            .join(Engagement, Engagement.id == engagement_partners.c.engagement_id)
-            .where(Engagement.occurred_on >= since)
-            .group_by(Partner.kind)
+            select(EngagementDay.partner_kind, func.sum(EngagementDay.engagements))
+            .where(
+                EngagementDay.partner_kind != ALL_KINDS,
+                EngagementDay.scope_id >= since.toordinal(),
+            )
+            .group_by(EngagementDay.partner_kind)
         ).all()
     )
     return [
