@@ -2,7 +2,6 @@
 a commitment still running, re-derived whenever the commitment or a milestone is written."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from tracker.commitments.models import Commitment, CommitmentStatus, Milestone, MilestoneStatus
 from tracker.core.derived import Source, register_source
@@ -13,29 +12,41 @@ MILESTONE_DUE = "milestone_due"
 
 
 def derive(ids: list[int]) -> dict[int, list[Item]]:
-    commitments = db.session.scalars(
-        select(Commitment)
-        .where(Commitment.id.in_(ids), Commitment.status.in_(CommitmentStatus.live()))
-        .options(selectinload(Commitment.milestones))
-        .execution_options(populate_existing=True)
+    """Read as plain rows (a portfolio holds hundreds of thousands of milestones); a flush's
+    writes are in the database already, so nothing read here is stale."""
+    rows = db.session.execute(
+        select(
+            Commitment.id,
+            Commitment.title,
+            Commitment.owner_id,
+            Commitment.counterparty_id,
+            Milestone.id,
+            Milestone.title,
+            Milestone.due_on,
+        )
+        .join(Milestone, Milestone.commitment_id == Commitment.id)
+        .where(
+            Commitment.id.in_(ids),
+            Commitment.status.in_(CommitmentStatus.live()),
+            Milestone.status != MilestoneStatus.DONE,
+        )
+        .order_by(Commitment.id, Milestone.position, Milestone.due_on, Milestone.id)
     )
-    return {
-        commitment.id: [
+    items: dict[int, list[Item]] = {}
+    for commitment_id, commitment_title, owner_id, partner_id, id_, title, due_on in rows:
+        items.setdefault(commitment_id, []).append(
             Item(
                 "milestones",
-                milestone.id,
+                id_,
                 MILESTONE_DUE,
-                milestone.due_on,
-                f"{milestone.title} ({commitment.title})",
-                commitment.owner_id,
-                commitment.counterparty_id,
-                f"/commitments/{commitment.id}",
+                due_on,
+                f"{title} ({commitment_title})",
+                owner_id,
+                partner_id,
+                f"/commitments/{commitment_id}",
             )
-            for milestone in commitment.milestones
-            if milestone.status != MilestoneStatus.DONE
-        ]
-        for commitment in commitments
-    }
+        )
+    return items
 
 
 register_source(
