@@ -176,7 +176,7 @@ class Commitment(Searchable, db.Model):
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="commitment",
         cascade="all, delete-orphan",
-        order_by="(Milestone.position, Milestone.due_on)",
+        order_by="(Milestone.position, Milestone.due_on, Milestone.id)",
     )
 
     # One table for every kind: load every kind's columns up front, never one query per row.

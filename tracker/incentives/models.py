@@ -197,20 +197,24 @@ class Incentive(Searchable, db.Model):
     region: Mapped[Region | None] = relationship()
     owner: Mapped[User | None] = relationship()
     obligations: Mapped[list["Obligation"]] = relationship(
-        back_populates="incentive", cascade="all, delete-orphan", order_by="Obligation.due_on"
+        back_populates="incentive",
+        cascade="all, delete-orphan",
+        order_by="(Obligation.due_on, Obligation.id)",
     )
     compliance_reports: Mapped[list["ComplianceReport"]] = relationship(
         back_populates="incentive",
         cascade="all, delete-orphan",
-        order_by="ComplianceReport.due_on",
+        order_by="(ComplianceReport.due_on, ComplianceReport.id)",
     )
     promises: Mapped[list["AgencyPromise"]] = relationship(
-        back_populates="incentive", cascade="all, delete-orphan", order_by="AgencyPromise.due_on"
+        back_populates="incentive",
+        cascade="all, delete-orphan",
+        order_by="(AgencyPromise.due_on, AgencyPromise.id)",
     )
     status_changes: Mapped[list["IncentiveStatusChange"]] = relationship(
         back_populates="incentive",
         cascade="all, delete-orphan",
-        order_by="IncentiveStatusChange.changed_at",
+        order_by="(IncentiveStatusChange.changed_at, IncentiveStatusChange.id)",
     )
 
     def __str__(self) -> str:

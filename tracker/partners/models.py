@@ -189,14 +189,18 @@ class Engagement(Searchable, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     partners: Mapped[list[Partner]] = relationship(
-        secondary=engagement_partners, order_by="Partner.name", info={"label": "Partners"}
+        secondary=engagement_partners,
+        order_by="(Partner.name, Partner.id)",
+        info={"label": "Partners"},
     )
     attendees: Mapped[list[User]] = relationship(
         secondary=engagement_attendees, order_by="User.name", info={"label": "Our attendees"}
     )
     created_by: Mapped[User | None] = relationship()
     follow_ups: Mapped[list["FollowUp"]] = relationship(
-        back_populates="engagement", cascade="all, delete-orphan", order_by="FollowUp.due_on"
+        back_populates="engagement",
+        cascade="all, delete-orphan",
+        order_by="(FollowUp.due_on, FollowUp.id)",
     )
 
     @property
