@@ -667,3 +667,26 @@ def test_xlsx_neutralises_formulas_and_drops_control_characters(app):
     titles = [row[1] for row in load_workbook(BytesIO(content))["Milestones met"].values][1:]
     assert '\'=HYPERLINK("http://evil.example","Click")' in titles
     assert "Bell and escape" in titles
+
+
+def test_the_page_lists_the_first_engagements_and_the_files_list_them_all(viewer):
+    from tracker.reports.monthly_views import LISTED
+
+    build_march()
+    busy = make_partner("Busy partner")
+    for n in range(LISTED + 7):
+        make_engagement([busy], occurred_on=date(2026, 3, 1 + n % 28), subject=f"Visit {n:03d}")
+    db.session.commit()
+    held = LISTED + 7 + 3  # build_march's three as well
+
+    html = viewer.get("/reports/monthly").get_data(as_text=True)
+    assert f"{held} engagements with 4 partners" in html
+    assert f"The first {LISTED} of {held}, oldest first." in html
+    assert "/engagements?date_from=2026-03-01&amp;date_to=2026-03-31" in html
+    section = html.split('id="engagements"')[1].split("</section>")[0]
+    assert len(re.findall(r'href="/engagements/\d+"', section)) == LISTED
+
+    report = monthly.monthly_report(MARCH, TODAY)
+    assert len(report.engagements.engagements) == report.engagements.held == held
+    workbook = pd.read_excel(BytesIO(report_xlsx(report, prepared_on=TODAY)), sheet_name=None)
+    assert len(workbook["Engagements"]) == held

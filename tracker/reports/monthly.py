@@ -39,7 +39,13 @@ from tracker.extensions import db
 from tracker.incentives import services as incentive_services
 from tracker.incentives.models import Incentive, IncentiveStatus, IncentiveStatusChange
 from tracker.monitoring.models import ItemKind
-from tracker.partners.models import Engagement, EngagementKind, PartnerKind, engagement_partners
+from tracker.partners.models import (
+    Engagement,
+    EngagementKind,
+    Partner,
+    PartnerKind,
+    engagement_partners,
+)
 
 S = IncentiveStatus
 # Statuses an incentive can have reached after holding an award: where to look for one
@@ -150,15 +156,16 @@ def parse_month(text: str | None, today: date) -> Month:
 class EngagementSection:
     """Engagements held in the month (dated in it, and not after "as of")."""
 
-    engagements: list[Engagement]  # oldest first
+    engagements: list[Engagement]  # oldest first; the first `listed` of them on the page
     by_kind: list[tuple[str, int]]  # (kind label, engagements), most first
     partners_engaged: int  # distinct partners in those engagements
     first_time_partners: int  # of which engaged for the first time ever
     by_partner_kind: list[tuple[str, int]]  # (partner kind label, distinct partners)
+    held: int = 0  # engagements held, all of them (listed or not)
 
     @property
-    def held(self) -> int:
-        return len(self.engagements)
+    def unlisted(self) -> int:
+        return self.held - len(self.engagements)
 
 
 @dataclass(frozen=True)
@@ -422,8 +429,10 @@ def _left_out(total: Total) -> str:
 # --- Computation ---------------------------------------------------------------------------
 
 
-def monthly_report(month: Month, today: date) -> MonthlyReport:
-    """Every section of the report for `month` as it stood at its end (or today, if sooner)."""
+def monthly_report(month: Month, today: date, listed: int | None = None) -> MonthlyReport:
+    """Every section of the report for `month` as it stood at its end (or today, if sooner).
+
+    `listed` caps the engagements loaded for listing (the page); the files list them all."""
     as_of = min(month.last, today)
     book = RateBook()
     report = MonthlyReport(
@@ -431,7 +440,7 @@ def monthly_report(month: Month, today: date) -> MonthlyReport:
         as_of=as_of,
         complete=month.last < today,
         currency=book.reporting,
-        engagements=engagement_section(month, as_of),
+        engagements=engagement_section(month, as_of, listed),
         incentives=incentive_section(month, as_of, book),
         milestones=milestone_section(month, as_of, month.last < today),
         exposure=exposure_section(as_of, book),
@@ -451,16 +460,37 @@ def monthly_report(month: Month, today: date) -> MonthlyReport:
     return report
 
 
-def engagement_section(month: Month, as_of: date) -> EngagementSection:
-    engagements = db.session.scalars(
+def engagement_section(month: Month, as_of: date, listed: int | None = None) -> EngagementSection:
+    """The month's engagements counted in SQL; `listed` (None: all) of them loaded to show."""
+    in_month = (Engagement.occurred_on >= month.first, Engagement.occurred_on <= as_of)
+    kinds = dict(
+        db.session.execute(
+            select(Engagement.kind, func.count()).where(*in_month).group_by(Engagement.kind)
+        ).all()
+    )
+    engaged = (
+        select(engagement_partners.c.partner_id)
+        .join(Engagement, Engagement.id == engagement_partners.c.engagement_id)
+        .where(*in_month)
+        .distinct()
+        .subquery()
+    )
+    partner_kinds = dict(
+        db.session.execute(
+            select(Partner.kind, func.count())
+            .join(engaged, engaged.c.partner_id == Partner.id)
+            .group_by(Partner.kind)
+        ).all()
+    )
+    shown = (
         select(Engagement)
-        .where(Engagement.occurred_on >= month.first, Engagement.occurred_on <= as_of)
+        .where(*in_month)
         .options(selectinload(Engagement.partners))
         .order_by(Engagement.occurred_on, Engagement.id)
-    ).all()
-    kinds = Counter(engagement.kind for engagement in engagements)
-    partners = {partner.id: partner for e in engagements for partner in e.partners}
-    partner_kinds = Counter(partner.kind for partner in partners.values())
+    )
+    if listed is not None:
+        shown = shown.limit(listed)
+    engagements = db.session.scalars(shown).all()
 
     first_seen = (
         select(
@@ -482,13 +512,14 @@ def engagement_section(month: Month, as_of: date) -> EngagementSection:
             (EngagementKind(kind).label, n)
             for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
-        partners_engaged=len(partners),
+        partners_engaged=sum(partner_kinds.values()),
         first_time_partners=first_time or 0,
         by_partner_kind=[
             (PartnerKind(kind).label, partner_kinds[kind])
             for kind in PartnerKind
-            if partner_kinds[kind]
+            if partner_kinds.get(kind)
         ],
+        held=sum(kinds.values()),
     )
 
 

@@ -40,6 +40,10 @@ def _month_or_page():
         return None, (page, error.status)
 
 
+# Engagements the page lists (the PDF and the workbook list them all).
+LISTED = 50
+
+
 @bp.get("/reports/monthly")
 @requires(READ)
 def report():
@@ -49,7 +53,7 @@ def report():
     on = today()
     return render_template(
         "monthly/report.html",
-        report=monthly.monthly_report(month, on),
+        report=monthly.monthly_report(month, on, listed=LISTED),
         prepared_on=on,
         current=monthly.Month.of(on),
         dashboard_url=_dashboard_url(),
