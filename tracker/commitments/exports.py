@@ -2,6 +2,7 @@
 and `flask export commitments|milestones`)."""
 
 from sqlalchemy import Select
+from sqlalchemy.orm import selectinload
 
 from tracker.commitments import services
 from tracker.commitments.models import CommitmentStatus, MilestoneStatus
@@ -11,8 +12,11 @@ from tracker.core.types import today
 
 
 def _commitment_rows(source) -> list:
-    """(commitment, next milestone date, health) for each row of the page's query."""
+    """(commitment, next milestone date, health) for each row of the page's query, the health
+    worked out in full (the file gives its progress and lag too)."""
     as_of = today()
+    if isinstance(source, Select):
+        source = source.options(selectinload(services.AnyCommitment.milestones))
     return [
         (row[0], row[1], services.health_for(row[0], as_of, row[0].milestones))
         for row in result_rows(source)

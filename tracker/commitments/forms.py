@@ -246,7 +246,9 @@ class CommitmentFilterForm(FlaskForm):
     def __init__(self, *args, partners=(), regions=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.owner_id.choices = id_choices(users, blank="Anyone", label=lambda u: u.name)
-        self.counterparty_id.choices = id_choices(partners, blank="Any partner")
+        self.counterparty_id.choices = id_choices(
+            partners, blank="Any partner", label=lambda p: p.name
+        )
         self.region_id.choices = id_choices(regions, blank="Any region")
 
 

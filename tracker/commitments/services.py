@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from flask import current_app
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload, with_polymorphic
+from sqlalchemy.orm import joinedload, with_polymorphic
 
 from tracker.auth.models import User
 from tracker.auth.permissions import (
@@ -217,11 +217,11 @@ class Health:
 
     @property
     def label(self) -> str:
-        return {"closed": "Closed"}.get(self.state, self.state.capitalize())
+        return health_label(self.state)
 
     @property
     def colour(self) -> str:
-        return {"closed": "grey"}.get(self.state, self.state)
+        return health_colour(self.state)
 
     @property
     def reason(self) -> str:
@@ -235,6 +235,30 @@ class Health:
 
 # Worst first: the order a list sorted by health shows.
 HEALTH_STATES = ("red", "amber", "green", "closed")
+
+
+def health_label(state: str) -> str:
+    return {"closed": "Closed"}.get(state, state.capitalize())
+
+
+def health_colour(state: str) -> str:
+    return {"closed": "grey"}.get(state, state)
+
+
+@dataclass(frozen=True)
+class StoredHealth:
+    """A commitment's health as stored (`tracker.commitments.states`): what a list shows."""
+
+    state: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return health_label(self.state)
+
+    @property
+    def colour(self) -> str:
+        return health_colour(self.state)
 
 
 def _days(n: int) -> str:
@@ -481,11 +505,12 @@ def next_milestones():
 
 
 def commitment_list_query(filters: CommitmentFilters) -> tuple[Select, dict]:
-    """Commitments of every kind with their next open milestone date; the sortable columns."""
+    """Commitments of every kind with their next open milestone date and stored health (state,
+    reason); the sortable columns."""
     upcoming = next_milestones()
     health, on = judged("commitments", AnyCommitment.id, "commitment_health")
     query = (
-        select(AnyCommitment, upcoming.c.next_on)
+        select(AnyCommitment, upcoming.c.next_on, health.state, health.reason)
         .outerjoin(upcoming, upcoming.c.commitment_id == AnyCommitment.id)
         .outerjoin(health, on)
         .join(Partner, Partner.id == AnyCommitment.counterparty_id)
@@ -495,7 +520,6 @@ def commitment_list_query(filters: CommitmentFilters) -> tuple[Select, dict]:
             joinedload(AnyCommitment.counterparty),
             joinedload(AnyCommitment.region),
             joinedload(AnyCommitment.owner),
-            selectinload(AnyCommitment.milestones),
         )
         .where(*_where(filters))
     )
@@ -597,10 +621,6 @@ def partner_choices(kind: str | None = None, keep_id: int | None = None) -> list
     if keep_id:
         condition = or_(condition, Partner.id == keep_id)
     return list(db.session.scalars(select(Partner).where(condition).order_by(Partner.name)))
-
-
-def all_partners() -> list[Partner]:
-    return list(db.session.scalars(select(Partner).order_by(Partner.name)))
 
 
 def all_regions() -> list[Region]:

@@ -35,6 +35,7 @@ from tracker.core.money import reporting_currency
 from tracker.core.tables import export_list
 from tracker.core.types import today
 from tracker.extensions import db
+from tracker.partners import services as partner_services
 
 bp = Blueprint("commitments", __name__)
 
@@ -83,7 +84,7 @@ def _commitment_filters(form: CommitmentFilterForm) -> services.CommitmentFilter
 def index():
     form = CommitmentFilterForm(
         request.args,
-        partners=services.all_partners(),
+        partners=partner_services.partner_names(),
         regions=services.all_regions(),
         users=services.active_users(),
     )
@@ -97,7 +98,7 @@ def index():
     page = paginate(query, rows=True)
     as_of = today()
     rows = [
-        (row[0], row[1], services.health_for(row[0], as_of, row[0].milestones))
+        (row[0], row[1], services.StoredHealth(row[2] or "unknown", row[3] or ""))
         for row in page.items
     ]
     return render_template(

@@ -213,7 +213,7 @@ class IncentiveFilterForm(FlaskForm):
 
     def __init__(self, *args, partners=(), regions=(), currencies=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.partner_id.choices = id_choices(partners, blank="Anyone")
+        self.partner_id.choices = id_choices(partners, blank="Anyone", label=lambda p: p.name)
         self.region_id.choices = id_choices(regions, blank="Any region")
         self.currency.choices = [SelectChoice("", "Any"), *(SelectChoice(c) for c in currencies)]
 

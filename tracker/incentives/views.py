@@ -39,7 +39,7 @@ from tracker.incentives.models import (
     Obligation,
 )
 from tracker.partners.models import Partner, PartnerStatus, Region
-from tracker.partners.services import active_users
+from tracker.partners.services import active_users, partner_names
 
 bp = Blueprint("incentives", __name__)
 
@@ -71,7 +71,12 @@ def _users(keep=None):
 @requires(READ)
 def index():
     currencies = sorted(set(db.session.scalars(select(Incentive.currency).distinct())))
-    form = IncentiveFilterForm(request.args, currencies=currencies, **_choices())
+    form = IncentiveFilterForm(
+        request.args,
+        currencies=currencies,
+        partners=partner_names(archived=False),
+        regions=db.session.scalars(select(Region).order_by(Region.name)).all(),
+    )
     valid = form.validate()
     filters = (
         services.IncentiveFilters(

@@ -162,7 +162,7 @@ class EngagementFilterForm(FlaskForm):
 
     def __init__(self, *args, partners=(), regions=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.partner_id.choices = id_choices(partners, blank="Any partner")
+        self.partner_id.choices = id_choices(partners, blank="Any partner", label=lambda p: p.name)
         self.region_id.choices = id_choices(regions, blank="Any region")
         self.attendee_id.choices = id_choices(users, blank="Anyone", label=lambda u: u.name)
 

@@ -463,6 +463,15 @@ def can_toggle_follow_up(user, follow_up: FollowUp) -> bool:
     return may_write_partners(user) or follow_up.owner_id == getattr(user, "id", None)
 
 
+def partner_names(*, archived: bool = True) -> list:
+    """(id, name) of every partner by name, for a filter's choices: plain rows, however many
+    partners there are (`archived=False` leaves the archived out)."""
+    query = select(Partner.id, Partner.name).order_by(Partner.name, Partner.id)
+    if not archived:
+        query = query.where(Partner.status != PartnerStatus.ARCHIVED)
+    return db.session.execute(query).all()
+
+
 def active_users() -> list[User]:
     return list(db.session.scalars(select(User).where(User.active).order_by(User.name)))
 

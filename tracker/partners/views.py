@@ -304,7 +304,7 @@ def delete_contact(contact_id: int):
 def engagements():
     form = EngagementFilterForm(
         request.args,
-        partners=_all_partners(),
+        partners=services.partner_names(archived=False),
         regions=_all_regions(),
         users=services.active_users(),
     )
