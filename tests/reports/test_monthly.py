@@ -9,6 +9,7 @@ from io import BytesIO
 import pandas as pd
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from tests.conftest import login
 from tests.factories import (
@@ -690,3 +691,34 @@ def test_the_page_lists_the_first_engagements_and_the_files_list_them_all(viewer
     assert len(report.engagements.engagements) == report.engagements.held == held
     workbook = pd.read_excel(BytesIO(report_xlsx(report, prepared_on=TODAY)), sheet_name=None)
     assert len(workbook["Engagements"]) == held
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 8, 31), date(2026, 10, 31), date(2026, 11, 28)])
+def test_health_at_month_end_equals_the_rules_applied_to_every_milestone(app, as_of):
+    """The section reads only the milestones that can make a commitment red or amber, and
+    counts the rest; the result is what the rules give with every milestone in hand."""
+    from tracker.commitments.services import AnyCommitment, health_for
+    from tracker.core.money import RateBook
+    from tracker.demo import seed_demo
+
+    seed_demo()
+    db.session.commit()
+    section = monthly.health_section(as_of, RateBook())
+
+    expected = {}
+    for commitment in db.session.scalars(
+        select(AnyCommitment).where(AnyCommitment.status.in_(("planned", "active", "on_hold")))
+    ):
+        if commitment.start_on is not None and commitment.start_on > as_of:
+            continue
+        then = [monthly.milestone_as_of(m, as_of) for m in commitment.milestones]
+        health = health_for(commitment, as_of, then)
+        expected[commitment.id] = (health.state, health.reason)
+    counts = {state: 0 for state in ("red", "amber", "green")}
+    for state, _ in expected.values():
+        counts[state] += 1
+    assert {b.state: b.count for b in section.buckets} == counts
+    assert {
+        row.commitment.id: (row.health.state, row.health.reason) for row in section.attention
+    } == {cid: judged for cid, judged in expected.items() if judged[0] in ("red", "amber")}
+    assert counts["red"] + counts["amber"] > 0 and counts["green"] > 0

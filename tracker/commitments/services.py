@@ -171,14 +171,17 @@ def anchor_figures(commitment: AnchorVolumeCommitment, as_of: date) -> AnchorFig
     return AnchorFigures(anchor_total_volume(commitment), expected, against)
 
 
-def progress(commitment: Commitment, milestones: Sequence[Milestone]) -> Progress:
+def progress(
+    commitment: Commitment, milestones: Sequence[Milestone], tally: tuple[int, int] | None = None
+) -> Progress:
     """Progress per kind.
 
     * anchor volume: volume taken / the volume promised over the whole term
       (see `anchor_total_volume`), so it compares directly with the time elapsed;
     * co-investment: spend to date / budget;
     * training programme: completed participants / target participants;
-    * capacity expansion and co-location: milestones done / all milestones.
+    * capacity expansion and co-location: milestones done / all milestones (`tally`, when
+      given, is (done, all), counted elsewhere: `milestones` may then be only some of them).
     """
     if isinstance(commitment, AnchorVolumeCommitment):
         total = anchor_total_volume(commitment)
@@ -197,11 +200,12 @@ def progress(commitment: Commitment, milestones: Sequence[Milestone]) -> Progres
             return Progress(None, "no participant target set")
         fraction = Fraction(commitment.completed_participants, commitment.target_participants)
         return Progress(fraction, "of the target participants completed")
-    if not milestones:
+    if tally is None:
+        tally = (sum(1 for m in milestones if m.status == MilestoneStatus.DONE), len(milestones))
+    done, total = tally
+    if not total:
         return Progress(None, "no milestones to measure by")
-    done = sum(1 for m in milestones if m.status == MilestoneStatus.DONE)
-    fraction = Fraction(done, len(milestones))
-    return Progress(fraction, f"of the milestones done ({done} of {len(milestones)})")
+    return Progress(Fraction(done, total), f"of the milestones done ({done} of {total})")
 
 
 @dataclass(frozen=True)
@@ -272,8 +276,9 @@ def commitment_health(
     *,
     amber_days: int,
     lag_tolerance: int,
+    tally: tuple[int, int] | None = None,
 ) -> Health:
-    """Judge a commitment on `as_of`.
+    """Judge a commitment on `as_of` (`tally`: see `progress`).
 
     Red when a milestone is overdue (due before `as_of` and not done; a milestone marked
     missed counts whatever its date) or when a co-investment's spend exceeds its budget.
@@ -282,7 +287,7 @@ def commitment_health(
     percentage points. Green otherwise. Completed and cancelled commitments are "closed".
     """
     elapsed = time_elapsed(commitment, as_of)
-    measured = progress(commitment, milestones)
+    measured = progress(commitment, milestones, tally)
     lag = None
     if measured.fraction is not None and elapsed is not None:
         lag = (elapsed - measured.fraction) * 100
@@ -336,7 +341,10 @@ def commitment_health(
 
 
 def health_for(
-    commitment: Commitment, as_of: date | None = None, milestones: Sequence[Milestone] | None = None
+    commitment: Commitment,
+    as_of: date | None = None,
+    milestones: Sequence[Milestone] | None = None,
+    tally: tuple[int, int] | None = None,
 ) -> Health:
     """`commitment_health` with today's date and the thresholds from configuration."""
     config = current_app.config
@@ -346,6 +354,7 @@ def health_for(
         as_of or today(),
         amber_days=config["COMMITMENT_AMBER_DAYS"],
         lag_tolerance=config["COMMITMENT_LAG_TOLERANCE"],
+        tally=tally,
     )
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.commitments import services as commitment_services
@@ -715,8 +716,25 @@ def health_section(as_of: date, book: RateBook) -> HealthSection:
         .options(joinedload(commitment_services.AnyCommitment.counterparty))
         .order_by(commitment_services.AnyCommitment.title)
     ).all()
-    # Milestones as plain rows, in their list's order: a portfolio holds hundreds of
-    # thousands, and the rules read only these columns.
+    # The rules need each commitment's milestones done by `as_of` out of all (counted here)
+    # and, one by one, only those not done by then that fall due before the amber horizon:
+    # a portfolio holds hundreds of thousands of milestones, most of them neither.
+    live_milestone = and_(
+        Milestone.commitment_id == Commitment.id, Commitment.status.in_(CommitmentStatus.live())
+    )
+    done_by = and_(  # as `milestone_as_of` has it
+        Milestone.status == MilestoneStatus.DONE,
+        or_(Milestone.completed_on.is_(None), Milestone.completed_on <= as_of),
+    )
+    tallies = {
+        commitment_id: (int(done or 0), total)
+        for commitment_id, done, total in db.session.execute(
+            select(Milestone.commitment_id, func.sum(case((done_by, 1), else_=0)), func.count())
+            .join(Commitment, live_milestone)
+            .group_by(Milestone.commitment_id)
+        )
+    }
+    horizon = as_of + timedelta(days=current_app.config["COMMITMENT_AMBER_DAYS"])
     milestones = defaultdict(list)
     for row in db.session.execute(
         select(
@@ -726,8 +744,8 @@ def health_section(as_of: date, book: RateBook) -> HealthSection:
             Milestone.status,
             Milestone.completed_on,
         )
-        .join(Commitment, Commitment.id == Milestone.commitment_id)
-        .where(Commitment.status.in_(CommitmentStatus.live()))
+        .join(Commitment, live_milestone)
+        .where(~done_by, Milestone.due_on <= horizon)
         .order_by(Milestone.commitment_id, Milestone.position, Milestone.due_on, Milestone.id)
     ):
         milestones[row.commitment_id].append(row)
@@ -737,7 +755,8 @@ def health_section(as_of: date, book: RateBook) -> HealthSection:
         if commitment.start_on is not None and commitment.start_on > as_of:
             continue  # not begun yet at month end
         then = [milestone_as_of(m, as_of) for m in milestones[commitment.id]]
-        health = commitment_services.health_for(commitment, as_of, then)
+        tally = tallies.get(commitment.id, (0, 0))
+        health = commitment_services.health_for(commitment, as_of, then, tally)
         if health.state not in buckets:
             continue
         bucket = buckets[health.state]
