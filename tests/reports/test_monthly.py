@@ -722,3 +722,37 @@ def test_health_at_month_end_equals_the_rules_applied_to_every_milestone(app, as
         row.commitment.id: (row.health.state, row.health.reason) for row in section.attention
     } == {cid: judged for cid, judged in expected.items() if judged[0] in ("red", "amber")}
     assert counts["red"] + counts["amber"] > 0 and counts["green"] > 0
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 8, 31), date(2026, 10, 31), date(2026, 11, 28)])
+def test_exposure_at_month_end_equals_the_rules_applied_to_each_incentive(app, as_of):
+    """The section reads obligations and status histories as plain rows; the result is what
+    the clawback rules give each incentive as loaded, with the status it had then."""
+    from tracker.core.money import RateBook
+    from tracker.demo import seed_demo
+    from tracker.incentives.models import Incentive
+    from tracker.incentives.services import clawback_exposure
+
+    seed_demo()
+    db.session.commit()
+    section = monthly.exposure_section(as_of, RateBook())
+
+    expected, held = {}, 0
+    for incentive in db.session.scalars(select(Incentive)):
+        status = monthly.status_on(incentive, as_of)
+        if status not in ("awarded", "in_compliance"):
+            continue
+        held += 1
+        original = incentive.status
+        incentive.status = status  # seen as it stood; rolled back below
+        exposure = clawback_exposure(incentive, as_of)
+        incentive.status = original
+        if exposure.amount:
+            expected[incentive.id] = (exposure.amount, exposure.steps, exposure.missed)
+    db.session.rollback()
+    assert section.incentives_held == held
+    assert {
+        row.incentive.id: (row.exposure.amount, row.exposure.steps, row.exposure.missed)
+        for row in section.rows
+    } == expected
+    assert expected

@@ -38,7 +38,12 @@ from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total, format_amount
 from tracker.extensions import db
 from tracker.incentives import services as incentive_services
-from tracker.incentives.models import Incentive, IncentiveStatus, IncentiveStatusChange
+from tracker.incentives.models import (
+    Incentive,
+    IncentiveStatus,
+    IncentiveStatusChange,
+    Obligation,
+)
 from tracker.monitoring.models import ItemKind
 from tracker.partners.models import (
     Engagement,
@@ -617,27 +622,31 @@ def _days(n: int) -> str:
 
 
 class _IncentiveAsOf:
-    """An incentive seen with the status it had on a past date; every other field as stored."""
+    """An incentive seen with the status it had on a past date and its obligations (plain
+    rows, as the clawback rules read them); every other field as stored."""
 
-    def __init__(self, incentive: Incentive, status: str):
+    def __init__(self, incentive: Incentive, status: str, obligations: list):
         self._incentive = incentive
         self.status = status
+        self.obligations = obligations
 
     def __getattr__(self, name: str):
         return getattr(self._incentive, name)
 
 
-def status_on(incentive: Incentive, day: date) -> str | None:
-    """The incentive's status at the end of `day`, from its dated history.
+def status_on(incentive: Incentive, day: date, changes=None) -> str | None:
+    """The incentive's status at the end of `day`, from its dated history (`changes`, or its
+    `status_changes`).
 
     Without any recorded history the current status stands, provided the award (if any)
     was made by then. None when the incentive's history starts after `day`.
     """
-    history = [change for change in incentive.status_changes if change.changed_on <= day]
+    changes = incentive.status_changes if changes is None else changes
+    history = [change for change in changes if change.changed_on <= day]
     if history:
         last = max(history, key=lambda c: (c.changed_on, c.changed_at, c.id))
         return last.to_status
-    if incentive.status_changes:
+    if changes:
         return None
     if incentive.awarded_on is not None and incentive.awarded_on > day:
         return None
@@ -651,22 +660,46 @@ def exposure_section(as_of: date, book: RateBook) -> ExposureSection:
     runs to that day and an obligation counts as missed when it was past due then. The
     actuals are the latest recorded, as the tracker keeps no history of them.
     """
+    held_ever = Incentive.status.in_(AFTER_AWARD)
     incentives = db.session.scalars(
-        select(Incentive)
-        .where(Incentive.status.in_(AFTER_AWARD))
-        .options(
-            selectinload(Incentive.obligations),
-            selectinload(Incentive.status_changes),
-            joinedload(Incentive.granting_partner),
-        )
+        select(Incentive).where(held_ever).options(joinedload(Incentive.granting_partner))
     ).all()
+    # Their obligations and status histories as plain rows (tens of thousands at scale).
+    obligations, changes = defaultdict(list), defaultdict(list)
+    for row in db.session.execute(
+        select(
+            Obligation.incentive_id,
+            Obligation.id,
+            Obligation.kind,
+            Obligation.description,
+            Obligation.target_value,
+            Obligation.actual_value,
+            Obligation.due_on,
+        )
+        .join(Incentive, Incentive.id == Obligation.incentive_id)
+        .where(held_ever)
+        .order_by(Obligation.incentive_id, Obligation.due_on, Obligation.id)
+    ):
+        obligations[row.incentive_id].append(row)
+    for row in db.session.execute(
+        select(
+            IncentiveStatusChange.incentive_id,
+            IncentiveStatusChange.id,
+            IncentiveStatusChange.changed_on,
+            IncentiveStatusChange.changed_at,
+            IncentiveStatusChange.to_status,
+        )
+        .join(Incentive, Incentive.id == IncentiveStatusChange.incentive_id)
+        .where(held_ever)
+    ):
+        changes[row.incentive_id].append(row)
     total, rows, held, missed = Total(book.reporting), [], 0, 0
     for incentive in incentives:
-        status = status_on(incentive, as_of)
+        status = status_on(incentive, as_of, changes[incentive.id])
         if status not in IncentiveStatus.awarded():
             continue
         held += 1
-        seen = incentive if status == incentive.status else _IncentiveAsOf(incentive, status)
+        seen = _IncentiveAsOf(incentive, status, obligations[incentive.id])
         exposure = incentive_services.clawback_exposure(seen, as_of)
         missed += exposure.missed
         if not exposure.amount:
