@@ -208,8 +208,22 @@ def progress(
     return Progress(Fraction(done, total), f"of the milestones done ({done} of {total})")
 
 
+class Badge:
+    """How a health state shows: its label and its colour."""
+
+    state: str
+
+    @property
+    def label(self) -> str:
+        return {"closed": "Closed"}.get(self.state, self.state.capitalize())
+
+    @property
+    def colour(self) -> str:
+        return {"closed": "grey"}.get(self.state, self.state)
+
+
 @dataclass(frozen=True)
-class Health:
+class Health(Badge):
     """Red, amber or green, and why in words; grey "closed" for finished commitments."""
 
     state: str  # red | amber | green | closed
@@ -218,14 +232,6 @@ class Health:
     elapsed: Fraction | None
     lag_points: Fraction | None = None
     overdue: tuple[Milestone, ...] = field(default=())
-
-    @property
-    def label(self) -> str:
-        return health_label(self.state)
-
-    @property
-    def colour(self) -> str:
-        return health_colour(self.state)
 
     @property
     def reason(self) -> str:
@@ -241,28 +247,12 @@ class Health:
 HEALTH_STATES = ("red", "amber", "green", "closed")
 
 
-def health_label(state: str) -> str:
-    return {"closed": "Closed"}.get(state, state.capitalize())
-
-
-def health_colour(state: str) -> str:
-    return {"closed": "grey"}.get(state, state)
-
-
 @dataclass(frozen=True)
-class StoredHealth:
+class StoredHealth(Badge):
     """A commitment's health as stored (`tracker.commitments.states`): what a list shows."""
 
     state: str
     reason: str
-
-    @property
-    def label(self) -> str:
-        return health_label(self.state)
-
-    @property
-    def colour(self) -> str:
-        return health_colour(self.state)
 
 
 def _days(n: int) -> str:

@@ -472,26 +472,24 @@ def region_partners(region_id: int, as_of: date) -> Section:
 
 def commitments_with_health(where) -> Section:
     """Commitments matching `where` with their stored health, by status and title."""
-    health, on = judged("commitments", Commitment.id, "commitment_health")
-    query = (
-        select(Commitment, health.state, health.reason, health.amount)
-        .outerjoin(health, on)
-        .where(where)
-        .options(joinedload(Commitment.owner), joinedload(Commitment.counterparty))
-        .order_by(Commitment.status, Commitment.title, Commitment.id)
-    )
-    return _section(query)
+    options = (joinedload(Commitment.owner), joinedload(Commitment.counterparty))
+    return _judged_section(Commitment, "commitment_health", where, options)
 
 
 def incentives_with_exposure(where) -> Section:
     """Incentives matching `where` with their stored clawback exposure, by status and title."""
-    exposure, on = judged("incentives", Incentive.id, "clawback_exposure")
+    options = (joinedload(Incentive.granting_partner),)
+    return _judged_section(Incentive, "clawback_exposure", where, options)
+
+
+def _judged_section(model, aspect: str, where, options) -> Section:
+    judgement, on = judged(model.__tablename__, model.id, aspect)
     query = (
-        select(Incentive, exposure.state, exposure.reason, exposure.amount)
-        .outerjoin(exposure, on)
+        select(model, judgement.state, judgement.reason, judgement.amount)
+        .outerjoin(judgement, on)
         .where(where)
-        .options(joinedload(Incentive.granting_partner))
-        .order_by(Incentive.status, Incentive.title, Incentive.id)
+        .options(*options)
+        .order_by(model.status, model.title, model.id)
     )
     return _section(query)
 
