@@ -167,3 +167,38 @@ def count_queries():
             event.remove(db.engine, "before_cursor_execute", counter)
 
     return counting
+
+
+class LoadCounter:
+    def __init__(self):
+        self.loaded: list[str] = []  # the class name of each object loaded
+
+    def __call__(self, target, context):
+        self.loaded.append(type(target).__name__)
+
+    @property
+    def count(self) -> int:
+        return len(self.loaded)
+
+
+@pytest.fixture
+def count_loads():
+    """`with count_loads() as counter:` records every ORM object built from a row (the `load`
+    event of every mapper in `db.Model`'s registry), in this process's requests and the test's."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = LoadCounter()
+        mappers = list(db.Model.registry.mappers)
+        for mapper in mappers:
+            event.listen(mapper, "load", counter)
+        try:
+            yield counter
+        finally:
+            for mapper in mappers:
+                event.remove(mapper, "load", counter)
+
+    return counting

@@ -62,9 +62,9 @@ DEADLINES = ExportList(
         Column("Days left", lambda d: d.days_left(today()), "integer"),
         Column("What", lambda d: d.label),
         Column("Incentive", lambda d: d.incentive.title),
-        Column("Granted by", lambda d: d.incentive.granting_partner.name),
+        Column("Granted by", lambda d: d.incentive.granting_partner_name),
         Column("Detail", lambda d: d.detail),
     ],
-    rows=list,
-    default_source=lambda: services.deadlines(today()),
+    rows=services.deadline_rows,
+    default_source=lambda: services.deadlines_query(today()),
 )

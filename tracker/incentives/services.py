@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.core import text
+from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total, quantize
 from tracker.core.states import StoredState
 from tracker.extensions import db
@@ -465,6 +466,18 @@ def portfolio_totals(query: Select, as_of: date, book: RateBook) -> PortfolioTot
     return totals
 
 
+# What each kind of incentive deadline is called, on the page, in its export and in
+# `Deadline.label`; the kinds are the monitors' names for kinds of dated item.
+DEADLINE_LABELS = {
+    "application_deadline": "Application deadline",
+    "decision": "Decision expected",
+    "obligation_due": "Obligation due",
+    "report_due": "Compliance report due",
+    "promise_due": "Agency promise due",
+    "term_end": "Term ends",
+}
+
+
 @dataclass(frozen=True)
 class Deadline:
     """One dated thing an incentive still owes, by us or by the agency.
@@ -497,7 +510,8 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
     owner = incentive.owner_id
     name = incentive.title
 
-    def deadline(on, kind, label, subject_type, subject_id, title, detail="", owner_id=owner):
+    def deadline(on, kind, subject_type, subject_id, title, detail="", owner_id=owner):
+        label = DEADLINE_LABELS[kind]
         return Deadline(
             on, kind, label, incentive, subject_type, subject_id, title, detail, owner_id
         )
@@ -506,7 +520,6 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
         yield deadline(
             incentive.application_deadline,
             "application_deadline",
-            "Application deadline",
             "incentives",
             incentive.id,
             f"Apply for {name}",
@@ -515,7 +528,6 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
         yield deadline(
             incentive.decision_expected_on,
             "decision",
-            "Decision expected",
             "incentives",
             incentive.id,
             f"Decision on {name}",
@@ -527,7 +539,6 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
             yield deadline(
                 obligation.due_on,
                 "obligation_due",
-                "Obligation due",
                 "obligations",
                 obligation.id,
                 f"{_describe(obligation)} ({name})",
@@ -540,7 +551,6 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
             yield deadline(
                 report.due_on,
                 "report_due",
-                "Compliance report due",
                 "compliance_reports",
                 report.id,
                 f"{report.title} ({name})",
@@ -551,7 +561,6 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
             yield deadline(
                 promise.due_on,
                 "promise_due",
-                "Agency promise due",
                 "agency_promises",
                 promise.id,
                 f"Agency promise: {promise.description} ({name})",
@@ -561,7 +570,6 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
         yield deadline(
             incentive.term_end_on,
             "term_end",
-            "Term ends",
             "incentives",
             incentive.id,
             f"Term of {name} ends",
@@ -586,19 +594,78 @@ def live_incentives() -> list[Incentive]:
     )
 
 
-def deadlines(
+@dataclass(frozen=True)
+class DeadlineIncentive:
+    """The incentive a deadline row belongs to, as the page and the export show it."""
+
+    id: int
+    title: str
+    granting_partner_name: str
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    """One row of the deadlines page: a stored dated item of a live incentive."""
+
+    on: date
+    kind: str
+    detail: str
+    incentive: DeadlineIncentive
+
+    @property
+    def label(self) -> str:
+        return DEADLINE_LABELS[self.kind]
+
+    def days_left(self, as_of: date) -> int:
+        return (self.on - as_of).days
+
+    @classmethod
+    def of(cls, row) -> "DeadlineRow":
+        """A `deadlines_query` result row."""
+        on, kind, detail, incentive_id, title, partner_name = row
+        return cls(on, kind, detail, DeadlineIncentive(incentive_id, title, partner_name))
+
+
+def deadlines_query(
     as_of: date, *, include_past_days: int = 365, horizon_days: int = 730
-) -> list[Deadline]:
-    """Every open dated item of every live incentive within the window, soonest first."""
+) -> Select:
+    """Every open dated item of every live incentive within the window, soonest first: the
+    stored items (`open_deadlines`, kept current on every write) with their incentive's
+    title and granting body, as rows for `DeadlineRow.of`."""
     earliest = as_of - timedelta(days=include_past_days)
     latest = as_of + timedelta(days=horizon_days)
-    items = [
-        item
-        for incentive in live_incentives()
-        for item in open_deadlines(incentive)
-        if earliest <= item.on <= latest
-    ]
-    return sorted(items, key=lambda item: (item.on, item.kind, item.incentive.id))
+    return (
+        select(
+            StoredItem.due_on,
+            StoredItem.kind,
+            StoredItem.detail,
+            Incentive.id,
+            Incentive.title,
+            Partner.name,
+        )
+        .join(Incentive, Incentive.id == StoredItem.scope_id)
+        .join(Partner, Partner.id == Incentive.granting_partner_id)
+        .where(
+            StoredItem.scope_type == Incentive.__tablename__,
+            StoredItem.due_on.between(earliest, latest),
+        )
+        # Within a day, kind and incentive, in the order the incentive lists its children.
+        .order_by(StoredItem.due_on, StoredItem.kind, StoredItem.scope_id, StoredItem.subject_id)
+    )
+
+
+def deadline_rows(query: Select) -> Iterator[DeadlineRow]:
+    """Every row of a `deadlines_query`, read in batches (for the export)."""
+    for row in db.session.execute(query.execution_options(yield_per=1000)):
+        yield DeadlineRow.of(row)
+
+
+def deadlines(
+    as_of: date, *, include_past_days: int = 365, horizon_days: int = 730
+) -> list[DeadlineRow]:
+    """Every row of the deadlines page, soonest first (see `deadlines_query`)."""
+    query = deadlines_query(as_of, include_past_days=include_past_days, horizon_days=horizon_days)
+    return list(deadline_rows(query))
 
 
 def late_promises(incentive: Incentive, as_of: date) -> list[AgencyPromise]:

@@ -427,10 +427,12 @@ def edit_promise(incentive_id: int | None = None, promise_id: int | None = None)
 @requires(READ)
 def deadlines():
     as_of = today()
-    items = services.deadlines(as_of)
+    query = services.deadlines_query(as_of)
     if request.args.get("format"):
-        return export_list(DEADLINES, items)
-    return render_template("incentives/deadlines.html", items=items, as_of=as_of)
+        return export_list(DEADLINES, query)
+    page = paginate(query, rows=True)
+    page.items = [services.DeadlineRow.of(row) for row in page.items]
+    return render_template("incentives/deadlines.html", page=page, as_of=as_of)
 
 
 @bp.get("/incentives/de-minimis")
