@@ -316,3 +316,31 @@ def test_any_sequence_of_writes_and_days_keeps_every_judgement_true(demo, steps)
 
 
 clock = [START]  # the day the sequence has reached: it only moves on, across examples
+
+
+def test_a_deferred_block_derives_once_at_its_end_and_a_discarded_one_not_at_all(demo):
+    def judged(partner) -> int:
+        return db.session.scalar(
+            select(func.count()).where(
+                StoredState.subject_type == "partners", StoredState.subject_id == partner.id
+            )
+        )
+
+    with derived.deferred():
+        partners = [make_partner() for _ in range(3)]  # each flushes
+        assert [judged(p) for p in partners] == [0, 0, 0]
+    assert [judged(p) for p in partners] == [1, 1, 1]
+    agree()
+
+    savepoint = db.session.begin_nested()
+    with derived.deferred(discard=True):
+        undone = make_partner()
+    assert judged(undone) == 0
+    savepoint.rollback()
+    agree()
+
+    with pytest.raises(RuntimeError), derived.deferred():
+        make_partner()
+        raise RuntimeError("the caller rolls back")
+    db.session.rollback()
+    agree()

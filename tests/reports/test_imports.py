@@ -182,6 +182,9 @@ def test_natural_key_updates_instead_of_duplicating(app):
     imports.apply(preview)
     names = db.session.execute(select(Partner.name, Partner.country_code)).all()
     assert sorted(names) == [("CzechInvest", "CZ"), ("CzechInvest", "SK")]
+    from tracker.core import derived
+
+    assert derived.differences() == []  # derived once, for the whole file
     from tracker.core.models import AuditEvent
 
     update = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "update"))

@@ -14,6 +14,7 @@ and id, and leaves the rules to them.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -66,6 +67,7 @@ def register_source(source: Source) -> None:
 
 BATCH = 500
 _PENDING = "derived_scopes"
+_DEFERRED = "derived_deferred"
 
 
 def _touched(session: Session) -> dict[str, set[int]]:
@@ -91,9 +93,39 @@ def _remember_touched(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_flush_postexec")
 def _refresh_touched(session: Session, _context) -> None:
+    if session.info.get(_DEFERRED):
+        return  # `deferred` derives them all when it ends
+    _refresh_pending(session)
+
+
+def _refresh_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     for name, ids in (pending or {}).items():
         refresh(_sources[name], sorted(ids), session=session)
+
+
+@contextmanager
+def deferred(*, discard: bool = False, session: Session | None = None):
+    """Within the block, flushes only note the scopes they touch; when it ends, they are
+    derived once, together (a writer of thousands of rows, such as an import, flushes
+    thousands of times). `discard=True` forgets them instead, for writes the caller rolls
+    back. Should the block raise, nothing is derived: the caller rolls back."""
+    session = session or db.session
+    session.info[_DEFERRED] = session.info.get(_DEFERRED, 0) + 1
+    try:
+        yield
+    finally:
+        session.info[_DEFERRED] -= 1
+        still_deferred = session.info[_DEFERRED] > 0
+        if not still_deferred:
+            del session.info[_DEFERRED]
+    if still_deferred:
+        return
+    if discard:
+        session.info.pop(_PENDING, None)
+    else:
+        session.flush()
+        _refresh_pending(session)
 
 
 def refresh(source: Source, scope_ids: list[int], *, session: Session | None = None) -> None:

@@ -43,6 +43,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from tracker.core import derived
 from tracker.core.codes import country_names, currency_codes
 from tracker.core.errors import DomainError
 from tracker.core.tables import looks_like_formula
@@ -962,25 +963,28 @@ def parse_upload(spec: ImportKind, filename: str, data: bytes, user=None) -> Pre
     # exactly as the forms check them, later rows seeing what earlier ones would write.
     dry_run = db.session.begin_nested()
     try:
-        for line, cells in rows:
-            row = _typed_row(spec, columns, line, cells, present)
-            plan = None
-            if not row.reasons:
-                key = spec.key(row)
-                if key in seen:
-                    row.reasons.append(
-                        f"Same {spec.noun[:-1]} as line {seen[key]}: each may appear once in a file"
-                    )
+        # What these writes would change in the stored state is not derived: they are undone.
+        with derived.deferred(discard=True):
+            for line, cells in rows:
+                row = _typed_row(spec, columns, line, cells, present)
+                plan = None
+                if not row.reasons:
+                    key = spec.key(row)
+                    if key in seen:
+                        row.reasons.append(
+                            f"Same {spec.noun[:-1]} as line {seen[key]}: "
+                            "each may appear once in a file"
+                        )
+                    else:
+                        seen[key] = line
+                        plan = spec.plan(row, context)
+                if plan is not None and not row.reasons and plan.action != "unchanged":
+                    _try_write(spec, plan, context, row)
+                if row.reasons or plan is None:
+                    reasons = row.reasons or ["Cannot be imported"]
+                    preview.errors.append(RowError(line, spec.label(row), reasons))
                 else:
-                    seen[key] = line
-                    plan = spec.plan(row, context)
-            if plan is not None and not row.reasons and plan.action != "unchanged":
-                _try_write(spec, plan, context, row)
-            if row.reasons or plan is None:
-                reasons = row.reasons or ["Cannot be imported"]
-                preview.errors.append(RowError(line, spec.label(row), reasons))
-            else:
-                preview.plans.append(plan)
+                    preview.plans.append(plan)
     finally:
         dry_run.rollback()
     return preview
@@ -1073,10 +1077,11 @@ def apply(preview: Preview, user=None) -> ImportResult:
     spec = preview.spec
     context = Context(user=user)
     try:
-        for plan in sorted(preview.plans, key=lambda p: p.line):
-            if plan.action != "unchanged":
-                spec.write(plan, context)
-        db.session.flush()
+        with derived.deferred():  # derived once for the whole file, not row by row
+            for plan in sorted(preview.plans, key=lambda p: p.line):
+                if plan.action != "unchanged":
+                    spec.write(plan, context)
+            db.session.flush()
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
