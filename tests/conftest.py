@@ -3,11 +3,12 @@
 import contextvars
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from config import TestConfig
 from tests.factories import PASSWORD, make_user
@@ -150,23 +151,22 @@ class QueryCounter:
         return len(self.statements)
 
 
+@contextmanager
+def counting_queries():
+    """`with counting_queries() as counter:` records every SQL statement the engine runs."""
+    counter = QueryCounter()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
 @pytest.fixture
 def count_queries():
     """`with count_queries() as counter:` records every SQL statement the engine runs."""
-    from contextlib import contextmanager
-
-    from sqlalchemy import event
-
-    @contextmanager
-    def counting():
-        counter = QueryCounter()
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            yield counter
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-
-    return counting
+    return counting_queries
 
 
 class LoadCounter:
@@ -181,24 +181,24 @@ class LoadCounter:
         return len(self.loaded)
 
 
+@contextmanager
+def counting_loads():
+    """`with counting_loads() as counter:` records every ORM object built from a row (the
+    `load` event of every mapper in `db.Model`'s registry), in this process's requests and the
+    caller's."""
+    counter = LoadCounter()
+    mappers = list(db.Model.registry.mappers)
+    for mapper in mappers:
+        event.listen(mapper, "load", counter)
+    try:
+        yield counter
+    finally:
+        for mapper in mappers:
+            event.remove(mapper, "load", counter)
+
+
 @pytest.fixture
 def count_loads():
     """`with count_loads() as counter:` records every ORM object built from a row (the `load`
     event of every mapper in `db.Model`'s registry), in this process's requests and the test's."""
-    from contextlib import contextmanager
-
-    from sqlalchemy import event
-
-    @contextmanager
-    def counting():
-        counter = LoadCounter()
-        mappers = list(db.Model.registry.mappers)
-        for mapper in mappers:
-            event.listen(mapper, "load", counter)
-        try:
-            yield counter
-        finally:
-            for mapper in mappers:
-                event.remove(mapper, "load", counter)
-
-    return counting
+    return counting_loads
