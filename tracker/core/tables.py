@@ -10,6 +10,7 @@ Each domain declares its lists (`ExportList`) beside its models; a list view han
 filtered, sorted query to `export_list`.
 """
 
+import csv
 import io
 import re
 import unicodedata
@@ -18,14 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import abort, current_app, request
 
 from tracker.core.types import today
-
-if TYPE_CHECKING:  # pandas loads on the first export, not with every process
-    import pandas as pd
 
 # Bare types: Flask adds the one `charset=utf-8` a text type takes.
 FORMATS = {
@@ -75,6 +73,8 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 
 def holdable(text: str) -> str:
     """`text` with what UTF-8 and XLSX cannot hold removed; an unpaired surrogate becomes U+FFFD."""
+    if text.isprintable():  # none of them is printable: the usual cell needs no search
+        return text
     return SURROGATE.sub("\ufffd", UNHOLDABLE.sub("", text))
 
 
@@ -86,6 +86,8 @@ def _skipped(character: str) -> bool:
 
 def looks_like_formula(text: str) -> bool:
     """Whether a spreadsheet could run `text` (as written, already `holdable`) as a formula."""
+    if text[:1].isalnum():  # the usual cell: neither skipped nor a formula's start
+        return False
     if text.startswith(FORMULA_FIRST):
         return True
     start = 0
@@ -108,61 +110,104 @@ def clean_text(text: str) -> str:
     return neutralise(holdable(text))
 
 
-def _cell(value: Any, kind: str) -> Any:
-    """The typed value of one cell (None for empty), before a format is chosen."""
+def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
-    if kind == "text":
-        if isinstance(value, bool):
-            value = "Yes" if value else "No"
-        return clean_text(str(value))
-    if kind == "date":
-        return value.date() if isinstance(value, datetime) else value
-    if kind == "datetime":
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.replace(microsecond=0)
-    if kind == "auto":
-        if isinstance(value, bool) or not isinstance(
-            value, int | float | Decimal | Fraction | date
-        ):
-            return _cell(value, "text")
-        return _cell(value, "date" if isinstance(value, date) else "number")
-    if kind == "integer":
-        return int(value)
+    if isinstance(value, bool):
+        value = "Yes" if value else "No"
+    return clean_text(str(value))
+
+
+def _date(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _datetime(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def _integer(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def _number(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
     if isinstance(value, Fraction):
         return Decimal(value.numerator) / Decimal(value.denominator)
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def build_frame(rows: Iterable[Any], columns: list[Column]) -> "pd.DataFrame":
-    """The rows as a DataFrame of typed Python values, one column per `Column`, in order."""
-    import pandas as pd
-
-    data: dict[str, list] = {column.header: [] for column in columns}
-    for row in rows:
-        for column in columns:
-            data[column.header].append(_cell(column.value(row), column.kind))
-    return pd.DataFrame(
-        {header: pd.Series(values, dtype=object) for header, values in data.items()},
-        columns=[column.header for column in columns],
-    )
+def _auto(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction | date):
+        return _text(value)
+    return _date(value) if isinstance(value, date) else _number(value)
 
 
-def to_csv(frame: "pd.DataFrame", columns: list[Column]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens accents right; ISO dates, plain numbers."""
-    frame = frame.copy()
-    for column in columns:
-        if column.kind == "datetime":
-            frame[column.header] = frame[column.header].map(
-                lambda v: v.strftime("%Y-%m-%d %H:%M:%S") if v is not None else None
-            )
-        elif column.kind == "date":
-            frame[column.header] = frame[column.header].map(
-                lambda v: v.isoformat() if v is not None else None
-            )
-    frame.columns = [clean_text(column.header) for column in columns]
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+# The typed value of a cell of each kind (None for empty), before a format is chosen.
+TYPED: dict[str, Callable[[Any], Any]] = {
+    "text": _text,
+    "date": _date,
+    "datetime": _datetime,
+    "integer": _integer,
+    "number": _number,
+    "money": _number,
+    "auto": _auto,
+}
+
+
+def _csv_date(value: Any) -> str | None:
+    value = _date(value)
+    return value.isoformat() if value is not None else None
+
+
+def _csv_datetime(value: Any) -> str | None:
+    value = _datetime(value)
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else None
+
+
+def _csv_number(value: Any) -> Decimal | None:
+    value = _number(value)
+    return None if value is None or value.is_nan() else value
+
+
+def _csv_auto(value: Any) -> Any:
+    value = _auto(value)
+    return None if isinstance(value, Decimal) and value.is_nan() else value
+
+
+# A CSV cell of each kind: ISO dates, UTC times to the second, plain numbers (NaN empty).
+CSV_CELLS: dict[str, Callable[[Any], Any]] = {
+    **TYPED,
+    "date": _csv_date,
+    "datetime": _csv_datetime,
+    "number": _csv_number,
+    "money": _csv_number,
+    "auto": _csv_auto,
+}
+
+
+def to_csv(rows: Iterable[Any], columns: list[Column]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens accents right; ISO dates, plain numbers.
+
+    Quoted only where needed, CRLF line ends and empty cells empty: byte for byte what
+    pandas' `to_csv` wrote when the exports went through a DataFrame (an empty cell alone
+    on its row as `""`, as the `csv` module writes it).
+    """
+    cells = [(column.value, CSV_CELLS[column.kind]) for column in columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([clean_text(column.header) for column in columns])
+    writer.writerows([cell(value(row)) for value, cell in cells] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 @dataclass
@@ -175,68 +220,79 @@ class Sheet:
     widths: tuple[int, ...] = ()
 
 
-def to_xlsx(frame: "pd.DataFrame", columns: list[Column], sheet: str) -> bytes:
-    """One sheet of a frame built by `build_frame` (cells already typed and cleaned)."""
-    rows = frame.itertuples(index=False, name=None)
-    typed = [
-        Column(column.header, _position(index), column.kind) for index, column in enumerate(columns)
-    ]
-    return write_workbook([Sheet(sheet, typed, rows)], typed_already=True)
-
-
-def _position(index: int) -> Callable[[Any], Any]:
-    return lambda row: row[index]
-
-
-def write_workbook(sheets: list[Sheet], *, typed_already: bool = False) -> bytes:
+def write_workbook(sheets: list[Sheet]) -> bytes:
     """An XLSX workbook: per sheet a bold frozen header with filter buttons, real date
-    cells, numeric money, and every text cell cleaned (see `clean_text`)."""
+    cells, numeric money, and every text cell cleaned (see `clean_text`).
+
+    Written row by row (openpyxl's write-only mode) from the typed values: a 50,000-row
+    list holds its values, not 400,000 cell objects, and the columns' widths (from their
+    widest value) are known before the first row goes out, as that mode needs.
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="F0F3F6")
+    top = Alignment(vertical="top", wrap_text=True)
     for spec in sheets:
         worksheet = workbook.create_sheet(clean_text(spec.title)[:31] or "Sheet")
-        worksheet.append([clean_text(column.header) for column in spec.columns])
-        for cell in worksheet[1]:
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-        widest = [len(column.header) for column in spec.columns]
-        count = 0
-        for row in spec.rows:
-            count += 1
-            values = []
-            for index, column in enumerate(spec.columns):
-                value = column.value(row)
-                value = value if typed_already else _cell(value, column.kind)
-                if isinstance(value, Decimal):
-                    value = float(value)
-                values.append(value)
-                widest[index] = max(widest[index], len(_shown(value, column.kind)))
-            worksheet.append(values)
-        for index, column in enumerate(spec.columns, start=1):
-            number_format = EXCEL_FORMATS.get(column.kind)
-            for row_number in range(2, count + 2):
-                cell = worksheet.cell(row=row_number, column=index)
-                if column.kind == "auto":
-                    cell.number_format = _auto_format(cell.value)
-                elif number_format:
-                    cell.number_format = number_format
-            width = (
-                spec.widths[index - 1]
-                if index - 1 < len(spec.widths)
-                else min(widest[index - 1] + 2, MAX_WIDTH)
-            )
-            worksheet.column_dimensions[get_column_letter(index)].width = width
+        columns = spec.columns
+        typed = [_typed_row(row, columns) for row in spec.rows]
+        for index, column in enumerate(columns):
+            if index < len(spec.widths):
+                width = spec.widths[index]
+            else:
+                shown = (len(_shown(values[index], column.kind)) for values in typed)
+                width = min(max(len(column.header), max(shown, default=0)) + 2, MAX_WIDTH)
+            worksheet.column_dimensions[get_column_letter(index + 1)].width = width
         worksheet.freeze_panes = "A2"
-        if count:
-            worksheet.auto_filter.ref = worksheet.dimensions
+        extent = f"A1:{get_column_letter(max(len(columns), 1))}{len(typed) + 1}"
+        # Written up front, as a sheet built in memory has it: readers that trust it
+        # (openpyxl's read-only mode) know the size without reading every row.
+        worksheet.calculate_dimension = lambda extent=extent: extent
+        if typed:
+            worksheet.auto_filter.ref = extent
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(worksheet, clean_text(column.header))
+            cell.font, cell.fill, cell.alignment = bold, fill, top
+            header.append(cell)
+        worksheet.append(header)
+        # One cell per formatted column, refilled row after row: the mode writes each row
+        # as it is appended, so the cell is free again for the next.
+        formatted = [
+            _formatted(WriteOnlyCell(worksheet), EXCEL_FORMATS[column.kind])
+            if column.kind in EXCEL_FORMATS
+            else None
+            for column in columns
+        ]
+        autos = [column.kind == "auto" for column in columns]
+        for values in typed:
+            cells = []
+            for value, cell, auto in zip(values, formatted, autos, strict=True):
+                if cell is not None:
+                    cell.value = value
+                    value = cell
+                elif auto and (number_format := _auto_format(value)) != "General":
+                    value = _formatted(WriteOnlyCell(worksheet, value), number_format)
+                cells.append(value)
+            worksheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _typed_row(row: Any, columns: list[Column]) -> list:
+    """A row's cells as the workbook holds them: typed, money as a float."""
+    values = [TYPED[column.kind](column.value(row)) for column in columns]
+    return [float(value) if isinstance(value, Decimal) else value for value in values]
+
+
+def _formatted(cell, number_format: str):
+    cell.number_format = number_format
+    return cell
 
 
 def _auto_format(value: Any) -> str:
@@ -268,8 +324,9 @@ def export_bytes(rows: Iterable[Any], columns: list[Column], fmt: str, sheet: st
     """The file's content; `fmt` must be one of `FORMATS` (ValueError otherwise)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}: use csv or xlsx.")
-    frame = build_frame(rows, columns)
-    return to_csv(frame, columns) if fmt == "csv" else to_xlsx(frame, columns, sheet)
+    if fmt == "csv":
+        return to_csv(rows, columns)
+    return write_workbook([Sheet(sheet, columns, rows)])
 
 
 def export_response(
