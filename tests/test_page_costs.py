@@ -61,8 +61,6 @@ PAGES = [
 # Pages that still load more with more data (what grew from 4× to 16× when this was written).
 NOT_YET_FLAT = {
     "/reports/monthly",  # the month's incentives, commitments and milestones: 792 → 3,093
-    "/partners/1",  # every engagement of the partner (partner_timeline), with theirs: 99 → 189
-    "/regions/1",  # its incentives (10 → 50) and partners (10 → 36): 72 → 143
 }
 TOTAL_RE = re.compile(r'class="total">\s*(?:([\d,]+)–([\d,]+) of|No )')
 

@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from tests.factories import (
@@ -289,11 +290,11 @@ def test_due_filters_go_through_a_form_and_bad_values_fall_back(viewer_client):
 def test_status_pages_list_the_first_rows_of_each_section_and_link_to_all(
     viewer_client, count_queries
 ):
-    """A region's page lists its first STATUS_ROWS partners, incentives and commitments with
+    """A region's page lists its first PAGE_SIZE partners, incentives and commitments with
     their stored judgements and links to the filtered lists for the rest; its cost does not
     grow with the region."""
     region, agency, owner = _portfolio()
-    shown = services.STATUS_ROWS
+    shown = current_app.config["PAGE_SIZE"]
 
     def grow(start: int, count: int) -> None:
         for n in range(start, start + count):

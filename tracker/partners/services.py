@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -356,7 +357,31 @@ def entity_history(entity_type: str, entity_id: int, limit: int = 50) -> list[Au
     return list(db.session.scalars(query))
 
 
-def partner_timeline(partner: Partner) -> list[Engagement]:
+@dataclass
+class Timeline:
+    """A partner's latest engagements, newest first, and how many there are in all."""
+
+    engagements: list[Engagement]
+    count: int
+
+    def __iter__(self):
+        return iter(self.engagements)
+
+    def __len__(self) -> int:
+        return len(self.engagements)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.engagements)
+
+
+def partner_timeline(partner: Partner, limit: int | None = None) -> Timeline:
+    """The partner's latest `limit` engagements (a page's worth by default); the rest are in
+    the engagements list, filtered by the partner."""
+    limit = limit or current_app.config["PAGE_SIZE"]
+    count = db.session.scalar(
+        select(func.count()).where(engagement_partners.c.partner_id == partner.id)
+    )
     query = (
         select(Engagement)
         .join(engagement_partners, engagement_partners.c.engagement_id == Engagement.id)
@@ -367,8 +392,9 @@ def partner_timeline(partner: Partner) -> list[Engagement]:
             selectinload(Engagement.follow_ups).joinedload(FollowUp.owner),
         )
         .order_by(Engagement.occurred_on.desc(), Engagement.id.desc())
+        .limit(limit)
     )
-    return list(db.session.scalars(query))
+    return Timeline(list(db.session.scalars(query)), count)
 
 
 # --- Engagements and follow-ups ----------------------------------------------

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
+from flask import current_app
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -400,9 +401,6 @@ def partner_kind_breakdown(as_of: date) -> list[dict]:
 # --- Status pages ---------------------------------------------------------------------
 
 
-STATUS_ROWS = 50  # rows a status page lists per section; the rest are a link away
-
-
 @dataclass(frozen=True)
 class Judged:
     """A stored judgement as a status page shows it (`tracker.core.states`)."""
@@ -429,7 +427,7 @@ JUDGED_COLOURS = {"red": "red", "amber": "amber", "green": "green", "missed": "r
 
 @dataclass
 class Section:
-    """The first `STATUS_ROWS` rows of a status page's section, and how many there are."""
+    """The first rows of a status page's section (`first_rows`), and how many there are."""
 
     rows: list
     count: int
@@ -446,9 +444,11 @@ class Section:
 
 
 def first_rows(query: Select) -> tuple[list, int]:
-    """The first `STATUS_ROWS` rows of `query`, and how many rows it has in all."""
+    """The first page's worth of rows of `query` (`PAGE_SIZE`, 50 unless configured; the
+    rest are a link away), and how many rows it has in all."""
     count = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
-    return db.session.execute(query.limit(STATUS_ROWS)).unique().all(), count
+    rows = db.session.execute(query.limit(current_app.config["PAGE_SIZE"])).unique().all()
+    return rows, count
 
 
 def _section(query: Select) -> Section:
