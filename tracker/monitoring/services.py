@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import Result, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -365,13 +365,26 @@ def open_alert_count(user_id: int) -> int:
     )
 
 
-def items_for_user(user: User) -> list[DatedItem]:
-    """Dated items a user cares about: theirs, or their partners', soonest first."""
-    return dated_items(
-        items_query()
-        .where(or_(StoredItem.owner_id == user.id, Partner.owner_id == user.id))
-        .order_by(StoredItem.due_on, StoredItem.id)
+def items_for_user(user: User, due_from: date | None = None) -> Result:
+    """Dated items a user cares about: theirs, or their partners', soonest first (with
+    `due_from`, those due on or after it).
+
+    As `items_query()` rows, in `DatedItem`'s order, read 1,000 at a time through the
+    session's connection (after a flush, as a session query would make): a manager at 100x
+    has 21,000, and the ORM's handling of each row, then a `DatedItem` made of it, were a
+    fifth of the calendar feed's time.
+    """
+    # The partners as a subquery, not the joined partner's owner: each side of the OR then
+    # reads its own index (at 100x, 60 ms instead of 280 ms for a manager's 21,000 items).
+    their_partners = select(Partner.id).where(Partner.owner_id == user.id)
+    query = items_query().where(
+        or_(StoredItem.owner_id == user.id, StoredItem.partner_id.in_(their_partners))
     )
+    if due_from is not None:
+        query = query.where(StoredItem.due_on >= due_from)
+    query = query.order_by(StoredItem.due_on, StoredItem.id).execution_options(yield_per=1000)
+    db.session.flush()
+    return db.session.connection().execute(query)
 
 
 def pending_deliveries(max_attempts: int):

@@ -2,11 +2,10 @@
 
 import re
 from contextlib import suppress
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from tracker.auth import operations as auth_operations
@@ -19,7 +18,7 @@ from tracker.core.listing import paginate
 from tracker.core.tables import export_list
 from tracker.core.types import today, utcnow
 from tracker.extensions import db, limiter
-from tracker.monitoring import jobs, operations, services
+from tracker.monitoring import ical, jobs, operations, services
 from tracker.monitoring.exports import ALERTS, JOB_RUNS, job_runs_query
 from tracker.monitoring.forms import AlertFilterForm, ReminderRuleForm
 from tracker.monitoring.models import ItemKind, ReminderRule
@@ -177,12 +176,16 @@ def regenerate_calendar_token():
 # Anything else is no token: refused before it reaches the database, where a NUL or an
 # oversized value would be an error rather than a miss.
 CALENDAR_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# How far back the feed reaches: an item overdue for longer is still on /due, but no one
+# looks for it a year back in a calendar, and every day of the past made the feed longer.
+CALENDAR_PAST = timedelta(days=365)
 
 
 @bp.get("/calendar.ics")
 @limiter.limit("60 per minute")
 def calendar():
-    """The user's deadlines as iCalendar, for Outlook and Google Calendar.
+    """The user's deadlines as iCalendar, for Outlook and Google Calendar: every item they
+    see (`services.items_for_user`) due from one year ago onwards (`CALENDAR_PAST`).
 
     Authenticated by the secret token in the URL (calendar clients cannot sign in);
     a wrong token gets the same 404 as a missing page.
@@ -193,24 +196,17 @@ def calendar():
     user = db.session.scalar(select(User).where(User.calendar_token == token))
     if user is None or not user.active:
         abort(404)
-    calendar = Calendar()
-    calendar.add("prodid", "-//Ecosystem Tracker//Deadlines//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Ecosystem Tracker – {user.name}")
     base = current_app.config["APP_BASE_URL"].rstrip("/")
-    stamp = utcnow()
-    for item in services.items_for_user(user):
-        event = Event()
-        event.add("uid", f"{item.subject_type}-{item.subject_id}-{item.kind}@ecosystem-tracker")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", item.due_on)
-        if item.due_on < date.max:  # without DTEND an all-day event lasts its one day
-            event.add("dtend", item.due_on + timedelta(days=1))
-        event.add("summary", f"{ItemKind(item.kind).label}: {item.title}")
-        event.add("url", f"{base}{item.path}")
-        event.add("description", f"{base}{item.path}")
-        calendar.add_component(event)
-    response = current_app.response_class(calendar.to_ical(), mimetype="text/calendar")
+    labels = {kind.value: kind.label for kind in ItemKind}
+    items = services.items_for_user(user, due_from=today() - CALENDAR_PAST)
+    events = (
+        (f"{table}-{id_}-{kind}@ecosystem-tracker", due_on, f"{labels[kind]}: {title}", base + path)
+        for table, id_, kind, due_on, title, _owner, _partner_owner, path in items
+    )
+    content = ical.calendar(
+        f"Ecosystem Tracker – {user.name}", "-//Ecosystem Tracker//Deadlines//EN", utcnow(), events
+    )
+    response = current_app.response_class(content, mimetype="text/calendar")
     response.headers["Content-Disposition"] = "inline; filename=deadlines.ics"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
