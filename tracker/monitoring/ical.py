@@ -39,44 +39,33 @@ def unescaped(value: str) -> str:
     return value if value.isprintable() else LINE_BREAK.sub(" ", holdable(value))
 
 
-def fold(line: str) -> str:
-    """A content line folded so that no physical line passes 75 octets of UTF-8, CRLF
+def fold(line: str) -> bytes:
+    """A content line as UTF-8, folded so that no physical line passes 75 octets, CRLF
     excluded (a continuation line starts with a space, which counts).
 
     A fold never splits a character's UTF-8 bytes, nor a backslash from the character it
     escapes (some clients misread an escape cut in two).
     """
-    if line.isascii():  # one octet a character: the text itself is cut
-        if len(line) <= LINE_OCTETS:
-            return line
-        pieces, start, room = [], 0, LINE_OCTETS
-        while len(line) - start > room:
-            cut = start + room
-            cut -= _escape_at(line, cut, "\\")
-            pieces.append(line[start:cut])
-            start, room = cut, LINE_OCTETS - 1
-        pieces.append(line[start:])
-        return "\r\n ".join(pieces)
     data = line.encode()
     if len(data) <= LINE_OCTETS:
-        return line
+        return data
     pieces, start, room = [], 0, LINE_OCTETS
     while len(data) - start > room:
         cut = start + room
         while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back to its first byte
             cut -= 1
-        cut -= _escape_at(data, cut, BACKSLASH)
+        cut -= _escape_at(data, cut)
         pieces.append(data[start:cut])
         start, room = cut, LINE_OCTETS - 1
     pieces.append(data[start:])
-    return b"\r\n ".join(pieces).decode()
+    return b"\r\n ".join(pieces)
 
 
-def _escape_at(line: str | bytes, cut: int, backslash: str | int) -> int:
+def _escape_at(data: bytes, cut: int) -> int:
     """1 if the backslash before `cut` starts an escape whose character is at `cut` (an odd
     run of backslashes ends there), else 0."""
     run = 0
-    while line[cut - 1 - run] == backslash:
+    while data[cut - 1 - run] == BACKSLASH:
         run += 1
     return run % 2
 
@@ -91,27 +80,28 @@ def calendar(name: str, product: str, stamp: datetime, events: Iterable[AllDayEv
 
     Without DTEND an all-day event lasts its one day, so an event on `date.max` has none.
     """
-    dtstamp = f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}"
-    days: dict[date, str] = {}  # the DTSTART and DTEND lines of each day, made once
+    dtstamp = f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}".encode()
+    days: dict[date, bytes] = {}  # the DTSTART and DTEND lines of each day, made once
     lines = [
         b"BEGIN:VCALENDAR",
         b"VERSION:2.0",
-        fold(f"PRODID:{text(product)}").encode(),
-        fold(f"X-WR-CALNAME:{unescaped(name)}").encode(),
+        fold(f"PRODID:{text(product)}"),
+        fold(f"X-WR-CALNAME:{unescaped(name)}"),
     ]
     append = lines.append
-    # Each event encoded on its own: its text is only as wide as its own widest character,
-    # where the whole feed's would be as wide as the widest anywhere in it.
     for uid, day, summary, url in events:
         span = days.get(day)
         if span is None:
-            span = days[day] = f"DTSTART;VALUE=DATE:{_date(day)}" + (
-                f"\r\nDTEND;VALUE=DATE:{_date(day + ONE_DAY)}" if day < date.max else ""
+            span = days[day] = f"DTSTART;VALUE=DATE:{_date(day)}".encode() + (
+                f"\r\nDTEND;VALUE=DATE:{_date(day + ONE_DAY)}".encode() if day < date.max else b""
             )
-        append(
-            f"BEGIN:VEVENT\r\n{fold(f'SUMMARY:{text(summary)}')}\r\n{span}\r\n{dtstamp}\r\n"
-            f"{fold(f'UID:{text(uid)}')}\r\n{fold(f'DESCRIPTION:{text(url)}')}\r\n"
-            f"{fold(f'URL:{unescaped(url)}')}\r\nEND:VEVENT".encode()
-        )
+        append(b"BEGIN:VEVENT")
+        append(fold(f"SUMMARY:{text(summary)}"))
+        append(span)
+        append(dtstamp)
+        append(fold(f"UID:{text(uid)}"))
+        append(fold(f"DESCRIPTION:{text(url)}"))
+        append(fold(f"URL:{unescaped(url)}"))
+        append(b"END:VEVENT")
     append(b"END:VCALENDAR\r\n")
     return b"\r\n".join(lines)

@@ -201,7 +201,7 @@ def calendar():
     items = services.items_for_user(user, due_from=today() - CALENDAR_PAST)
     events = (
         (f"{table}-{id_}-{kind}@ecosystem-tracker", due_on, f"{labels[kind]}: {title}", base + path)
-        for table, id_, kind, due_on, title, _owner, _partner_owner, path in items
+        for table, id_, kind, due_on, title, path in items
     )
     content = ical.calendar(
         f"Ecosystem Tracker – {user.name}", "-//Ecosystem Tracker//Deadlines//EN", utcnow(), events
