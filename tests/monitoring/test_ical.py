@@ -27,7 +27,7 @@ HOSTILE = [
     "x" * 500,
     "Z̷̢͎a̶l̵g̸o̴ 🇭🇺👩‍👩‍👧 עברית \u202eRTL mark",
     "A tab\tstays; controls \x00\x07\x1b and DEL \x7f go",
-    "A lone surrogate \ud800 becomes a replacement character",
+    "A lone surrogate \ud800 becomes a replacement character, \ufffe and \uffff go",
     "Ends in a backslash \\",
     "\\" * 200,
     ",;" * 100,
@@ -39,7 +39,7 @@ ESCAPED_TEXT = re.compile(r"(?:[^\\,;]|\\[\\;,nN])*")
 def stored_as(title: str) -> str:
     """What the feed should give back: what UTF-8 and XML cannot hold gone (a lone surrogate
     as U+FFFD), any line break as a newline."""
-    title = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", title)
+    title = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]", "", title)
     title = re.sub("[\ud800-\udfff]", "\ufffd", title)
     return title.replace("\r\n", "\n").replace("\r", "\n")
 
