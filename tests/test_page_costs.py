@@ -22,9 +22,6 @@ incentives do not have the same number of obligations at both sizes; the regions
 that pages list in a filter grow slowly with the size (8 regions at 4×, 11 at 16×, 30 at
 100×). Those differences stay well under `GROWTH`; what loads a share of the portfolio
 grows about fourfold.
-
-Pages that still grow are named in `NOT_YET_FLAT`; a test fails as soon as one of them is
-flat, so the list only shrinks.
 """
 
 import re
@@ -58,10 +55,6 @@ PAGES = [
     CALENDAR,
     *DETAILS,
 ]
-# Pages that still load more with more data (what grew from 4× to 16× when this was written).
-NOT_YET_FLAT = {
-    "/reports/monthly",  # the month's incentives, commitments and milestones: 792 → 3,093
-}
 TOTAL_RE = re.compile(r'class="total">\s*(?:([\d,]+)–([\d,]+) of|No )')
 
 
@@ -179,7 +172,6 @@ def test_the_pages_are_every_page_the_benchmark_measures(app):
         if case.kind in ("page", "list", "detail")
     ]
     assert measured == PAGES
-    assert NOT_YET_FLAT.issubset(PAGES)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -193,16 +185,9 @@ def test_every_page_answers_and_shows_as_many_rows_at_both_sizes(costs, page):
     assert small.rows == large.rows, figures(page, costs)
 
 
-@pytest.mark.parametrize("page", [page for page in PAGES if page not in NOT_YET_FLAT])
+@pytest.mark.parametrize("page", PAGES)
 def test_the_page_costs_no_more_with_four_times_the_data(costs, page):
     assert is_flat(costs[SMALL, SHORT][page], costs[LARGE, SHORT][page]), figures(page, costs)
-
-
-@pytest.mark.parametrize("page", sorted(NOT_YET_FLAT))
-def test_a_page_not_yet_flat_still_grows(costs, page):
-    assert not is_flat(costs[SMALL, SHORT][page], costs[LARGE, SHORT][page]), (
-        f"now flat: move it out of NOT_YET_FLAT ({figures(page, costs)})"
-    )
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -102,14 +102,17 @@ def _seed_scale(factor: int) -> None:
 @click.command("refresh")
 @with_appcontext
 def refresh_command() -> None:
-    """Derive the stored state (dated items, health, status, exposure) again from the records.
+    """Derive the stored state (dated items, health, status, exposure) again from the records,
+    and keep last month's end for its board report if the scan has not yet.
 
     The app keeps it current on every write; run this after an upgrade that adds some of
     it, a restore, or an edit made outside the app."""
-    from tracker.core import derived
+    from tracker.core import derived, states
+    from tracker.core.types import today
 
     started = time.perf_counter()
     counts = derived.refresh_all()
+    states.keep_last_month_end(today())
     db.session.commit()
     elapsed = time.perf_counter() - started
     rows = ", ".join(f"{table} {count:,}" for table, count in counts.items())

@@ -23,6 +23,7 @@ from tests.factories import (
     make_partner,
     make_user,
 )
+from tracker.core.states import MonthEnd, keep_month_end
 from tracker.extensions import db
 from tracker.incentives.models import IncentiveStatusChange
 from tracker.partners.models import PartnerKind
@@ -316,14 +317,24 @@ def test_milestones_met_and_missed():
     assert m.due == 5  # m1, m3, m4, m5, m7; the cancelled commitment's permit is not owed
 
 
-def test_exposure_at_month_end_in_the_reporting_currency():
+def kept_or_not(kept: bool) -> None:
+    """Judge the portfolio as it stood on 31 March and keep it (as the scan does when a month
+    ends), or not (the report then derives it): both must read the same."""
+    if kept:
+        assert keep_month_end(MARCH.last)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["derived", "kept"])
+def test_exposure_at_month_end_in_the_reporting_currency(kept):
     build_march()
+    kept_or_not(kept)
     report = monthly.monthly_report(MARCH, TODAY)
     x = report.exposure
     # Held on 31 March: the grant, the tax credit (awarded that day), the land, and the
     # wage subsidy (closed only in April). The Brno grant was awarded in April.
     assert x.incentives_held == 4
-    assert [(r.incentive.title, r.exposure.amount, r.converted, r.status) for r in x.rows] == [
+    assert [(r.incentive.title, r.amount, r.converted, r.status) for r in x.rows] == [
         ("Treviño tax credit", Decimal("1000000.00"), Decimal("900000.00"), "awarded"),
         ("Győr battery grant", Decimal("200000.00"), Decimal("200000.00"), "awarded"),
         ("Győr wage subsidy", Decimal("150000.00"), Decimal("150000.00"), "in_compliance"),
@@ -339,8 +350,10 @@ def test_exposure_at_month_end_in_the_reporting_currency():
     )
 
 
-def test_commitments_by_health_at_month_end():
+@pytest.mark.parametrize("kept", [False, True], ids=["derived", "kept"])
+def test_commitments_by_health_at_month_end(kept):
     build_march()
+    kept_or_not(kept)
     h = monthly.monthly_report(MARCH, TODAY).health
     figures = {b.state: (b.count, b.value.amount, b.value.missing) for b in h.buckets}
     assert figures == {
@@ -377,8 +390,10 @@ def test_the_month_in_progress_runs_to_today():
     assert [r.milestone.title for r in report.milestones.missed] == ["Lab fitted out", "m6"]
 
 
-def test_headlines_match_the_sections():
+@pytest.mark.parametrize("kept", [False, True], ids=["derived", "kept"])
+def test_headlines_match_the_sections(kept):
     build_march()
+    kept_or_not(kept)
     figures = {h.label: h for h in monthly.monthly_report(MARCH, TODAY).headlines}
     headlines = {label: h.value for label, h in figures.items()}
     assert headlines == {
@@ -401,6 +416,76 @@ def test_headlines_match_the_sections():
         "Milestones missed",
         "Commitments at red",
     ]
+
+
+def test_a_kept_month_follows_a_past_corrected_later(app):
+    """March is kept; the press line's m4, entered as done on 3 April, was in fact done on
+    30 March. The correction re-derives March as it stood: the press line was not red."""
+    from tracker.commitments import operations as commitment_ops
+    from tracker.commitments.models import Milestone
+
+    build_march()
+    kept_or_not(True)
+    assert monthly.monthly_report(MARCH, TODAY).health.count("red") == 2
+
+    m4 = db.session.scalars(select(Milestone).where(Milestone.title == "m4")).one()
+    with travel():
+        commitment_ops.update_milestone(m4, {"completed_on": date(2026, 3, 30)}, actor=None)
+    db.session.commit()
+
+    h = monthly.monthly_report(MARCH, TODAY).health
+    assert [(r.commitment.title, r.health.state) for r in h.attention] == [
+        ("Dvořák hall", "red"),
+        ("Treviño lab", "amber"),
+    ]
+    assert h.count("green") == 3
+
+
+def test_the_scan_keeps_the_month_just_ended_once(app):
+    from tracker.monitoring import services as monitoring
+
+    build_march()
+    with travel():
+        assert monitoring.scan().month_end_kept
+        assert not monitoring.scan().month_end_kept
+    assert db.session.scalars(select(MonthEnd.as_of)).all() == [MARCH.last]
+
+
+def test_the_page_lists_the_first_rows_of_each_long_list_and_counts_them_all(viewer):
+    """With more of everything than the page lists, each list shows its first rows, the
+    counts and the headlines are of all of them, and the workbook lists them all."""
+    from tracker.commitments.models import Commitment
+    from tracker.reports.monthly_views import LISTED
+
+    build_march()
+    hall = db.session.scalars(select(Commitment).where(Commitment.title == "Dvořák hall")).one()
+    for n in range(LISTED + 2):
+        make_milestone(
+            hall,
+            title=f"late {n}",
+            due_on=date(2026, 3, 2),
+            status="done",
+            completed_on=date(2026, 3, 20),
+        )
+        make_milestone(hall, title=f"open {n}", due_on=date(2026, 3, 3))
+        make_milestone(hall, title=f"next {n}", due_on=date(2026, 4, 25))
+    db.session.commit()
+
+    html = viewer.get("/reports/monthly?month=2026-03").get_data(as_text=True)
+    assert html.count(">late ") == LISTED - 2  # m2 and m1 were completed before them
+    assert f"The first {LISTED} of {LISTED + 5}, by completion date" in html
+    assert f"The first {LISTED} of {LISTED + 5}, by due date" in html
+    assert "soonest first" in html
+    figures = {h.label: h.value for h in monthly.monthly_report(MARCH, TODAY).headlines}
+    assert figures["Milestones met"] == LISTED + 5
+    assert figures["Milestones missed"] == LISTED + 5
+
+    workbook = pd.read_excel(
+        BytesIO(viewer.get("/reports/monthly.xlsx?month=2026-03").data), sheet_name=None
+    )
+    assert sum(title.startswith("late ") for title in workbook["Milestones met"]["Milestone"]) == (
+        LISTED + 2
+    )
 
 
 # --- The page ---------------------------------------------------------------------------
@@ -697,7 +782,7 @@ def test_the_page_lists_the_first_engagements_and_the_files_list_them_all(viewer
 def test_health_at_month_end_equals_the_rules_applied_to_every_milestone(app, as_of):
     """The section reads only the milestones that can make a commitment red or amber, and
     counts the rest; the result is what the rules give with every milestone in hand."""
-    from tracker.commitments.services import AnyCommitment, health_for
+    from tracker.commitments.services import AnyCommitment, health_for, milestone_as_of
     from tracker.core.money import RateBook
     from tracker.demo import seed_demo
 
@@ -711,7 +796,7 @@ def test_health_at_month_end_equals_the_rules_applied_to_every_milestone(app, as
     ):
         if commitment.start_on is not None and commitment.start_on > as_of:
             continue
-        then = [monthly.milestone_as_of(m, as_of) for m in commitment.milestones]
+        then = [milestone_as_of(m, as_of) for m in commitment.milestones]
         health = health_for(commitment, as_of, then)
         expected[commitment.id] = (health.state, health.reason)
     counts = {state: 0 for state in ("red", "amber", "green")}
@@ -731,7 +816,7 @@ def test_exposure_at_month_end_equals_the_rules_applied_to_each_incentive(app, a
     from tracker.core.money import RateBook
     from tracker.demo import seed_demo
     from tracker.incentives.models import Incentive
-    from tracker.incentives.services import clawback_exposure
+    from tracker.incentives.services import clawback_exposure, status_on
 
     seed_demo()
     db.session.commit()
@@ -739,7 +824,7 @@ def test_exposure_at_month_end_equals_the_rules_applied_to_each_incentive(app, a
 
     expected, held = {}, 0
     for incentive in db.session.scalars(select(Incentive)):
-        status = monthly.status_on(incentive, as_of)
+        status = status_on(incentive, as_of)
         if status not in ("awarded", "in_compliance"):
             continue
         held += 1
@@ -748,11 +833,10 @@ def test_exposure_at_month_end_equals_the_rules_applied_to_each_incentive(app, a
         exposure = clawback_exposure(incentive, as_of)
         incentive.status = original
         if exposure.amount:
-            expected[incentive.id] = (exposure.amount, exposure.steps, exposure.missed)
+            expected[incentive.id] = (exposure.amount, exposure.rule, exposure.missed)
     db.session.rollback()
     assert section.incentives_held == held
     assert {
-        row.incentive.id: (row.exposure.amount, row.exposure.steps, row.exposure.missed)
-        for row in section.rows
+        row.incentive.id: (row.amount, row.rule, row.missed) for row in section.rows
     } == expected
     assert expected

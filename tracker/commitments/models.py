@@ -316,7 +316,7 @@ class Milestone(db.Model):
     status: Mapped[str] = mapped_column(
         String(16), default=MilestoneStatus.PLANNED, index=True, info={"choices": MilestoneStatus}
     )
-    completed_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date, index=True)
     evidence_note: Mapped[str | None] = mapped_column(Text, info={"label": "Evidence"})
     # Its place in the commitment's list, from 0 (ties fall back to the due date).
     position: Mapped[int] = mapped_column(Integer, default=0, info={"label": "Place in the list"})

@@ -367,6 +367,86 @@ def health_of(ids: list[int], as_of: date) -> dict[int, tuple[Commitment, list, 
     }
 
 
+@dataclass(frozen=True)
+class MilestoneAsOf:
+    """A milestone as it stood on a past date: done only if completed by then."""
+
+    title: str
+    due_on: date
+    status: str
+    completed_on: date | None
+
+
+def milestone_as_of(milestone, day: date) -> MilestoneAsOf:
+    status, completed_on = milestone.status, milestone.completed_on
+    if status == MilestoneStatus.DONE and completed_on is not None and completed_on > day:
+        status, completed_on = MilestoneStatus.IN_PROGRESS, None
+    elif status == MilestoneStatus.MISSED and milestone.due_on > day:
+        status = MilestoneStatus.IN_PROGRESS  # not yet missed on that day
+    return MilestoneAsOf(milestone.title, milestone.due_on, status, completed_on)
+
+
+def health_at(ids: list[int] | None, day: date) -> dict[int, tuple[Commitment, Health]]:
+    """The live commitments (planned, active, on hold) begun by `day`, of `ids` (None: all),
+    with their health at the end of `day`: `health_for` with each milestone as it stood
+    then (`milestone_as_of`); volumes, spend and participants are the latest recorded.
+
+    The rules need each commitment's milestones done by `day` out of all (counted here)
+    and, one by one, only those not done by then that fall due before the amber horizon: a
+    portfolio holds hundreds of thousands of milestones, most of them neither.
+    """
+    live = [AnyCommitment.status.in_(CommitmentStatus.live())]
+    live_milestone = [
+        Milestone.commitment_id == Commitment.id,
+        Commitment.status.in_(CommitmentStatus.live()),
+    ]
+    if ids is not None:
+        live.append(AnyCommitment.id.in_(ids))
+        live_milestone.append(Commitment.id.in_(ids))
+    commitments = db.session.scalars(
+        select(AnyCommitment)
+        .where(*live)
+        .order_by(AnyCommitment.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    done_by = and_(  # as `milestone_as_of` has it
+        Milestone.status == MilestoneStatus.DONE,
+        or_(Milestone.completed_on.is_(None), Milestone.completed_on <= day),
+    )
+    tallies = {
+        commitment_id: (int(done or 0), total)
+        for commitment_id, done, total in db.session.execute(
+            select(Milestone.commitment_id, func.sum(case((done_by, 1), else_=0)), func.count())
+            .join(Commitment, and_(*live_milestone))
+            .group_by(Milestone.commitment_id)
+        )
+    }
+    horizon = day + timedelta(days=current_app.config["COMMITMENT_AMBER_DAYS"])
+    milestones: dict[int, list] = {}
+    for row in db.session.execute(
+        select(
+            Milestone.commitment_id,
+            Milestone.title,
+            Milestone.due_on,
+            Milestone.status,
+            Milestone.completed_on,
+        )
+        .join(Commitment, and_(*live_milestone))
+        .where(~done_by, Milestone.due_on <= horizon)
+        .order_by(Milestone.commitment_id, Milestone.position, Milestone.due_on, Milestone.id)
+    ):
+        milestones.setdefault(row.commitment_id, []).append(milestone_as_of(row, day))
+    judged = {}
+    for commitment in commitments:
+        if commitment.start_on is not None and commitment.start_on > day:
+            continue  # not begun yet
+        tally = tallies.get(commitment.id, (0, 0))
+        health = health_for(commitment, day, milestones.get(commitment.id, []), tally)
+        if health.state in HEALTH_STATES[:3]:
+            judged[commitment.id] = (commitment, health)
+    return judged
+
+
 def next_health_change(commitment: Commitment, milestones: Sequence, as_of: date) -> date | None:
     """The first day after `as_of` on which the calendar alone may change the commitment's
     health or its reasons; None when only a write can."""

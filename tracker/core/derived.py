@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import Table, event, func, select
+from sqlalchemy import Table, event, func, select, text
 from sqlalchemy.orm import Session
 
 from tracker.extensions import db
@@ -158,15 +158,25 @@ def refresh_source(source: Source, *, session: Session | None = None) -> None:
 
 def refresh_all() -> dict[str, int]:
     """Derive every source's rows again from the records (after a bulk load, a restore or an
-    edit made outside the app); returns how many rows each table holds. The caller commits."""
+    edit made outside the app), then `analyze`; returns how many rows each table holds. The
+    caller commits."""
     db.session.flush()
     for source in _sources.values():
         refresh_source(source)
+    analyze()
     tables = {source.table for source in _sources.values()}
     return {
         table.name: db.session.scalar(select(func.count()).select_from(table))
         for table in sorted(tables, key=lambda t: t.name)
     }
+
+
+def analyze(*, session: Session | None = None) -> None:
+    """Refresh the statistics the database's query planner reads (`ANALYZE`, on SQLite and
+    PostgreSQL alike). After a bulk load, a restore or a full derivation they are missing or
+    stale, and the planner may then scan a table where an index would do (SQLite keeps
+    none until told; PostgreSQL's autovacuum catches up in its own time)."""
+    (session or db.session).execute(text("ANALYZE"))
 
 
 def refresh_due(as_of: date, *, session: Session | None = None) -> int:

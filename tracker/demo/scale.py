@@ -61,7 +61,7 @@ from tracker.commitments.models import (
     VolumePeriod,
 )
 from tracker.commitments.services import COUNTERPARTY_KINDS
-from tracker.core import derived
+from tracker.core import derived, states
 from tracker.core.errors import DomainError
 from tracker.core.money import reporting_currency
 from tracker.core.text import fold, search_text
@@ -398,8 +398,10 @@ def seed_scale(factor: int, *, echo: Callable[[str], None] | None = None) -> dic
 
 def refresh_derived_state() -> None:
     """Derive from the records the state the operations keep current on every write, which
-    rows inserted in bulk go past. The caller commits."""
+    rows inserted in bulk go past, and keep last month's end as the scan would have. The
+    caller commits."""
     derived.refresh_all()
+    states.keep_last_month_end(today_())
 
 
 def refuse_unless_empty() -> None:

@@ -3,6 +3,7 @@
 Writes live in `tracker.incentives.operations`; these functions only read and compute.
 """
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from tracker.incentives.models import (
     ClawbackRule,
     Incentive,
     IncentiveStatus,
+    IncentiveStatusChange,
     Obligation,
     PromiseStatus,
 )
@@ -255,6 +257,95 @@ def clawback_exposure(incentive: Incentive, as_of: date) -> Exposure:
         "obligations not yet due can still close the gap."
     )
     return exposure
+
+
+# Statuses an incentive can have reached after holding an award: where to look for one
+# that was awarded or in compliance on a past day.
+AFTER_AWARD = (S.AWARDED, S.IN_COMPLIANCE, S.CLOSED, S.CLAWED_BACK)
+
+
+def status_on(incentive: Incentive, day: date, changes=None) -> str | None:
+    """The incentive's status at the end of `day`, from its dated history (`changes`, or its
+    `status_changes`).
+
+    Without any recorded history the current status stands, provided the award (if any)
+    was made by then. None when the incentive's history starts after `day`.
+    """
+    changes = incentive.status_changes if changes is None else changes
+    history = [change for change in changes if change.changed_on <= day]
+    if history:
+        last = max(history, key=lambda c: (c.changed_on, c.changed_at, c.id))
+        return last.to_status
+    if changes:
+        return None
+    if incentive.awarded_on is not None and incentive.awarded_on > day:
+        return None
+    return incentive.status
+
+
+class _IncentiveAsOf:
+    """An incentive seen with the status it had on a past day and its obligations (plain
+    rows, as the clawback rules read them); every other field as stored."""
+
+    def __init__(self, incentive: Incentive, status: str, obligations: list):
+        self._incentive = incentive
+        self.status = status
+        self.obligations = obligations
+
+    def __getattr__(self, name: str):
+        return getattr(self._incentive, name)
+
+
+def exposure_at(ids: list[int] | None, day: date) -> dict[int, tuple[Incentive, str, Exposure]]:
+    """The incentives of `ids` (None: all) that held an award (awarded or in compliance)
+    at the end of `day`, with that status and their clawback exposure judged on `day`:
+    interest runs to that day and an obligation counts as missed when it was past due
+    then. The actuals are the latest recorded, as the tracker keeps no history of them."""
+    held_ever = [Incentive.status.in_(AFTER_AWARD)]
+    if ids is not None:
+        held_ever.append(Incentive.id.in_(ids))
+    incentives = db.session.scalars(
+        select(Incentive)
+        .where(*held_ever)
+        .order_by(Incentive.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    # Their obligations and status histories as plain rows (tens of thousands at scale).
+    obligations, changes = defaultdict(list), defaultdict(list)
+    for row in db.session.execute(
+        select(
+            Obligation.incentive_id,
+            Obligation.id,
+            Obligation.kind,
+            Obligation.description,
+            Obligation.target_value,
+            Obligation.actual_value,
+            Obligation.due_on,
+        )
+        .join(Incentive, Incentive.id == Obligation.incentive_id)
+        .where(*held_ever)
+        .order_by(Obligation.incentive_id, Obligation.due_on, Obligation.id)
+    ):
+        obligations[row.incentive_id].append(row)
+    for row in db.session.execute(
+        select(
+            IncentiveStatusChange.incentive_id,
+            IncentiveStatusChange.id,
+            IncentiveStatusChange.changed_on,
+            IncentiveStatusChange.changed_at,
+            IncentiveStatusChange.to_status,
+        )
+        .join(Incentive, Incentive.id == IncentiveStatusChange.incentive_id)
+        .where(*held_ever)
+    ):
+        changes[row.incentive_id].append(row)
+    judged = {}
+    for incentive in incentives:
+        status = status_on(incentive, day, changes[incentive.id])
+        if status in S.awarded():
+            seen = _IncentiveAsOf(incentive, status, obligations[incentive.id])
+            judged[incentive.id] = (incentive, status, clawback_exposure(seen, day))
+    return judged
 
 
 def _describe(obligation: Obligation) -> str:

@@ -1,7 +1,8 @@
 """An incentive's clawback exposure and its obligations' status, stored
 (`tracker.core.states`): re-derived whenever the incentive or one of its obligations is
 written, and by the scan on the next day the calendar alone changes them (the days left
-count down, interest accrues, an obligation falls due short)."""
+count down, interest accrues, an obligation falls due short); and the exposure as it stood
+at each kept month end."""
 
 from datetime import date, timedelta
 
@@ -10,15 +11,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.core.derived import Source, register_source
-from tracker.core.states import State, StoredState
+from tracker.core.states import (
+    Judgement,
+    MonthEndSource,
+    State,
+    StoredState,
+    register_month_end_source,
+)
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.incentives.models import Incentive, Obligation
+from tracker.incentives.models import Incentive, IncentiveStatusChange, Obligation
 from tracker.incentives.services import (
     EXPOSURE_STATES,
     OBLIGATION_STATES,
     Exposure,
     clawback_exposure,
+    exposure_at,
     obligation_status,
     period_start,
 )
@@ -87,15 +95,47 @@ def derive(ids: list[int]) -> dict[int, list[State]]:
     return derived
 
 
-register_source(
-    Source(
-        StoredState.__table__,
+def judge_at(ids: list[int] | None, day: date) -> dict[int, list[Judgement]]:
+    """The exposure at the end of `day` of each incentive then holding an award: `state`
+    the status it had, `reason` the rule, `share` the share of the basis repaid, `flagged`
+    an obligation past due and short."""
+    return {
+        incentive_id: [
+            Judgement(
+                day,
+                "incentives",
+                incentive_id,
+                CLAWBACK_EXPOSURE,
+                status,
+                EXPOSURE_STATES.index(exposure.state),
+                exposure.rule,
+                incentive.title,
+                exposure.amount,
+                incentive.currency,
+                exposure.share_pct,
+                exposure.missed,
+            )
+        ]
+        for incentive_id, (incentive, status, exposure) in exposure_at(ids, day).items()
+    }
+
+
+TOUCHES = {
+    Incentive: lambda incentive: [incentive.id],
+    Obligation: lambda obligation: [obligation.incentive_id],
+}
+
+
+def every_incentive():
+    return db.session.scalars(select(Incentive.id))
+
+
+register_source(Source(StoredState.__table__, "incentives", TOUCHES, derive, every_incentive))
+register_month_end_source(
+    MonthEndSource(
         "incentives",
-        touches={
-            Incentive: lambda incentive: [incentive.id],
-            Obligation: lambda obligation: [obligation.incentive_id],
-        },
-        derive=derive,
-        every=lambda: db.session.scalars(select(Incentive.id)),
+        {**TOUCHES, IncentiveStatusChange: lambda change: [change.incentive_id]},
+        judge_at,
+        every_incentive,
     )
 )

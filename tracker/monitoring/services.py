@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import Role, User
-from tracker.core import derived
+from tracker.core import derived, states
 from tracker.core.errors import DomainError
 from tracker.core.items import StoredItem
 from tracker.core.types import today, utcnow
@@ -150,6 +150,7 @@ class ScanResult:
     resolved: int = 0
     errors: list[str] = field(default_factory=list)
     refreshed: int = 0  # records whose stored state the calendar changed
+    month_end_kept: bool = False  # the month just ended judged and kept, for its report
 
 
 def _dialect_insert():
@@ -190,6 +191,7 @@ def scan(as_of: date | None = None) -> ScanResult:
     as_of = as_of or today()
     result = ScanResult()
     result.refreshed = derived.refresh_due(as_of)
+    result.month_end_kept = states.keep_last_month_end(as_of)
     rules = reminder_rules()
     db.session.flush()
     active = {user.id: user for user in db.session.scalars(select(User).where(User.active))}

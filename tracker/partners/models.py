@@ -248,6 +248,7 @@ class PartnerActivity(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope_type: Mapped[str] = mapped_column(String(32))
     scope_id: Mapped[int] = mapped_column(Integer, unique=True)  # the partner's id
+    first_on: Mapped[date | None] = mapped_column(Date, index=True)  # first engagement
     last_on: Mapped[date | None] = mapped_column(Date, index=True)  # last engagement held
     recent: Mapped[int] = mapped_column(Integer)  # engagements in the last RECENT_DAYS
     open_follow_ups: Mapped[int] = mapped_column(Integer)

@@ -47,6 +47,7 @@ def derive(ids: list[int]) -> dict[int, list[State]]:
 class Activity:
     """A `PartnerActivity` row's values."""
 
+    first_on: date | None
     last_on: date | None
     recent: int
     open_follow_ups: int
@@ -55,6 +56,7 @@ class Activity:
 
     def values(self) -> dict:
         return {
+            "first_on": self.first_on,
             "last_on": self.last_on,
             "recent": self.recent,
             "open_follow_ups": self.open_follow_ups,
@@ -65,9 +67,18 @@ class Activity:
 
 def derive_activity(ids: list[int]) -> dict[int, list[Activity]]:
     as_of = today()
+    first = dict(
+        db.session.execute(
+            select(engagement_partners.c.partner_id, func.min(Engagement.occurred_on))
+            .join(Engagement, Engagement.id == engagement_partners.c.engagement_id)
+            .where(engagement_partners.c.partner_id.in_(ids))
+            .group_by(engagement_partners.c.partner_id)
+        ).all()
+    )
     return {
         partner_id: [
             Activity(
+                first.get(partner_id),
                 health.last_on,
                 health.recent,
                 health.open_follow_ups,

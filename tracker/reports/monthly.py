@@ -17,12 +17,11 @@ counted 1:1. For the month in progress "as of" is today and every figure is "so 
 """
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -33,30 +32,24 @@ from tracker.commitments.models import (
     Milestone,
     MilestoneStatus,
 )
+from tracker.commitments.services import StoredHealth
 from tracker.core.errors import DomainError
 from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total, format_amount
+from tracker.core.states import Judged, Judgement
 from tracker.extensions import db
-from tracker.incentives import services as incentive_services
-from tracker.incentives.models import (
-    Incentive,
-    IncentiveStatus,
-    IncentiveStatusChange,
-    Obligation,
-)
+from tracker.incentives.models import Incentive, IncentiveStatus, IncentiveStatusChange
 from tracker.monitoring.models import ItemKind
 from tracker.partners.models import (
     Engagement,
     EngagementKind,
     Partner,
+    PartnerActivity,
     PartnerKind,
     engagement_partners,
 )
 
 S = IncentiveStatus
-# Statuses an incentive can have reached after holding an award: where to look for one
-# that was awarded or in compliance at the end of a past month.
-AFTER_AWARD = (S.AWARDED, S.IN_COMPLIANCE, S.CLOSED, S.CLAWED_BACK)
 TOP_EXPOSURES = 5
 HEALTH_ORDER = ("red", "amber", "green")
 MONTH_NAMES = (
@@ -205,18 +198,21 @@ class NewAward:
 
 @dataclass
 class IncentiveSection:
-    moves: list[IncentiveMove]  # by date
+    moves: list[IncentiveMove]  # by date; the first listed of them on the page
     awards: list[NewAward]
     awarded_total: Total  # the awards, in the reporting currency
+    moved: int = 0  # status changes in the month, all of them (listed or not)
+    incentives_moved: int = 0
+    destinations: Counter = field(default_factory=Counter)  # status moved to → moves
 
     @property
-    def incentives_moved(self) -> int:
-        return len({move.incentive.id for move in self.moves})
+    def unlisted(self) -> int:
+        return self.moved - len(self.moves)
 
     @property
     def by_destination(self) -> list[tuple[str, int]]:
         """(status moved to, moves), in pipeline order."""
-        counts = Counter(move.to_status for move in self.moves)
+        counts = self.destinations
         return [(status.label, counts[status]) for status in S if counts[status]]
 
     @property
@@ -224,7 +220,7 @@ class IncentiveSection:
         return unconverted(self.awarded_total)
 
     def count_to(self, status: str) -> int:
-        return sum(1 for move in self.moves if move.to_status == status)
+        return self.destinations[status]
 
 
 @dataclass(frozen=True)
@@ -237,25 +233,50 @@ class MilestoneRow:
 
 @dataclass
 class MilestoneSection:
-    met: list[MilestoneRow]  # completed in the month, by completion date
-    missed: list[MilestoneRow]  # due in the month and not done by its end, by due date
+    met: list[MilestoneRow]  # completed in the month, by completion date (the first listed)
+    missed: list[MilestoneRow]  # due in the month and not done by its end, by due date (ditto)
     due: int  # due in the month up to "as of" (open ones of cancelled commitments aside)
+    met_count: int = 0  # all of them, listed or not
+    met_on_time: int = 0
+    missed_count: int = 0
 
     @property
-    def met_on_time(self) -> int:
-        return sum(1 for row in self.met if row.days_late <= 0)
+    def unlisted(self) -> int:
+        return self.met_count - len(self.met) + self.missed_count - len(self.missed)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ExposureRow:
-    incentive: Incentive
-    status: str  # the incentive's status at month end
-    exposure: incentive_services.Exposure
+    """An incentive's exposure at month end (`judgement`), converted; `incentive` loaded for
+    the rows listed."""
+
+    judgement: Judgement
     converted: Decimal | None  # exposure in the reporting currency; None: no rate
+    incentive: Incentive | None = None
+
+    @property
+    def status(self) -> str:  # the incentive's status at month end
+        return self.judgement.state
 
     @property
     def status_label(self) -> str:
         return S(self.status).label
+
+    @property
+    def rule(self) -> str:
+        return self.judgement.reason
+
+    @property
+    def share_pct(self) -> Decimal | None:
+        return self.judgement.share
+
+    @property
+    def amount(self) -> Decimal:
+        return self.judgement.amount
+
+    @property
+    def missed(self) -> bool:  # an obligation was past due and short
+        return self.judgement.flagged
 
 
 @dataclass
@@ -288,18 +309,26 @@ class HealthBucket:
 @dataclass(frozen=True)
 class HealthRow:
     commitment: Commitment
-    health: commitment_services.Health
+    health: StoredHealth
     converted: Decimal | None
 
 
 @dataclass
 class HealthSection:
     buckets: list[HealthBucket]  # red, amber, green
-    attention: list[HealthRow]  # the red, then the amber commitments, with the reasons
+    attention: list[HealthRow]  # the red, then the amber commitments, with reasons (listed)
 
     @property
     def live(self) -> int:
         return sum(bucket.count for bucket in self.buckets)
+
+    @property
+    def needing_attention(self) -> int:
+        return self.count("red") + self.count("amber")
+
+    @property
+    def unlisted(self) -> int:
+        return self.needing_attention - len(self.attention)
 
     def count(self, state: str) -> int:
         return next((b.count for b in self.buckets if b.state == state), 0)
@@ -320,12 +349,20 @@ class DueItem:
 @dataclass
 class DueNextSection:
     month: Month
-    items: list[DueItem]  # still open, by due date
+    items: list[DueItem]  # still open, by due date (the first listed)
+    kinds: Counter = field(default_factory=Counter)  # kind → items, all of them
+
+    @property
+    def count(self) -> int:
+        return sum(self.kinds.values())
+
+    @property
+    def unlisted(self) -> int:
+        return self.count - len(self.items)
 
     @property
     def by_kind(self) -> list[tuple[str, int]]:
-        counts = Counter(item.kind for item in self.items)
-        return [(kind.label, counts[kind]) for kind in ItemKind if counts[kind]]
+        return [(kind.label, self.kinds[kind]) for kind in ItemKind if self.kinds[kind]]
 
 
 @dataclass(frozen=True)
@@ -373,7 +410,7 @@ class MonthlyReport:
             ),
             Headline(
                 "Incentive moves",
-                len(i.moves),
+                i.moved,
                 None,
                 f"{i.incentives_moved} incentives; {i.count_to(S.SUBMITTED)} submitted, "
                 f"{i.count_to(S.AWARDED)} awarded, {i.count_to(S.REJECTED)} rejected",
@@ -394,16 +431,16 @@ class MonthlyReport:
             ),
             Headline(
                 "Milestones met",
-                len(m.met),
+                m.met_count,
                 None,
                 f"{m.met_on_time} on time; {m.due} were due in the month",
             ),
             Headline(
                 "Milestones missed",
-                len(m.missed),
+                m.missed_count,
                 None,
                 "due in the month, not done by its end",
-                risk=bool(m.missed),
+                risk=bool(m.missed_count),
             ),
             Headline(
                 "Commitments at red",
@@ -414,7 +451,7 @@ class MonthlyReport:
             ),
             Headline(
                 f"Due in {self.due_next.month.label}",
-                len(self.due_next.items),
+                self.due_next.count,
                 None,
                 "open deadlines, obligations, reports, milestones, follow-ups",
             ),
@@ -438,7 +475,7 @@ def _left_out(total: Total) -> str:
 def monthly_report(month: Month, today: date, listed: int | None = None) -> MonthlyReport:
     """Every section of the report for `month` as it stood at its end (or today, if sooner).
 
-    `listed` caps the engagements loaded for listing (the page); the files list them all."""
+    `listed` caps the rows loaded for each list (the page); the files list them all."""
     as_of = min(month.last, today)
     book = RateBook()
     report = MonthlyReport(
@@ -447,11 +484,11 @@ def monthly_report(month: Month, today: date, listed: int | None = None) -> Mont
         complete=month.last < today,
         currency=book.reporting,
         engagements=engagement_section(month, as_of, listed),
-        incentives=incentive_section(month, as_of, book),
-        milestones=milestone_section(month, as_of, month.last < today),
-        exposure=exposure_section(as_of, book),
-        health=health_section(as_of, book),
-        due_next=due_next_section(month.following),
+        incentives=incentive_section(month, as_of, book, listed),
+        milestones=milestone_section(month, as_of, month.last < today, listed),
+        exposure=exposure_section(as_of, book, listed),
+        health=health_section(as_of, book, listed),
+        due_next=due_next_section(month.following, listed),
     )
     named = (
         ("Newly awarded", report.incentives.awarded_total),
@@ -466,8 +503,14 @@ def monthly_report(month: Month, today: date, listed: int | None = None) -> Mont
     return report
 
 
+def _first(query, listed: int | None):
+    return query if listed is None else query.limit(listed)
+
+
 def engagement_section(month: Month, as_of: date, listed: int | None = None) -> EngagementSection:
-    """The month's engagements counted in SQL; `listed` (None: all) of them loaded to show."""
+    """The month's engagements counted in SQL; `listed` (None: all) of them loaded to show.
+    First-time partners are those whose first engagement ever (`PartnerActivity.first_on`,
+    stored) falls in the month."""
     in_month = (Engagement.occurred_on >= month.first, Engagement.occurred_on <= as_of)
     kinds = dict(
         db.session.execute(
@@ -494,23 +537,9 @@ def engagement_section(month: Month, as_of: date, listed: int | None = None) -> 
         .options(selectinload(Engagement.partners))
         .order_by(Engagement.occurred_on, Engagement.id)
     )
-    if listed is not None:
-        shown = shown.limit(listed)
-    engagements = db.session.scalars(shown).all()
-
-    first_seen = (
-        select(
-            engagement_partners.c.partner_id,
-            func.min(Engagement.occurred_on).label("first_on"),
-        )
-        .join(Engagement, Engagement.id == engagement_partners.c.engagement_id)
-        .group_by(engagement_partners.c.partner_id)
-        .subquery()
-    )
+    engagements = db.session.scalars(_first(shown, listed)).all()
     first_time = db.session.scalar(
-        select(func.count())
-        .select_from(first_seen)
-        .where(first_seen.c.first_on >= month.first, first_seen.c.first_on <= as_of)
+        select(func.count()).where(PartnerActivity.first_on.between(month.first, as_of))
     )
     return EngagementSection(
         engagements=list(engagements),
@@ -529,284 +558,257 @@ def engagement_section(month: Month, as_of: date, listed: int | None = None) -> 
     )
 
 
-def incentive_section(month: Month, as_of: date, book: RateBook) -> IncentiveSection:
-    changes = db.session.scalars(
-        select(IncentiveStatusChange)
-        .where(
-            IncentiveStatusChange.changed_on >= month.first,
-            IncentiveStatusChange.changed_on <= as_of,
+def incentive_section(
+    month: Month, as_of: date, book: RateBook, listed: int | None = None
+) -> IncentiveSection:
+    """Status changes dated in the month, counted in SQL and the first `listed` loaded; the
+    awards among them, all of them, with their total."""
+    in_month = (
+        IncentiveStatusChange.changed_on >= month.first,
+        IncentiveStatusChange.changed_on <= as_of,
+    )
+    destinations = Counter(
+        dict(
+            db.session.execute(
+                select(IncentiveStatusChange.to_status, func.count())
+                .where(*in_month)
+                .group_by(IncentiveStatusChange.to_status)
+            ).all()
         )
-        .options(joinedload(IncentiveStatusChange.incentive).joinedload(Incentive.granting_partner))
-        .order_by(
-            IncentiveStatusChange.changed_on,
-            IncentiveStatusChange.changed_at,
-            IncentiveStatusChange.id,
+    )
+    incentives_moved = db.session.scalar(
+        select(func.count(IncentiveStatusChange.incentive_id.distinct())).where(*in_month)
+    )
+    in_order = (
+        IncentiveStatusChange.changed_on,
+        IncentiveStatusChange.changed_at,
+        IncentiveStatusChange.id,
+    )
+    loaded = joinedload(IncentiveStatusChange.incentive).joinedload(Incentive.granting_partner)
+    changes = db.session.scalars(
+        _first(
+            select(IncentiveStatusChange).where(*in_month).options(loaded).order_by(*in_order),
+            listed,
         )
     ).all()
-    moves = [
-        IncentiveMove(c.changed_on, c.incentive, c.from_status, c.to_status, c.note)
-        for c in changes
-    ]
+    awarded = db.session.scalars(
+        select(IncentiveStatusChange)
+        .where(*in_month, IncentiveStatusChange.to_status == S.AWARDED)
+        .options(loaded)
+        .order_by(*in_order)
+    ).all()
     awards, total = [], Total(book.reporting)
-    for move in moves:
-        if move.to_status != S.AWARDED:
-            continue
-        amount = move.incentive.amount_awarded
+    for change in awarded:
+        incentive = change.incentive
+        amount = incentive.amount_awarded
         awards.append(
             NewAward(
-                move.changed_on,
-                move.incentive,
+                change.changed_on,
+                incentive,
                 amount,
-                book.convert(amount, move.incentive.currency, as_of),
+                book.convert(amount, incentive.currency, as_of),
             )
         )
-        total.add(book, amount, move.incentive.currency, as_of)
-    return IncentiveSection(moves, awards, total)
+        total.add(book, amount, incentive.currency, as_of)
+    return IncentiveSection(
+        moves=[
+            IncentiveMove(c.changed_on, c.incentive, c.from_status, c.to_status, c.note)
+            for c in changes
+        ],
+        awards=awards,
+        awarded_total=total,
+        moved=sum(destinations.values()),
+        incentives_moved=incentives_moved or 0,
+        destinations=destinations,
+    )
 
 
-def milestone_section(month: Month, as_of: date, complete: bool) -> MilestoneSection:
+def milestone_section(
+    month: Month, as_of: date, complete: bool, listed: int | None = None
+) -> MilestoneSection:
     """Met: done, completed in the month. Missed: due in the month and not done by its end.
 
     "Not done by its end" is: marked missed, still open, or done only after the month
     (so a milestone finished late in the next month counts as missed here and met there).
     In the month in progress a milestone is missed once its due date is past (today's are
     not yet). Open milestones of cancelled commitments are no longer owed: neither due nor
-    missed.
+    missed. Counted in SQL; the first `listed` of each list loaded.
     """
-    milestones = db.session.scalars(
-        select(Milestone)
-        .where(
-            or_(
-                Milestone.completed_on.between(month.first, as_of),
-                Milestone.due_on.between(month.first, as_of),
-            )
-        )
-        .options(joinedload(Milestone.commitment).joinedload(Commitment.counterparty))
-        .order_by(Milestone.due_on, Milestone.id)
-    ).all()
+    done_by_end = and_(
+        Milestone.status == MilestoneStatus.DONE,
+        Milestone.completed_on.is_not(None),
+        Milestone.completed_on <= as_of,
+    )
+    met = (done_by_end, Milestone.completed_on >= month.first)
+    due = (
+        Milestone.due_on.between(month.first, as_of),
+        or_(done_by_end, Commitment.status != CommitmentStatus.CANCELLED),
+    )
     missed_by = as_of if complete else as_of - timedelta(days=1)
-    met, missed, due = [], [], 0
-    for milestone in milestones:
-        commitment = milestone.commitment
-        done_by_end = (
-            milestone.status == MilestoneStatus.DONE
-            and milestone.completed_on is not None
-            and milestone.completed_on <= as_of
+    missed = (
+        *due,
+        ~done_by_end,
+        or_(Milestone.status == MilestoneStatus.MISSED, Milestone.due_on <= missed_by),
+    )
+    counted = select(func.count()).select_from(Milestone).join(Milestone.commitment)
+    met_count, met_on_time = db.session.execute(
+        select(
+            func.count(), func.sum(case((Milestone.completed_on <= Milestone.due_on, 1), else_=0))
+        ).where(*met)
+    ).one()
+    loaded = joinedload(Milestone.commitment).joinedload(Commitment.counterparty)
+    met_rows = []
+    for milestone in db.session.scalars(
+        _first(
+            select(Milestone)
+            .where(*met)
+            .options(loaded)
+            .order_by(Milestone.completed_on, Milestone.id),
+            listed,
         )
-        if done_by_end and milestone.completed_on >= month.first:
-            late = (milestone.completed_on - milestone.due_on).days
-            note = f"{_days(late)} late" if late > 0 else "on time"
-            met.append(MilestoneRow(milestone, commitment, late, note))
-        if not month.first <= milestone.due_on <= as_of:
-            continue
-        if commitment.status == CommitmentStatus.CANCELLED and not done_by_end:
-            continue
-        due += 1
-        if done_by_end:
-            continue
+    ):
+        late = (milestone.completed_on - milestone.due_on).days
+        note = f"{_days(late)} late" if late > 0 else "on time"
+        met_rows.append(MilestoneRow(milestone, milestone.commitment, late, note))
+    missed_rows = []
+    for milestone in db.session.scalars(
+        _first(
+            select(Milestone)
+            .join(Milestone.commitment)
+            .where(*missed)
+            .options(loaded)
+            .order_by(Milestone.due_on, Milestone.id),
+            listed,
+        )
+    ):
         if milestone.status == MilestoneStatus.MISSED:
             note = "marked missed"
-        elif milestone.due_on > missed_by:
-            continue
         elif milestone.status == MilestoneStatus.DONE:
             note = f"done later, on {milestone.completed_on.isoformat()}"
         else:
             note = f"still {MilestoneStatus(milestone.status).label.lower()}"
-        missed.append(MilestoneRow(milestone, commitment, (as_of - milestone.due_on).days, note))
-    met.sort(key=lambda row: (row.milestone.completed_on, row.milestone.id))
-    return MilestoneSection(met, missed, due)
+        days = (as_of - milestone.due_on).days
+        missed_rows.append(MilestoneRow(milestone, milestone.commitment, days, note))
+    return MilestoneSection(
+        met=met_rows,
+        missed=missed_rows,
+        due=db.session.scalar(counted.where(*due)),
+        met_count=met_count,
+        met_on_time=int(met_on_time or 0),
+        missed_count=db.session.scalar(counted.where(*missed)),
+    )
 
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
-class _IncentiveAsOf:
-    """An incentive seen with the status it had on a past date and its obligations (plain
-    rows, as the clawback rules read them); every other field as stored."""
-
-    def __init__(self, incentive: Incentive, status: str, obligations: list):
-        self._incentive = incentive
-        self.status = status
-        self.obligations = obligations
-
-    def __getattr__(self, name: str):
-        return getattr(self._incentive, name)
-
-
-def status_on(incentive: Incentive, day: date, changes=None) -> str | None:
-    """The incentive's status at the end of `day`, from its dated history (`changes`, or its
-    `status_changes`).
-
-    Without any recorded history the current status stands, provided the award (if any)
-    was made by then. None when the incentive's history starts after `day`.
-    """
-    changes = incentive.status_changes if changes is None else changes
-    history = [change for change in changes if change.changed_on <= day]
-    if history:
-        last = max(history, key=lambda c: (c.changed_on, c.changed_at, c.id))
-        return last.to_status
-    if changes:
-        return None
-    if incentive.awarded_on is not None and incentive.awarded_on > day:
-        return None
-    return incentive.status
-
-
-def exposure_section(as_of: date, book: RateBook) -> ExposureSection:
-    """Clawback exposure of every incentive held (awarded or in compliance) at `as_of`.
-
-    The rules are the incentives' own (`clawback_exposure`), judged on `as_of`: interest
-    runs to that day and an obligation counts as missed when it was past due then. The
-    actuals are the latest recorded, as the tracker keeps no history of them.
-    """
-    held_ever = Incentive.status.in_(AFTER_AWARD)
-    incentives = db.session.scalars(
-        select(Incentive).where(held_ever).options(joinedload(Incentive.granting_partner))
-    ).all()
-    # Their obligations and status histories as plain rows (tens of thousands at scale).
-    obligations, changes = defaultdict(list), defaultdict(list)
-    for row in db.session.execute(
-        select(
-            Obligation.incentive_id,
-            Obligation.id,
-            Obligation.kind,
-            Obligation.description,
-            Obligation.target_value,
-            Obligation.actual_value,
-            Obligation.due_on,
-        )
-        .join(Incentive, Incentive.id == Obligation.incentive_id)
-        .where(held_ever)
-        .order_by(Obligation.incentive_id, Obligation.due_on, Obligation.id)
-    ):
-        obligations[row.incentive_id].append(row)
-    for row in db.session.execute(
-        select(
-            IncentiveStatusChange.incentive_id,
-            IncentiveStatusChange.id,
-            IncentiveStatusChange.changed_on,
-            IncentiveStatusChange.changed_at,
-            IncentiveStatusChange.to_status,
-        )
-        .join(Incentive, Incentive.id == IncentiveStatusChange.incentive_id)
-        .where(held_ever)
-    ):
-        changes[row.incentive_id].append(row)
-    total, rows, held, missed = Total(book.reporting), [], 0, 0
-    for incentive in incentives:
-        status = status_on(incentive, as_of, changes[incentive.id])
-        if status not in IncentiveStatus.awarded():
-            continue
-        held += 1
-        seen = _IncentiveAsOf(incentive, status, obligations[incentive.id])
-        exposure = incentive_services.clawback_exposure(seen, as_of)
-        missed += exposure.missed
-        if not exposure.amount:
-            continue
-        total.add(book, exposure.amount, incentive.currency, as_of)
-        converted = book.convert(exposure.amount, incentive.currency, as_of)
-        rows.append(ExposureRow(incentive, status, exposure, converted))
+def exposure_section(as_of: date, book: RateBook, listed: int | None = None) -> ExposureSection:
+    """Clawback exposure of every incentive held (awarded or in compliance) at `as_of`, by
+    the incentives' own rules judged on that day (`tracker.incentives.states`): kept for a
+    past month's end, derived now otherwise. The first `listed` rows load their incentive."""
+    judged = Judged("incentives", as_of)
+    tally = judged.tally()
+    rows = [
+        ExposureRow(j, book.convert(j.amount, j.currency, as_of))
+        for j in judged.ordered(with_amount=True)
+    ]
     rows.sort(
         key=lambda row: (
             row.converted is None,
             -(row.converted or 0),
-            row.incentive.title.lower(),
+            row.judgement.title.lower(),
+            row.judgement.subject_id,
         )
     )
-    return ExposureSection(total, rows, held, missed)
-
-
-@dataclass(frozen=True)
-class MilestoneAsOf:
-    """A milestone as it stood on a past date: done only if completed by then."""
-
-    title: str
-    due_on: date
-    status: str
-    completed_on: date | None
-
-
-def milestone_as_of(milestone: Milestone, day: date) -> MilestoneAsOf:
-    status, completed_on = milestone.status, milestone.completed_on
-    if status == MilestoneStatus.DONE and completed_on is not None and completed_on > day:
-        status, completed_on = MilestoneStatus.IN_PROGRESS, None
-    elif status == MilestoneStatus.MISSED and milestone.due_on > day:
-        status = MilestoneStatus.IN_PROGRESS  # not yet missed on that day
-    return MilestoneAsOf(milestone.title, milestone.due_on, status, completed_on)
-
-
-def health_section(as_of: date, book: RateBook) -> HealthSection:
-    """Live commitments (planned, active, on hold) by health on `as_of`.
-
-    Health follows the commitments' own rules (`health_for`) with each milestone as it stood
-    on `as_of`; volumes, spend and participants are the latest recorded.
-    """
-    live = commitment_services.AnyCommitment.status.in_(CommitmentStatus.live())
-    commitments = db.session.scalars(
-        select(commitment_services.AnyCommitment)
-        .where(live)
-        .options(joinedload(commitment_services.AnyCommitment.counterparty))
-        .order_by(commitment_services.AnyCommitment.title)
-    ).all()
-    # The rules need each commitment's milestones done by `as_of` out of all (counted here)
-    # and, one by one, only those not done by then that fall due before the amber horizon:
-    # a portfolio holds hundreds of thousands of milestones, most of them neither.
-    live_milestone = and_(
-        Milestone.commitment_id == Commitment.id, Commitment.status.in_(CommitmentStatus.live())
+    shown = rows[:listed] if listed is not None else rows
+    incentives = _loaded(
+        Incentive,
+        [row.judgement.subject_id for row in shown],
+        joinedload(Incentive.granting_partner),
     )
-    done_by = and_(  # as `milestone_as_of` has it
-        Milestone.status == MilestoneStatus.DONE,
-        or_(Milestone.completed_on.is_(None), Milestone.completed_on <= as_of),
+    for row in shown:
+        row.incentive = incentives[row.judgement.subject_id]
+    return ExposureSection(
+        total=_total(book, ((t.amount, t.currency) for t in tally), as_of),
+        rows=rows,
+        incentives_held=sum(t.count for t in tally),
+        with_missed_obligation=sum(t.flagged for t in tally),
     )
-    tallies = {
-        commitment_id: (int(done or 0), total)
-        for commitment_id, done, total in db.session.execute(
-            select(Milestone.commitment_id, func.sum(case((done_by, 1), else_=0)), func.count())
-            .join(Commitment, live_milestone)
-            .group_by(Milestone.commitment_id)
-        )
-    }
-    horizon = as_of + timedelta(days=current_app.config["COMMITMENT_AMBER_DAYS"])
-    milestones = defaultdict(list)
-    for row in db.session.execute(
-        select(
-            Milestone.commitment_id,
-            Milestone.title,
-            Milestone.due_on,
-            Milestone.status,
-            Milestone.completed_on,
-        )
-        .join(Commitment, live_milestone)
-        .where(~done_by, Milestone.due_on <= horizon)
-        .order_by(Milestone.commitment_id, Milestone.position, Milestone.due_on, Milestone.id)
-    ):
-        milestones[row.commitment_id].append(row)
-    buckets = {state: HealthBucket(state, 0, Total(book.reporting)) for state in HEALTH_ORDER}
-    attention = []
-    for commitment in commitments:
-        if commitment.start_on is not None and commitment.start_on > as_of:
-            continue  # not begun yet at month end
-        then = [milestone_as_of(m, as_of) for m in milestones[commitment.id]]
-        tally = tallies.get(commitment.id, (0, 0))
-        health = commitment_services.health_for(commitment, as_of, then, tally)
-        if health.state not in buckets:
-            continue
-        bucket = buckets[health.state]
-        bucket.count += 1
-        bucket.value.add(book, commitment.value, commitment.currency, as_of)
-        if health.state in ("red", "amber"):
-            converted = book.convert(commitment.value, commitment.currency, as_of)
-            attention.append(HealthRow(commitment, health, converted))
-    attention.sort(key=lambda row: (HEALTH_ORDER.index(row.health.state), row.commitment.title))
-    return HealthSection(list(buckets.values()), attention)
 
 
-def due_next_section(month: Month) -> DueNextSection:
-    """Open dated items (as the monitors see them today) falling due in `month`."""
+def health_section(as_of: date, book: RateBook, listed: int | None = None) -> HealthSection:
+    """Live commitments (planned, active, on hold) by health on `as_of`, by the commitments'
+    own rules with each milestone as it stood then (`tracker.commitments.states`): kept for
+    a past month's end, derived now otherwise. The first `listed` of those needing
+    attention (red, then amber, each by title) are loaded to show with their reasons."""
+    judged = Judged("commitments", as_of)
+    tally = judged.tally()
+    buckets = [
+        HealthBucket(
+            state,
+            sum(t.count for t in tally if t.state == state),
+            _total(book, ((t.amount, t.currency) for t in tally if t.state == state), as_of),
+        )
+        for state in HEALTH_ORDER
+    ]
+    shown = judged.ordered(("red", "amber"), limit=listed)
+    commitments = _loaded(
+        commitment_services.AnyCommitment,
+        [j.subject_id for j in shown],
+        joinedload(commitment_services.AnyCommitment.counterparty),
+    )
+    rows = [
+        HealthRow(
+            commitments[j.subject_id],
+            StoredHealth(j.state, j.reason),
+            book.convert(j.amount, j.currency, as_of),
+        )
+        for j in shown
+    ]
+    return HealthSection(buckets, rows)
+
+
+def _total(book: RateBook, amounts, on: date) -> Total:
+    """(amount, currency) pairs added up in the reporting currency at the rates of `on`."""
+    total = Total(book.reporting)
+    for amount, currency in amounts:
+        if currency is not None:
+            total.add(book, amount, currency, on)
+    return total
+
+
+def _loaded(entity, ids: list[int], *options) -> dict:
+    """The records of `entity` with these ids, by id (loaded in batches)."""
+    loaded = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        loaded.update(
+            (record.id, record)
+            for record in db.session.scalars(
+                select(entity).where(entity.id.in_(batch)).options(*options)
+            ).unique()
+        )
+    return loaded
+
+
+def due_next_section(month: Month, listed: int | None = None) -> DueNextSection:
+    """Open dated items (as the monitors see them today) falling due in `month`: counted by
+    kind in SQL, the first `listed` loaded."""
+    in_month = StoredItem.due_on.between(month.first, month.last)
+    kinds = Counter(
+        dict(
+            db.session.execute(
+                select(StoredItem.kind, func.count()).where(in_month).group_by(StoredItem.kind)
+            ).all()
+        )
+    )
     rows = db.session.execute(
-        select(StoredItem.due_on, StoredItem.kind, StoredItem.title, StoredItem.path)
-        .where(StoredItem.due_on.between(month.first, month.last))
-        .order_by(StoredItem.due_on, StoredItem.title)
+        _first(
+            select(StoredItem.due_on, StoredItem.kind, StoredItem.title, StoredItem.path)
+            .where(in_month)
+            .order_by(StoredItem.due_on, StoredItem.title, StoredItem.id),
+            listed,
+        )
     )
-    return DueNextSection(month, [DueItem(*row) for row in rows])
+    return DueNextSection(month, [DueItem(*row) for row in rows], kinds)

@@ -239,7 +239,7 @@ def _incentives(pdf: BoardReportPDF, report: MonthlyReport) -> None:
     if i.moves:
         destinations = ", ".join(f"{n} to {label.lower()}" for label, n in i.by_destination)
         pdf.paragraph(
-            f"{_plural(len(i.moves), 'status change')} across "
+            f"{_plural(i.moved, 'status change')} across "
             f"{_plural(i.incentives_moved, 'incentive')}: {destinations}."
         )
         pdf.grid(
@@ -287,7 +287,7 @@ def _milestones(pdf: BoardReportPDF, report: MonthlyReport) -> None:
     m = report.milestones
     pdf.heading("Milestones")
     pdf.paragraph(
-        f"{len(m.met)} met ({m.met_on_time} on time) and {len(m.missed)} missed; "
+        f"{m.met_count} met ({m.met_on_time} on time) and {m.missed_count} missed; "
         f"{_plural(m.due, 'milestone')} fell due in the month."
     )
     pdf.subheading("Met")
@@ -352,12 +352,12 @@ def _exposure(pdf: BoardReportPDF, report: MonthlyReport) -> None:
         ("Incentive", "Granted by", "Status", "Rule", "Exposure", report.currency),
         [
             (
-                r.incentive.title + (" (obligation missed)" if r.exposure.missed else ""),
+                r.incentive.title + (" (obligation missed)" if r.missed else ""),
                 r.incentive.granting_partner.name,
                 r.status_label,
-                f"{r.exposure.rule.replace('_', ' ').capitalize()} ({r.exposure.share_pct}%)",
-                _money(r.exposure.amount, r.incentive.currency),
-                _converted(r.exposure.amount, r.converted, r.incentive.currency),
+                f"{r.rule.replace('_', ' ').capitalize()} ({r.share_pct}%)",
+                _money(r.amount, r.incentive.currency),
+                _converted(r.amount, r.converted, r.incentive.currency),
             )
             for r in x.top
         ],

@@ -143,11 +143,11 @@ def report_xlsx(report: MonthlyReport, prepared_on: date) -> bytes:
                 r.incentive.title,
                 r.incentive.granting_partner.name,
                 r.status_label,
-                r.exposure.rule.replace("_", " "),
-                r.exposure.share_pct,
-                "yes" if r.exposure.missed else "no",
+                r.rule.replace("_", " "),
+                r.share_pct,
+                "yes" if r.missed else "no",
                 r.incentive.currency,
-                r.exposure.amount,
+                r.amount,
                 r.converted,
             ]
             for r in x.rows
