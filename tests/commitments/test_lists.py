@@ -95,7 +95,18 @@ def test_bad_filter_values_show_a_message_not_an_error(seeded, viewer_client):
 
 @pytest.mark.parametrize(
     "key",
-    ["title", "kind", "counterparty", "region", "owner", "status", "start", "end", "next", "health"],
+    [
+        "title",
+        "kind",
+        "counterparty",
+        "region",
+        "owner",
+        "status",
+        "start",
+        "end",
+        "next",
+        "health",
+    ],
 )
 def test_every_column_sorts_both_ways(seeded, viewer_client, key):
     ascending = _titles(viewer_client, f"?sort={key}&dir=asc")
@@ -186,3 +197,29 @@ def test_list_query_count_does_not_grow_with_rows(viewer_client, count_queries, 
     with count_queries() as large:
         assert viewer_client.get(path).status_code == 200
     assert small.count == large.count, (small.statements, large.statements)
+
+
+def test_next_milestone_is_the_earliest_not_done_or_missed(app, viewer_client):
+    base = today()
+    first, second, none_open = (
+        make_commitment(title=title) for title in ("First", "Second", "Third")
+    )
+    make_milestone(first, due_on=base - timedelta(days=40), status="done", completed_on=base)
+    make_milestone(first, due_on=base - timedelta(days=30), status="missed")
+    make_milestone(first, due_on=base + timedelta(days=20), status="planned")
+    make_milestone(first, due_on=base + timedelta(days=10), status="in_progress")
+    make_milestone(second, due_on=base - timedelta(days=5), status="planned")
+    make_milestone(second, due_on=base + timedelta(days=5), status="planned")
+    make_milestone(none_open, due_on=base - timedelta(days=1), status="done", completed_on=base)
+    db.session.commit()
+
+    html = viewer_client.get("/commitments?sort=next&dir=asc").get_data(as_text=True)
+    # the title, then the end date and the next milestone (the two "nowrap" cells)
+    cells = re.findall(
+        r'">(\w+)</a></td>.*?<td class="nowrap">[^<]*</td>\s*<td class="nowrap">([^<]*)', html, re.S
+    )
+    assert cells == [
+        ("Second", (base - timedelta(days=5)).isoformat()),
+        ("First", (base + timedelta(days=10)).isoformat()),
+        ("Third", "—"),
+    ]

@@ -29,7 +29,14 @@ from tracker.commitments.models import (
     VolumePeriod,
     fields_for,
 )
-from tracker.core.forms import EditForm, NumberField, form_choices, id_choices, optional_int
+from tracker.core.forms import (
+    EditForm,
+    ManyOptions,
+    NumberField,
+    form_choices,
+    id_choices,
+    optional_int,
+)
 
 COUNTERPARTY_LABELS = {
     CommitmentKind.ANCHOR_VOLUME: "Tier-1 supplier",
@@ -110,6 +117,7 @@ class CommitmentForm(EditForm):
         "Counterparty",
         coerce=optional_int,
         validators=[DataRequired(message="Choose the counterparty.")],
+        widget=ManyOptions(),
     )
     region_id = SelectField("Region", coerce=optional_int, validators=[Optional()])
     owner_id = SelectField(
@@ -215,7 +223,9 @@ class MilestoneForm(EditForm):
 
 
 class ContributionForm(EditForm):
-    partner_id = SelectField("Party", coerce=optional_int, validators=[Optional()])
+    partner_id = SelectField(
+        "Party", coerce=optional_int, validators=[Optional()], widget=ManyOptions()
+    )
     amount = _money("Amount", required=True)
     currency = StringField(
         "Currency",
@@ -240,7 +250,7 @@ class CommitmentFilterForm(FlaskForm):
         "Status", choices=form_choices(CommitmentStatus, blank="Any status"), default=""
     )
     owner_id = SelectField("Owner", coerce=optional_int)
-    counterparty_id = SelectField("Counterparty", coerce=optional_int)
+    counterparty_id = SelectField("Counterparty", coerce=optional_int, widget=ManyOptions())
     region_id = SelectField("Region", coerce=optional_int)
 
     def __init__(self, *args, partners=(), regions=(), users=(), **kwargs):

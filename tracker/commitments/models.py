@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -302,15 +303,15 @@ class Milestone(db.Model):
     __table_args__ = (
         one_of("status", MilestoneStatus.values()),
         CheckConstraint("completed_on IS NULL OR status = 'done'", name="completed_only_when_done"),
+        # A commitment's milestones by status and due date: its next open milestone is one seek.
+        Index("ix_milestones_commitment_status_due", "commitment_id", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Bumped on every update; an edit made on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     __mapper_args__ = {"version_id_col": version}
-    commitment_id: Mapped[int] = mapped_column(
-        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
-    )
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200), info={"label": "Milestone"})
     due_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Due"})
     status: Mapped[str] = mapped_column(

@@ -23,7 +23,14 @@ from wtforms.validators import (
 )
 
 from tracker.core.codes import is_currency
-from tracker.core.forms import EditForm, NumberField, form_choices, id_choices, optional_int
+from tracker.core.forms import (
+    EditForm,
+    ManyOptions,
+    NumberField,
+    form_choices,
+    id_choices,
+    optional_int,
+)
 from tracker.incentives.models import (
     ClawbackRule,
     IncentiveKind,
@@ -72,7 +79,10 @@ class IncentiveForm(EditForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     kind = SelectField("Kind", choices=form_choices(IncentiveKind), validators=[DataRequired()])
     granting_partner_id = SelectField(
-        "Granted by", coerce=optional_int, validators=[DataRequired(message="Choose the body.")]
+        "Granted by",
+        coerce=optional_int,
+        validators=[DataRequired(message="Choose the body.")],
+        widget=ManyOptions(),
     )
     region_id = SelectField("Region", coerce=optional_int, validators=[Optional()])
     owner_id = SelectField("Owner", coerce=optional_int, validators=[Optional()])
@@ -205,7 +215,7 @@ class IncentiveFilterForm(FlaskForm):
     status = SelectField(
         "Status", choices=form_choices(IncentiveStatus, blank="Any status"), default=""
     )
-    partner_id = SelectField("Granted by", coerce=optional_int)
+    partner_id = SelectField("Granted by", coerce=optional_int, widget=ManyOptions())
     region_id = SelectField("Region", coerce=optional_int)
     currency = SelectField("Currency", default="")
     deadline_from = DateField("Deadline from", validators=[Optional()])

@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 
 from tracker.core.codes import country_names
-from tracker.core.forms import EditForm, form_choices, id_choices, optional_int
+from tracker.core.forms import EditForm, ManyOptions, form_choices, id_choices, optional_int
 from tracker.core.values import INVALID_EMAIL, INVALID_URL
 from tracker.partners.models import EngagementKind, PartnerKind, PartnerStatus
 from tracker.partners.operations import AT_LEAST_ONE_PARTNER
@@ -106,6 +106,7 @@ class EngagementForm(EditForm):
         coerce=int,
         validators=[DataRequired(message=AT_LEAST_ONE_PARTNER)],
         description="Hold Ctrl (⌘ on a Mac) to choose several.",
+        widget=ManyOptions(multiple=True),
     )
     attendee_ids = SelectMultipleField("Our attendees", coerce=int, validators=[Optional()])
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=20000)])
@@ -153,7 +154,7 @@ class EngagementFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("Search", validators=[Optional(), Length(max=200)])
-    partner_id = SelectField("Partner", coerce=optional_int)
+    partner_id = SelectField("Partner", coerce=optional_int, widget=ManyOptions())
     kind = SelectField("Kind", choices=form_choices(EngagementKind, blank="Any kind"), default="")
     region_id = SelectField("Region", coerce=optional_int)
     attendee_id = SelectField("Attendee", coerce=optional_int)
