@@ -103,3 +103,29 @@ def test_it_writes_the_readme_table_and_the_plot(bench_run):
     assert "| case | median ms |" in markdown
     assert "| `/dashboard` |" in markdown
     assert (results / "time-vs-size.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("queries", "objects", "verdict"),
+    [
+        ([9, 9, 9], [6, 6, 6], "flat"),
+        # reference lists and first rows: at most doubled, or up by a page of rows at most
+        ([18, 18, 18], [8, 10, 31], "bounded (objects 10 → 31)"),
+        ([9, 9, 9], [87, 113, 184], "bounded (objects 113 → 184)"),
+        ([9, 9, 9], [87, 300, 601], "grows: objects 300 → 601"),
+        # a share of the portfolio
+        ([17, 17, 17], [266, 2_074, 20_033], "grows: objects 2,074 → 20,033"),
+        ([13, 15, 15], [154, 56, 108], "grows: queries"),
+    ],
+)
+def test_the_flat_column_tells_bounded_objects_from_objects_that_grow(queries, objects, verdict):
+    from bench.report import across_sizes, flat_verdict
+
+    sizes = {
+        size: {
+            "cases": [{"name": "/p", "kind": "page", "queries": q, "objects": o, "median_ms": 1}]
+        }
+        for size, q, o in zip(["1", "10", "100"], queries, objects, strict=True)
+    }
+    (row,) = across_sizes(sizes)
+    assert flat_verdict(row) == verdict
