@@ -63,9 +63,16 @@ def generator():
     return "seed_scale", seed_scale
 
 
+def _indexes(table) -> list[str]:
+    return sorted(index.name for index in table.indexes)
+
+
 def schema_signature() -> str:
-    """A digest of every table and column the models declare."""
-    shape = sorted((t.name, sorted(c.name for c in t.columns)) for t in db.metadata.sorted_tables)
+    """A digest of every table, column and index the models declare: a database built before
+    an index was added measures a plan the app no longer runs."""
+    shape = sorted(
+        (t.name, sorted(c.name for c in t.columns), _indexes(t)) for t in db.metadata.sorted_tables
+    )
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
@@ -82,6 +89,10 @@ def schema_problems(engine) -> list[str]:
         wanted = {column.name for column in table.columns}
         if columns != wanted:
             problems.append(f"{table.name}: columns differ ({', '.join(sorted(columns ^ wanted))})")
+        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+        missing = [name for name in _indexes(table) if name not in indexes]
+        if missing:
+            problems.append(f"{table.name}: indexes missing ({', '.join(missing)})")
     return problems
 
 

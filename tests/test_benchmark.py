@@ -129,3 +129,20 @@ def test_the_flat_column_tells_bounded_objects_from_objects_that_grow(queries, o
     }
     (row,) = across_sizes(sizes)
     assert flat_verdict(row) == verdict
+
+
+def test_a_cached_database_without_an_index_of_the_models_is_not_reused(app, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from bench.databases import schema_problems
+    from tracker.extensions import db
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'cached.db'}")
+    db.metadata.create_all(engine)
+    assert schema_problems(engine) == []
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_milestones_commitment_status_due"))
+    assert schema_problems(engine) == [
+        "milestones: indexes missing (ix_milestones_commitment_status_due)"
+    ]
+    engine.dispose()
