@@ -28,6 +28,8 @@ class StoredItem(db.Model):
     __table_args__ = (
         UniqueConstraint("subject_type", "subject_id", "kind", name="uq_dated_items_subject"),
         Index("ix_dated_items_scope", "scope_type", "scope_id"),
+        # One kind of record's items in a window (the deadlines page), counted from the index.
+        Index("ix_dated_items_scope_type_due", "scope_type", "due_on", "scope_id"),
         Index("ix_dated_items_kind_due", "kind", "due_on"),
         Index("ix_dated_items_due", "due_on"),
         Index("ix_dated_items_owner_due", "owner_id", "due_on"),
