@@ -261,3 +261,29 @@ def test_threshold_windows_give_each_due_date_its_one_threshold(before, after):
             services.parse_offsets(after, "days_after"),
         )
         assert holding == ([] if expected is None else [expected]), (days_left, holding)
+
+
+def test_a_first_scan_lets_the_planner_count_its_alerts_as_they_double(
+    runner, monkeypatch, count_queries
+):
+    """A first scan fills the alerts table in one transaction; the planner is told how many
+    there are at each doubling (`ANALYZE`), so its plans do not assume an empty table. A
+    repeated scan raises nothing and analyses nothing."""
+    runner.invoke(args=["seed-demo"])
+    monkeypatch.setattr(services, "RAISE_BATCH", 4)
+    monkeypatch.setattr(services, "RECOUNT_FROM", 5)
+    with count_queries() as first:
+        raised = len(services.scan().raised)
+    with count_queries() as repeated:
+        assert services.scan().raised == []
+
+    def analysed(counter) -> list[str]:
+        return [s for s in counter.statements if s.startswith("ANALYZE")]
+
+    assert raised >= 30
+    times = len(analysed(first)) // 2  # the alerts, then their recipients
+    assert analysed(first) == ["ANALYZE alerts", "ANALYZE alert_recipients"] * times
+    # at 8 (the first batch's end past 5), 16, 32…: the last at half the alerts or more
+    assert 2 <= times <= raised.bit_length()
+    assert 2 ** (times + 3) >= raised
+    assert analysed(repeated) == []

@@ -171,12 +171,17 @@ def refresh_all() -> dict[str, int]:
     }
 
 
-def analyze(*, session: Session | None = None) -> None:
+def analyze(*tables: Table, session: Session | None = None) -> None:
     """Refresh the statistics the database's query planner reads (`ANALYZE`, on SQLite and
-    PostgreSQL alike). After a bulk load, a restore or a full derivation they are missing or
-    stale, and the planner may then scan a table where an index would do (SQLite keeps
-    none until told; PostgreSQL's autovacuum catches up in its own time)."""
-    (session or db.session).execute(text("ANALYZE"))
+    PostgreSQL alike), of `tables` or of every table. After a bulk load, a restore or a full
+    derivation they are missing or stale, and the planner may then scan a table where an
+    index would do (SQLite keeps none until told; PostgreSQL's autovacuum catches up in its
+    own time, and never with rows the running transaction has not committed)."""
+    session = session or db.session
+    if not tables:
+        session.execute(text("ANALYZE"))
+    for table in tables:
+        session.execute(text(f"ANALYZE {table.name}"))
 
 
 def refresh_due(as_of: date, *, session: Session | None = None) -> int:
