@@ -3,6 +3,7 @@
 import multiprocessing
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_engagement, make_follow_up, make_partner, make_user
@@ -13,10 +14,14 @@ from tracker.monitoring.models import Alert, AlertRecipient
 AS_OF = date(2026, 6, 1)
 
 
-def _scan_in_another_process(database_url: str, barrier, results) -> None:
+def _scan_in_another_process(database_url: str, barrier, results, recount_from: int) -> None:
     from config import TestConfig
     from tracker import create_app
     from tracker.monitoring import services
+
+    # Small batches, and the planner told of the alerts after each (ANALYZE), while the
+    # other process raises the same alerts: neither may wait on the other for good.
+    services.RAISE_BATCH, services.RECOUNT_FROM = 4, recount_from
 
     class ProcessConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
@@ -28,7 +33,8 @@ def _scan_in_another_process(database_url: str, barrier, results) -> None:
         db.engine.dispose()
 
 
-def test_two_processes_scanning_at_once_raise_each_alert_once(app):
+@pytest.mark.parametrize("recount_from", [1, 2_000], ids=["recounting", "not-recounting"])
+def test_two_processes_scanning_at_once_raise_each_alert_once(app, recount_from):
     owner = make_user("owner")
     for days in range(-40, 40, 3):
         make_follow_up(
@@ -40,7 +46,7 @@ def test_two_processes_scanning_at_once_raise_each_alert_once(app):
     barrier, results = context.Barrier(2), context.Queue()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     processes = [
-        context.Process(target=_scan_in_another_process, args=(url, barrier, results))
+        context.Process(target=_scan_in_another_process, args=(url, barrier, results, recount_from))
         for _ in range(2)
     ]
     for process in processes:

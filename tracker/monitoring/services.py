@@ -249,7 +249,10 @@ def _recount_alerts(raised: int) -> int:
     window whether an item has its alert yet. Planned on the statistics of an empty table,
     or on a plan PostgreSQL cached from them, that question scans every alert for every
     item: at 100x the demo, 67 s instead of seconds. Counting again at 2,000, 4,000, 8,000…
-    alerts costs a few `ANALYZE`s in a first scan, none in a repeated one."""
+    alerts costs a few `ANALYZE`s in a first scan, none in a repeated one. Two scans at once
+    raise the same alerts in the same order: the one behind waits on the other's first rows
+    before it has analysed anything, so the lock `ANALYZE` holds to the commit closes no
+    circle (`tests/monitoring/test_concurrency.py` recounts after every batch)."""
     derived.analyze(Alert.__table__, AlertRecipient.__table__)
     return 2 * raised
 
