@@ -106,22 +106,12 @@ class Bench:
         self.settle()
 
     def settle(self) -> None:
-        """What autovacuum does between a bulk change to the alerts and the next request:
-        the dead rows cleared and the planner's statistics read again. Untimed. A production
-        PostgreSQL runs autovacuum; the server the benchmark is run on may not (this
-        workplace's has it off), and five first scans leave 150,000 dead alerts behind and
-        statistics of an empty table. SQLite has no autovacuum of statistics: `ANALYZE`."""
+        """`bench.databases.settle` the alerts and their recipients, untimed: five first
+        scans leave 150,000 dead alerts behind and the statistics of an empty table."""
+        from bench.databases import settle
+
         with self.app.app_context():
-            engine = db.engine
-            tables = "alerts, alert_recipients"
-            if engine.dialect.name == "postgresql":
-                autocommit = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                with autocommit as connection:
-                    connection.execute(text(f"VACUUM ANALYZE {tables}"))
-            else:
-                with engine.begin() as connection:
-                    for table in tables.split(", "):
-                        connection.execute(text(f"ANALYZE {table}"))
+            settle(db.engine, "alerts", "alert_recipients")
         self.settled = True
 
     def scan(self) -> Outcome:
