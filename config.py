@@ -63,6 +63,7 @@ class Config:
     ALERT_MAX_ATTEMPTS = env_int("ALERT_MAX_ATTEMPTS", 10)
     SCAN_INTERVAL_MINUTES = env_int("SCAN_INTERVAL_MINUTES", 5)
     DIGEST_HOUR = env_int("DIGEST_HOUR", 7)  # UTC
+    DIGEST_LIMIT = env_int("DIGEST_LIMIT", 100)  # alerts listed in one user's digest
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

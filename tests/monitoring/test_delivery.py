@@ -95,6 +95,24 @@ def test_daily_digest_gathers_each_users_open_alerts_once_a_day(smtp_server):
     assert len(smtp_server.messages) == 2
 
 
+def test_a_long_digest_lists_the_most_pressing_alerts_and_counts_the_rest(app, smtp_server):
+    app.config["DIGEST_LIMIT"] = 2
+    jan = make_user("owner", email="jan@example.com")
+    for days in (20, -2, 3):
+        _due_follow_up(jan, days=days)
+    jobs.run_scan()
+    smtp_server.messages.clear()
+
+    jobs.run_digest()
+
+    [digest] = smtp_server.to("jan@example.com")
+    assert "Your 3 open alerts" in digest["subject"]
+    listed = [line for line in digest["body"].splitlines() if line.startswith("* ")]
+    assert len(listed) == 3
+    assert "Overdue by 2 days" in listed[0] and "Due in 3 days" in listed[1]
+    assert listed[2] == "* … and 1 more due later"
+
+
 def test_job_runs_are_recorded_and_shown_to_admins(admin_client, smtp_server):
     _due_follow_up(make_user("owner"))
     jobs.run_scan()

@@ -180,29 +180,29 @@ def _post_alert(url: str, alert: Alert) -> None:
             raise OSError(f"HTTP {response.status}")
 
 
+def digest_email(digest: services.Digest) -> tuple[str, str]:
+    base = current_app.config["APP_BASE_URL"].rstrip("/")
+    count = f"{digest.total:,} open alert{'s' if digest.total != 1 else ''}"
+    lines = [f"Good morning {digest.name},", "", f"You have {count} on {today().isoformat()}:", ""]
+    lines += [f"* {header_text(message)}" for message in digest.messages]
+    if digest.total > len(digest.messages):
+        lines.append(f"* … and {digest.total - len(digest.messages):,} more due later")
+    lines += ["", f"Review and acknowledge them: {base}/alerts"]
+    return f"[Ecosystem Tracker] Your {count}", "\n".join(lines)
+
+
 def send_digest() -> tuple[int, int]:
-    """One message per user gathering their open alerts; returns (sent, failed). A user
-    whose message fails is logged and counted; the others still get theirs."""
+    """One message per user gathering their open alerts (the first `DIGEST_LIMIT`, most
+    pressing first, and how many more); returns (sent, failed). A user whose message fails
+    is logged and counted; the others still get theirs."""
     sent = failed = 0
     if not current_app.config["MAIL_ENABLED"]:
         return sent, failed
-    for user, alerts in services.digest_recipients().items():
-        lines = [
-            f"Good morning {user.name},",
-            "",
-            f"You have {len(alerts)} open alert{'s' if len(alerts) != 1 else ''} "
-            f"on {today().isoformat()}:",
-            "",
-        ]
-        lines += [f"* {header_text(alert.message)}" for alert in alerts]
-        base = current_app.config["APP_BASE_URL"].rstrip("/")
-        lines += ["", f"Review and acknowledge them: {base}/alerts"]
+    for digest in services.digests(current_app.config["DIGEST_LIMIT"]):
         try:
-            send_email(
-                user.email, f"[Ecosystem Tracker] Your {len(alerts)} open alerts", "\n".join(lines)
-            )
+            send_email(digest.email, *digest_email(digest))
         except Exception as error:  # one user's failure is theirs alone
-            log.warning("digest to user %s not sent: %r", user.id, error)
+            log.warning("digest to user %s not sent: %r", digest.user_id, error)
             failed += 1
         else:
             sent += 1

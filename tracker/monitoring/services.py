@@ -7,9 +7,9 @@ scans at once harmless: the second insert of the same alert does nothing.
 """
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
 
 from sqlalchemy import Result, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -440,16 +440,48 @@ def pending_deliveries(max_attempts: int):
     ).all()
 
 
-def digest_recipients() -> dict[User, list[Alert]]:
-    """Each active user's open alerts, for the daily digest."""
-    rows = db.session.execute(
-        select(User, Alert)
+@dataclass(frozen=True)
+class Digest:
+    """One user's digest: their open alerts, most pressing first, up to the limit."""
+
+    user_id: int
+    name: str
+    email: str
+    total: int
+    messages: tuple[str, ...]
+
+
+def digests(limit: int) -> list[Digest]:
+    """Each active user's open alerts for the daily digest: how many, and the messages of
+    the first `limit` by due date (the oldest, overdue, first).
+
+    One query of plain rows, numbered per user in SQL: however many alerts are open, no
+    more than `limit` per user are read.
+    """
+    per_user = (User.id,)
+    ranked = (
+        select(
+            User.id.label("user_id"),
+            User.name,
+            User.email,
+            Alert.message,
+            func.row_number()
+            .over(partition_by=per_user, order_by=(Alert.due_on, Alert.id))
+            .label("rank"),
+            func.count().over(partition_by=per_user).label("total"),
+        )
         .join(AlertRecipient, AlertRecipient.user_id == User.id)
         .join(Alert, Alert.id == AlertRecipient.alert_id)
         .where(User.active, Alert.resolved_at.is_(None), Alert.acknowledged_at.is_(None))
-        .order_by(User.id, Alert.due_on)
-    ).all()
-    digest: dict[User, list[Alert]] = defaultdict(list)
-    for user, alert in rows:
-        digest[user].append(alert)
-    return digest
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.user_id, ranked.c.rank)
+    )
+    found = []
+    for _, group in groupby(rows, key=lambda row: row.user_id):
+        group = list(group)
+        first = group[0]
+        messages = tuple(row.message for row in group)
+        found.append(Digest(first.user_id, first.name, first.email, first.total, messages))
+    return found
