@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from flask import current_app
 from sqlalchemy import ScalarSelect, Select, and_, case, func, or_, select
-from sqlalchemy.orm import joinedload, with_polymorphic
+from sqlalchemy.orm import contains_eager, joinedload, with_polymorphic
 
 from tracker.auth.models import User
 from tracker.auth.permissions import (
@@ -648,8 +648,8 @@ def milestone_list_query(filters: MilestoneFilters, as_of: date) -> Select:
         select(Milestone)
         .join(Commitment, Commitment.id == Milestone.commitment_id)
         .options(
-            joinedload(Milestone.commitment).joinedload(Commitment.owner),
-            joinedload(Milestone.commitment).joinedload(Commitment.counterparty),
+            contains_eager(Milestone.commitment).joinedload(Commitment.owner),
+            contains_eager(Milestone.commitment).joinedload(Commitment.counterparty),
         )
     )
     if filters.owner_id:

@@ -430,7 +430,7 @@ def milestones():
     query = services.milestone_list_query(filters, as_of)
     if request.args.get("format"):
         return export_list(MILESTONES, query)
-    page = paginate(query)
+    page = paginate(query, late=True)
     return render_template(
         "commitments/milestones.html",
         form=form,
