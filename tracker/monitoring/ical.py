@@ -29,7 +29,11 @@ def text(value: str) -> str:
         value = holdable(value)
         if "\r" in value:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    # Most values hold none of them, and looking costs a quarter of four replaces.
+    if "\\" in value or ";" in value or "," in value or "\n" in value:
+        value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        value = value.replace("\n", "\\n")
+    return value
 
 
 def unescaped(value: str) -> str:
