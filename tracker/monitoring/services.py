@@ -291,12 +291,11 @@ def _insert_alerts(batch: list[tuple[DatedItem, dict, set[int]]]) -> list[int]:
     table = Alert.__table__
     statement = (
         _dialect_insert()(table)
-        .values([values for _, values, _ in batch])
         .on_conflict_do_nothing(index_elements=list(ALERT_KEY))
         .returning(table.c.id, *(table.c[c] for c in ALERT_KEY))
     )
     raised, rows = [], []
-    for row in db.session.execute(statement):
+    for row in db.session.execute(statement, [values for _, values, _ in batch]):
         raised.append(row.id)
         rows += [
             {"alert_id": row.id, "user_id": user_id, "attempts": 0}
