@@ -44,6 +44,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SCHEDULER_ENABLED = env_bool("SCHEDULER_ENABLED", False)
     REPORTING_CURRENCY = os.environ.get("REPORTING_CURRENCY", "EUR").upper()
+    # The IANA time zone whose calendar says which day it is (due today, overdue, as of).
+    TRACKER_TIMEZONE = os.environ.get("TRACKER_TIMEZONE", "UTC").strip() or "UTC"
     # An obligation is "at risk" when its progress lags the time elapsed by more than
     # this many percentage points.
     OBLIGATION_AT_RISK_TOLERANCE = env_int("OBLIGATION_AT_RISK_TOLERANCE", 10)

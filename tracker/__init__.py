@@ -6,6 +6,7 @@ from flask import Flask, render_template
 
 from config import CONFIGS, ProductionConfig
 from tracker.core.inputs import CleanRequest, IdConverter
+from tracker.core.types import time_zone
 
 # Every model module, imported so SQLAlchemy and Alembic see the whole schema.
 MODEL_MODULES = (
@@ -45,6 +46,10 @@ def create_app(config_class=None) -> Flask:
         instance_relative_config=True,
     )
     app.config.from_object(config_class)
+    try:
+        time_zone(app.config["TRACKER_TIMEZONE"])
+    except ValueError as error:
+        raise RuntimeError(f"TRACKER_TIMEZONE: {error}") from None
     app.request_class = CleanRequest
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)

@@ -36,7 +36,7 @@ from tracker.core import text
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook, Total, format_amount
 from tracker.core.states import judged
-from tracker.core.types import today
+from tracker.core.types import day_of, today
 from tracker.extensions import db
 from tracker.incentives.models import Incentive, Obligation, ObligationKind
 from tracker.partners.models import Partner, PartnerKind, PartnerStatus, Region
@@ -791,12 +791,12 @@ def volume_readings(commitment: AnchorVolumeCommitment) -> list[VolumeReading]:
             continue
         old, new = change
         if not points and old is not None and commitment.created_at is not None:
-            points[commitment.created_at.date()] = Decimal(old)
+            points[day_of(commitment.created_at)] = Decimal(old)
         if new is not None:
-            points[event.occurred_at.date()] = Decimal(new)
+            points[day_of(event.occurred_at)] = Decimal(new)
     if commitment.volume_taken is not None and not points:
         stamp = commitment.updated_at or commitment.created_at
-        points[stamp.date() if stamp else today()] = commitment.volume_taken
+        points[day_of(stamp) if stamp else today()] = commitment.volume_taken
     return [
         VolumeReading(on, taken, anchor_expected_by(commitment, on))
         for on, taken in sorted(points.items())

@@ -4,8 +4,11 @@ import logging
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cache
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app, has_app_context
 from sqlalchemy import CheckConstraint, Numeric, String, TypeDecorator
 from sqlalchemy.orm import mapped_column
 
@@ -74,9 +77,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@cache
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name` (`Europe/Budapest`); ValueError, saying so, for any other."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(
+            f"{name!r} is not a time zone name: use an IANA name such as Europe/Budapest or UTC."
+        ) from error
+
+
+def local_zone() -> ZoneInfo:
+    """Where the team works (`TRACKER_TIMEZONE`, UTC by default): its calendar says which
+    day it is. Outside the application (no app context), UTC."""
+    name = current_app.config.get("TRACKER_TIMEZONE", "UTC") if has_app_context() else "UTC"
+    return time_zone(name or "UTC")
+
+
 def today() -> date:
-    """Today's date in UTC: the one place the app reads the calendar."""
-    return utcnow().date()
+    """Today's date where the team works (`local_zone`): the one place the app reads the
+    calendar. At 00:35 in Budapest yesterday's deadline has passed, whatever UTC says."""
+    return datetime.now(local_zone()).date()
+
+
+def day_of(moment: datetime) -> date:
+    """The local date of a stored moment (naive moments are UTC, as SQLite returns them)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(local_zone()).date()
 
 
 def currency_check(column: str) -> CheckConstraint:

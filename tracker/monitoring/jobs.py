@@ -2,12 +2,12 @@
 
 import logging
 import socket
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from tracker.core.types import today, utcnow
+from tracker.core.types import local_zone, today, utcnow
 from tracker.extensions import db
 from tracker.monitoring import notify, services
 from tracker.monitoring.locks import job_lock
@@ -64,7 +64,7 @@ def run_digest(force: bool = False) -> JobRun | None:
     with job_lock(DIGEST) as got:
         if not got:
             return None
-        start_of_day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        start_of_day = datetime.combine(today(), time.min, tzinfo=local_zone()).astimezone(UTC)
         already = db.session.scalar(
             select(func.count())
             .select_from(JobRun)
