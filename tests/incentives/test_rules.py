@@ -12,6 +12,7 @@ from tracker.incentives.services import (
     de_minimis_position,
     de_minimis_warning,
     obligation_status,
+    open_deadlines,
 )
 
 START, DUE = date(2026, 1, 1), date(2026, 11, 28)  # 331 days
@@ -29,6 +30,16 @@ def _status(target, actual, as_of, tolerance=10):
 def test_met_as_soon_as_actual_reaches_target_even_early_or_late():
     assert _status(100, 100, START).state == "met"
     assert _status(100, 120, DUE + timedelta(days=30)).state == "met"
+
+
+def test_a_target_of_zero_is_met_and_no_longer_due(app):
+    incentive = make_incentive(status="in_compliance")
+    nothing = make_obligation(incentive, target=0, due_on=DUE)
+    owed = make_obligation(incentive, target=10, actual=9, due_on=DUE)
+    assert obligation_status(nothing, START, DUE + timedelta(days=1), 10).state == "met"
+    assert [d.subject_id for d in open_deadlines(incentive) if d.kind == "obligation_due"] == [
+        owed.id
+    ]
 
 
 def test_missed_the_day_after_the_due_date_not_on_it():

@@ -75,6 +75,13 @@ def _pct(numerator: Decimal, denominator: Decimal) -> Decimal:
     return (numerator * HUNDRED / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def is_met(obligation: Obligation) -> bool:
+    """Whether the obligation's target is reached (a target of zero is reached at once): a
+    met obligation is no longer due."""
+    target, actual = obligation.target_value, obligation.actual_value
+    return target == 0 or (actual is not None and actual >= target)
+
+
 def obligation_status(
     obligation: Obligation, period_start: date | None, as_of: date, tolerance_pct: int
 ) -> ObligationStatus:
@@ -86,7 +93,7 @@ def obligation_status(
     """
     target, actual = obligation.target_value, obligation.actual_value
     progress = _pct(actual or Decimal(0), target) if target else None
-    if target == 0 or (actual is not None and actual >= target):
+    if is_met(obligation):
         return ObligationStatus("met", progress, None, "Target reached")
     if as_of > obligation.due_on:
         return ObligationStatus(
@@ -626,7 +633,7 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
     if incentive.status not in S.awarded():
         return
     for obligation in incentive.obligations:
-        if obligation.actual_value is None or obligation.actual_value < obligation.target_value:
+        if not is_met(obligation):
             yield deadline(
                 obligation.due_on,
                 "obligation_due",
