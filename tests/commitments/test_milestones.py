@@ -72,6 +72,18 @@ def test_milestone_due_after_the_commitment_ends_is_refused(owner_client, commit
     assert post_form(owner_client, url, on_the_day).status_code == 302
 
 
+def test_a_milestone_before_the_start_is_labelled_as_preparation(owner_client, commitment):
+    make_milestone(
+        commitment, title="Board decision", due_on=commitment.start_on - timedelta(days=1)
+    )
+    make_milestone(commitment, title="Permit", due_on=commitment.start_on)
+    db.session.commit()
+    html = owner_client.get(f"/commitments/{commitment.id}").get_data(as_text=True)
+    label = f"before the start ({commitment.start_on.isoformat()}): preparation"
+    assert html.count(label) == 1
+    assert html.index("Board decision") < html.index(label) < html.index("Permit")
+
+
 def test_completion_date_in_the_future_is_refused(owner_client, commitment):
     tomorrow = today() + timedelta(days=1)
     response = post_form(

@@ -66,6 +66,24 @@ def test_engagement_without_partner_or_date_keeps_input(manager_client):
     assert db.session.scalar(select(func.count()).select_from(Engagement)) == 0
 
 
+def test_an_engagement_to_come_is_refused_and_the_input_kept(manager_client):
+    partner = make_partner("CzechInvest")
+    db.session.commit()
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    response = post_form(
+        manager_client, "/engagements/new", _engagement_data([partner], occurred_on=tomorrow)
+    )
+    html = response.get_data(as_text=True)
+    assert (
+        f"An engagement cannot be dated after today ({today().isoformat()}): {tomorrow} is "
+        "still to come. Plan one as a follow-up."
+    ) in html
+    assert f'value="{tomorrow}"' in html and 'value="Plant tour in Győr"' in html
+    assert db.session.scalar(select(func.count()).select_from(Engagement)) == 0
+    on_the_day = _engagement_data([partner])
+    assert post_form(manager_client, "/engagements/new", on_the_day).status_code == 302
+
+
 def test_unknown_partner_id_in_crafted_post_is_refused(manager_client):
     partner = make_partner()
     db.session.commit()

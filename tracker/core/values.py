@@ -15,7 +15,7 @@ from tracker.core.audit import field_label
 from tracker.core.codes import minor_units
 from tracker.core.errors import DomainError
 from tracker.core.inputs import LARGEST_INTEGER, multi_line, single_line
-from tracker.core.types import is_money, storage_type
+from tracker.core.types import is_money, storage_type, today
 from tracker.extensions import db
 
 REQUIRED = "This field is required."
@@ -139,6 +139,18 @@ def stored(record, fields: Iterable[str]) -> dict[str, Any]:
 def changed(values: dict[str, Any], record, name: str) -> bool:
     """Whether `values` sets `name` to something else than `record` holds."""
     return name in values and (record is None or getattr(record, name) != values[name])
+
+
+def happened(values: dict[str, Any], record, name: str, what: str, hint: str = "") -> None:
+    """Refuse a new date in `name` after today: it dates `what` (e.g. "An engagement"),
+    which has happened; today is where the team works (`today`). `hint` says what to do."""
+    day = values.get(name)
+    if day is not None and changed(values, record, name) and day > today():
+        raise DomainError(
+            f"{what} cannot be dated after today ({today().isoformat()}): "
+            f"{day.isoformat()} is still to come.{' ' + hint if hint else ''}",
+            name,
+        )
 
 
 def assign(record, values: dict[str, Any]) -> None:

@@ -39,7 +39,7 @@ from tracker.core.records import (
     record_update,
 )
 from tracker.core.types import today
-from tracker.core.values import assign, changed, one_of, plain, require, stored
+from tracker.core.values import assign, changed, happened, one_of, plain, require, stored
 from tracker.extensions import db
 from tracker.partners import services
 from tracker.partners.models import (
@@ -400,6 +400,7 @@ def _checked_engagement(values: dict[str, Any], engagement: Engagement | None):
     attendee_ids = values.pop("attendee_ids", None)
     merged = {**stored(engagement, ENGAGEMENT_FIELDS), **values}
     _check_engagement_fields(merged)
+    happened(values, engagement, "occurred_on", "An engagement", "Plan one as a follow-up.")
     partners = attendees = None
     if engagement is None or partner_ids is not None:
         partners = _by_ids(Partner, partner_ids or [], "partner_ids", "partners")
