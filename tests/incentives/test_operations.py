@@ -391,6 +391,55 @@ def test_fx_rate_rules_through_the_form(admin_client, currency, rate, message, f
     assert count_rows(FxRate) == 1
 
 
+def test_an_actual_cannot_be_as_of_a_day_to_come(app):
+    obligation = make_obligation(make_incentive(status="awarded"), target=100)
+    tomorrow = today() + timedelta(days=1)
+    message, field = _refusal(
+        lambda: operations.record_actual(obligation, Decimal(40), tomorrow, actor=None)
+    )
+    assert field == "actual_as_of"
+    assert message == (
+        f"The actual cannot be dated after today ({today().isoformat()}): "
+        f"{tomorrow.isoformat()} is still to come."
+    )
+    operations.record_actual(obligation, Decimal(40), today(), actor=None)
+    assert obligation.actual_value == 40
+
+
+def _add_mxn(rate: str, on: date, **confirm):
+    return operations.add_fx_rate("MXN", Decimal(rate), on, actor=None, **confirm)
+
+
+def test_a_rate_far_from_its_neighbour_needs_a_confirmation(app):
+    make_fx_rate("MXN", "0.05", date(2026, 1, 1))
+    assert _refusal(lambda: _add_mxn("0.12", date(2026, 2, 1))) == (
+        "0.12 is 2.4× above the MXN rate from 2026-01-01 (0.05). A rate is how many EUR one "
+        "MXN buys: check it is not upside down, then tick the box to save it.",
+        "confirm_rate_jump",
+    )
+    # Before the first rate, the one after is its neighbour.
+    message, _ = _refusal(lambda: _add_mxn("0.02", date(2025, 12, 1)))
+    assert message.startswith("0.02 is 2.5× below the MXN rate from 2026-01-01 (0.05).")
+    assert count_rows(FxRate) == 1
+    _add_mxn("0.1", date(2026, 2, 1))  # twice is still a move, not a jump
+    _add_mxn("0.21", date(2026, 3, 1), confirm_rate_jump=True)
+    operations.add_fx_rate("PLN", Decimal("4.3"), date(2026, 1, 1), actor=None)  # the first
+    assert count_rows(FxRate) == 4
+
+
+def test_the_rate_form_asks_for_the_confirmation_only_when_it_is_needed(admin_client):
+    make_fx_rate("JPY", "0.0062", date(2026, 1, 1))
+    db.session.commit()
+    assert "confirm_rate_jump" not in admin_client.get("/admin/fx-rates").get_data(as_text=True)
+    data = {"currency": "JPY", "rate": "162.5", "effective_on": "2026-02-01"}
+    html = post_form(admin_client, "/admin/fx-rates", data).get_data(as_text=True)
+    assert "26,209.7× above the JPY rate from 2026-01-01 (0.0062)" in html
+    assert 'name="confirm_rate_jump"' in html and 'value="162.5"' in html
+    assert count_rows(FxRate) == 1
+    response = post_form(admin_client, "/admin/fx-rates", {**data, "confirm_rate_jump": "y"})
+    assert response.status_code == 302 and count_rows(FxRate) == 2
+
+
 def test_a_deleted_fx_rate_is_restored_unless_one_exists_for_its_date(admin_client):
     rate = make_fx_rate("MXN", "0.05", date(2026, 1, 1))
     make_fx_rate("PLN", "0.23", date(2026, 1, 1))  # the new MXN rate below gets a new number

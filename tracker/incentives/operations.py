@@ -49,6 +49,7 @@ from tracker.core.values import (
     changed,
     date_in_range,
     existing,
+    happened,
     number_fitting,
     one_of,
     plain,
@@ -413,6 +414,7 @@ def _checked_obligation(
     within_lengths(Obligation, values)
     _not_negative(merged, "The target cannot be negative.", "target_value")
     _not_negative(merged, "The actual cannot be negative.", "actual_value")
+    happened(values, obligation, "actual_as_of", "The actual")
     if changed(values, obligation, "due_on"):
         check_within_term(incentive, values["due_on"], "due_on")
     if changed(values, obligation, "owner_id"):
@@ -755,12 +757,53 @@ def _checked_fx_rate(
     return currency
 
 
-def add_fx_rate(currency: str, rate: Decimal, effective_on: date, *, actor: User | None) -> FxRate:
+# A rate more than this many times, or less than this share of, its neighbour is most often
+# typed upside down (JPY 162.5 for 0.0062) or a digit out: it is saved only when confirmed.
+RATE_JUMP = 2
+
+
+def _check_rate_jump(currency: str, rate: Decimal, effective_on: date, reporting: str) -> None:
+    """Refuse a rate that moves more than `RATE_JUMP` times from the rate before it (or,
+    for the first, the one after), on `confirm_rate_jump`."""
+    before = select(FxRate).where(
+        FxRate.currency == currency, FxRate.reporting_currency == reporting
+    )
+    neighbour = db.session.scalar(
+        before.where(FxRate.effective_on < effective_on).order_by(FxRate.effective_on.desc())
+    ) or db.session.scalar(
+        before.where(FxRate.effective_on > effective_on).order_by(FxRate.effective_on)
+    )
+    if neighbour is None:
+        return
+    rate, other = Decimal(rate), neighbour.rate
+    if other / RATE_JUMP <= rate <= other * RATE_JUMP:
+        return
+    factor, side = (rate / other, "above") if rate > other else (other / rate, "below")
+    raise DomainError(
+        f"{format(rate.normalize(), 'f')} is {factor:,.1f}× {side} the {currency} rate from "
+        f"{neighbour.effective_on.isoformat()} ({format(other.normalize(), 'f')}). "
+        f"A rate is how many {reporting} one {currency} buys: check it is not upside down, "
+        "then tick the box to save it.",
+        "confirm_rate_jump",
+    )
+
+
+def add_fx_rate(
+    currency: str,
+    rate: Decimal,
+    effective_on: date,
+    *,
+    actor: User | None,
+    confirm_rate_jump: bool = False,
+) -> FxRate:
     """Add how many units of the reporting currency one unit of `currency` buys from
     `effective_on`: one rate per currency and date, above zero, never for the reporting
-    currency itself."""
+    currency itself; more than twice or less than half its neighbour only when confirmed
+    (`confirm_rate_jump`)."""
     reporting = reporting_currency()
     currency = _checked_fx_rate(currency, rate, effective_on, reporting)
+    if not confirm_rate_jump:
+        _check_rate_jump(currency, rate, effective_on, reporting)
     fx_rate = FxRate(
         currency=currency, reporting_currency=reporting, rate=rate, effective_on=effective_on
     )

@@ -457,7 +457,7 @@ def fx_rates():
         form,
         None,
         FxRate,
-        ["currency", "rate", "effective_on"],
+        ["currency", "rate", "effective_on", "confirm_rate_jump"],
         create=lambda values: operations.add_fx_rate(**values, actor=me),
         update=None,  # rates are added and deleted, never edited
         user=me,
@@ -474,6 +474,8 @@ def fx_rates():
     used = sorted(set(db.session.scalars(select(Incentive.currency).distinct())) - {reporting})
     book = RateBook(reporting)
     missing = [c for c in used if book.rate(c, today()) is None]
+    if not form.confirm_rate_jump.errors and not form.confirm_rate_jump.data:
+        del form.confirm_rate_jump  # asked only of a rate far from its neighbour
     return render_template(
         "incentives/fx_rates.html", form=form, rates=rates, reporting=reporting, missing=missing
     )
