@@ -433,7 +433,7 @@ def test_the_rate_form_asks_for_the_confirmation_only_when_it_is_needed(admin_cl
     assert "confirm_rate_jump" not in admin_client.get("/admin/fx-rates").get_data(as_text=True)
     data = {"currency": "JPY", "rate": "162.5", "effective_on": "2026-02-01"}
     html = post_form(admin_client, "/admin/fx-rates", data).get_data(as_text=True)
-    assert "26,209.7× above the JPY rate from 2026-01-01 (0.0062)" in html
+    assert "26,210× above the JPY rate from 2026-01-01 (0.0062)" in html
     assert 'name="confirm_rate_jump"' in html and 'value="162.5"' in html
     assert count_rows(FxRate) == 1
     response = post_form(admin_client, "/admin/fx-rates", {**data, "confirm_rate_jump": "y"})

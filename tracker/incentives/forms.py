@@ -242,4 +242,4 @@ class FxRateForm(EditForm):
         ],
     )
     effective_on = DateField("Effective from", validators=[DataRequired(message="Enter the date.")])
-    confirm_rate_jump = BooleanField("The rate is right, though far from the one before")
+    confirm_rate_jump = BooleanField("The rate is right, though far from the nearest one")

@@ -779,8 +779,9 @@ def _check_rate_jump(currency: str, rate: Decimal, effective_on: date, reporting
     if other / RATE_JUMP <= rate <= other * RATE_JUMP:
         return
     factor, side = (rate / other, "above") if rate > other else (other / rate, "below")
+    times = f"{factor:,.{1 if factor < 10 else 0}f}×"
     raise DomainError(
-        f"{format(rate.normalize(), 'f')} is {factor:,.1f}× {side} the {currency} rate from "
+        f"{format(rate.normalize(), 'f')} is {times} {side} the {currency} rate from "
         f"{neighbour.effective_on.isoformat()} ({format(other.normalize(), 'f')}). "
         f"A rate is how many {reporting} one {currency} buys: check it is not upside down, "
         "then tick the box to save it.",
