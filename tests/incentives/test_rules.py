@@ -122,6 +122,17 @@ def test_cliff_repays_everything_only_below_the_floor(actual, share):
     assert exposure.missed == (actual < 100)
 
 
+def test_a_cliff_reads_as_its_floor_not_as_a_share_repaid(viewer_client):
+    incentive = _awarded("cliff", floor="80")
+    make_obligation(incentive, target=100, actual=79, due_on=date(2025, 6, 1))
+    from tracker.extensions import db
+
+    db.session.commit()
+    html = viewer_client.get(f"/incentives/{incentive.id}").get_data(as_text=True)
+    assert "a cliff: all of it repaid if an obligation ends below 80.00% of its target" in html
+    assert "Cliff with its floor at 80.00% of target: jobs stands at 79.0%, below the floor" in html
+
+
 def test_interest_is_simple_and_runs_from_the_award_date():
     incentive = _awarded("pro_rata", interest="5", awarded_on=date(2025, 1, 1))
     make_obligation(incentive, target=100, actual=60, due_on=date(2025, 12, 31))

@@ -236,11 +236,13 @@ def clawback_exposure(incentive: Incentive, as_of: date) -> Exposure:
         if below:
             exposure.share_pct = HUNDRED
             exposure.steps.append(
-                f"Cliff at {floor}%: {_describe(below[0].obligation)} stands at "
-                f"{below[0].achieved_pct}%, below the floor, so all of it is repaid."
+                f"Cliff with its floor at {floor}% of target: {_describe(below[0].obligation)} "
+                f"stands at {below[0].achieved_pct}%, below the floor, so all of it is repaid."
             )
         else:
-            exposure.steps.append(f"Cliff at {floor}%: every obligation is at or above the floor.")
+            exposure.steps.append(
+                f"Cliff with its floor at {floor}% of target: every obligation is at or above it."
+            )
 
     exposure.principal = quantize(basis * exposure.share_pct / HUNDRED)
     exposure.steps.append(
