@@ -133,6 +133,21 @@ def test_a_cliff_reads_as_its_floor_not_as_a_share_repaid(viewer_client):
     assert "Cliff with its floor at 80.00% of target: jobs stands at 79.0%, below the floor" in html
 
 
+def test_a_decision_before_the_application_deadline_is_labelled(viewer_client):
+    from tracker.extensions import db
+
+    label = "before the application deadline: only for an application made early"
+    rolling = make_incentive(
+        application_deadline=date(2026, 3, 31), decision_expected_on=date(2026, 2, 15)
+    )
+    usual = make_incentive(
+        application_deadline=date(2026, 3, 31), decision_expected_on=date(2026, 3, 31)
+    )
+    db.session.commit()
+    assert label in viewer_client.get(f"/incentives/{rolling.id}").get_data(as_text=True)
+    assert label not in viewer_client.get(f"/incentives/{usual.id}").get_data(as_text=True)
+
+
 def test_interest_is_simple_and_runs_from_the_award_date():
     incentive = _awarded("pro_rata", interest="5", awarded_on=date(2025, 1, 1))
     make_obligation(incentive, target=100, actual=60, due_on=date(2025, 12, 31))
