@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import make_fx_rate, make_incentive, make_obligation
+from tests.factories import make_fx_rate, make_incentive, make_obligation, make_partner
+from tracker.core.errors import DomainError
 from tracker.incentives.services import (
-    add_months,
     clawback_exposure,
+    de_minimis_first_day,
     de_minimis_position,
     de_minimis_warning,
     obligation_status,
@@ -185,8 +186,9 @@ def test_exposure_page_shows_the_working_in_both_currencies(viewer_client):
 # --- De minimis -----------------------------------------------------------------------
 
 
-def _de_minimis(amount, granted_on, currency="EUR", status="awarded"):
+def _de_minimis(amount, granted_on, currency="EUR", status="awarded", country="HU"):
     return make_incentive(
+        make_partner(country_code=country),
         status=status,
         currency=currency,
         amount_awarded=Decimal(amount),
@@ -196,15 +198,88 @@ def _de_minimis(amount, granted_on, currency="EUR", status="awarded"):
     )
 
 
-def test_rolling_three_years_counts_only_aid_granted_inside_the_window():
+def test_three_years_count_from_the_day_after_the_same_day_three_years_back():
     as_of = date(2026, 6, 30)
-    _de_minimis("100000", add_months(as_of, -36))  # exactly three years ago: out
-    _de_minimis("120000", add_months(as_of, -36) + timedelta(days=1))
-    _de_minimis("50000", as_of)
+    _de_minimis("100000", date(2023, 6, 30))  # exactly three years ago: out
+    _de_minimis("120000", date(2023, 7, 1))  # the first day counted
+    _de_minimis("50000", as_of)  # the last
     _de_minimis("999999", date(2026, 1, 1), status="rejected")
     position = de_minimis_position(as_of)
-    assert position.total == Decimal("170000")
-    assert position.headroom == Decimal("130000")
+    assert position.first_day == date(2023, 7, 1)
+    [hungary] = position.states
+    assert (hungary.country, hungary.total, hungary.headroom) == (
+        "HU",
+        Decimal("170000"),
+        Decimal("130000"),
+    )
+    # A leap day's three years end on the last day of February.
+    assert de_minimis_first_day(date(2028, 2, 29)) == date(2025, 3, 1)
+
+
+def test_each_member_state_has_its_own_ceiling():
+    make_fx_rate("PLN", "0.25", date(2020, 1, 1))
+    as_of = date(2026, 6, 30)
+    _de_minimis("95000", date(2025, 1, 10), country="SK")
+    _de_minimis("388080", date(2025, 3, 1), currency="PLN", country="PL")  # EUR 97,020
+    _de_minimis("50800", date(2025, 5, 1), country="HU")
+    _de_minimis("30000", date(2025, 7, 1), country="CZ")
+    _de_minimis("260000", date(2026, 2, 1), country="SK")
+    position = de_minimis_position(as_of)
+    totals = {state.country: state.total for state in position.states}
+    assert totals == {
+        "CZ": Decimal("30000"),
+        "HU": Decimal("50800"),
+        "PL": Decimal("97020.00"),
+        "SK": Decimal("355000"),
+    }
+    assert [state.country for state in position.states if state.headroom < 0] == ["SK"]
+    assert [state.country for state in position.states] == ["CZ", "HU", "PL", "SK"]
+    # A new Czech award is checked against Czechia's aid only.
+    czech = _de_minimis("270000", None, status="submitted", country="CZ")
+    assert de_minimis_warning(czech, as_of) is None
+    slovak = _de_minimis("1000", None, status="submitted", country="SK")
+    assert de_minimis_warning(slovak, as_of) == (
+        "This award would bring de minimis aid granted by Slovakia from 2023-07-01 to "
+        "2026-06-30 to EUR 356,000, over the EUR 300,000 ceiling (EUR 355,000 already granted)."
+    )
+
+
+def test_only_an_eu_or_eea_state_grants_state_aid(app):
+    from tracker.incentives import operations
+
+    mexican = make_partner("Secretaría de Economía de Nuevo León", country_code="MX")
+    values = {
+        "title": "Training subsidy – Apodaca",
+        "kind": "training_subsidy",
+        "granting_partner_id": mexican.id,
+        "currency": "MXN",
+        "is_state_aid": True,
+        "is_de_minimis": True,
+        "aid_granted_on": date(2026, 1, 1),
+    }
+    with pytest.raises(DomainError) as refused:
+        operations.create_incentive(values, actor=None)
+    assert (refused.value.field, refused.value.message) == (
+        "is_state_aid",
+        "EU state aid, de minimis included, is granted by an EU or EEA state: Secretaría de "
+        "Economía de Nuevo León is in Mexico. Untick it.",
+    )
+    norwegian = make_partner("Innovasjon Norge", country_code="NO")
+    operations.create_incentive({**values, "granting_partner_id": norwegian.id}, actor=None)
+
+
+def test_the_de_minimis_page_shows_each_member_state_and_the_first_day(viewer_client):
+    from tracker.core.types import today
+    from tracker.extensions import db
+    from tracker.incentives.services import de_minimis_first_day
+
+    _de_minimis("250000", today(), country="SK")
+    _de_minimis("60000", today(), country="PL")
+    db.session.commit()
+    html = viewer_client.get("/incentives/de-minimis").get_data(as_text=True)
+    assert f"from {de_minimis_first_day(today()).isoformat()} to {today().isoformat()}" in html
+    assert html.index(">Poland</h2>") < html.index(">Slovakia</h2>")
+    assert "exceeded" not in html
 
 
 def test_warning_before_a_new_award_would_pass_the_ceiling():

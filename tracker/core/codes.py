@@ -47,3 +47,17 @@ MINOR_UNITS = {
 def minor_units(code: str | None) -> int:
     """How many decimals an amount in the currency can have (JPY 0, EUR 2, KWD 3)."""
     return MINOR_UNITS.get((code or "").upper(), 2)
+
+
+# The Member States of the EU and the other states of the EEA: the granting states whose aid
+# EU state-aid rules (de minimis among them) govern.
+EU_MEMBER_STATES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+})  # fmt: skip
+EEA_STATES = EU_MEMBER_STATES | {"IS", "LI", "NO"}
+
+
+def in_eea(code: str | None) -> bool:
+    """Whether `code` is an EU Member State or another EEA state."""
+    return (code or "").upper() in EEA_STATES

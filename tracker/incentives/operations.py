@@ -29,7 +29,7 @@ from sqlalchemy import select
 from tracker.auth.models import User
 from tracker.auth.services import active_user
 from tracker.core import audit
-from tracker.core.codes import is_currency
+from tracker.core.codes import country_name, in_eea, is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
 from tracker.core.money import reporting_currency
@@ -222,6 +222,14 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
         raise DomainError(SCHEME_FORMAT, "aid_scheme_number")
     if merged.get("nace_code") and not NACE_RE.match(merged["nace_code"]):
         raise DomainError(NACE_FORMAT, "nace_code")
+    if merged.get("is_state_aid"):
+        grantor = db.session.get(Partner, merged["granting_partner_id"])
+        if grantor is not None and not in_eea(grantor.country_code):
+            raise DomainError(
+                f"EU state aid, de minimis included, is granted by an EU or EEA state: "
+                f"{grantor.name} is in {country_name(grantor.country_code)}. Untick it.",
+                "is_state_aid",
+            )
     if merged.get("is_de_minimis"):
         if not merged.get("is_state_aid"):
             raise DomainError(DE_MINIMIS_IS_STATE_AID, "is_de_minimis")

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.core import text
+from tracker.core.codes import country_name
 from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total, quantize
 from tracker.core.states import StoredState
@@ -381,12 +382,13 @@ def add_months(day: date, months: int) -> date:
 
 
 @dataclass
-class DeMinimis:
+class MemberStateAid:
+    """De minimis aid one Member State granted in the window, against its own ceiling."""
+
+    country: str
     ceiling: Decimal
-    since: date
-    total: Decimal  # in EUR
-    incentives: list[tuple[Incentive, Decimal | None]]  # amount in EUR, None if no rate
-    missing_rates: list[str]
+    total: Decimal = Decimal(0)  # in EUR
+    incentives: list[tuple[Incentive, Decimal | None]] = field(default_factory=list)
 
     @property
     def headroom(self) -> Decimal:
@@ -397,60 +399,87 @@ class DeMinimis:
         return _pct(self.total, self.ceiling) if self.ceiling else HUNDRED
 
 
+@dataclass
+class DeMinimis:
+    """De minimis aid granted in the three years to `as_of`, per granting Member State: the
+    ceiling applies to a single undertaking in each Member State (Reg. 2023/2831, Art. 3)."""
+
+    ceiling: Decimal
+    first_day: date  # the first day counted: three years before `as_of`, plus one day
+    as_of: date
+    states: list[MemberStateAid]
+    missing_rates: list[str]
+
+    def state(self, country: str) -> MemberStateAid:
+        found = next((state for state in self.states if state.country == country), None)
+        return found or MemberStateAid(country, self.ceiling)
+
+
 def de_minimis_amount(incentive: Incentive) -> Decimal:
     return incentive.amount_awarded or incentive.amount_offered or Decimal(0)
 
 
+def de_minimis_first_day(as_of: date) -> date:
+    """The first day of the three years that end on `as_of` (both days counted): aid granted
+    exactly three years before `as_of` has left the window."""
+    return add_months(as_of, -36) + timedelta(days=1)
+
+
 def de_minimis_position(as_of: date, book: RateBook | None = None) -> DeMinimis:
-    """De minimis aid granted in the rolling three years up to `as_of`, in EUR."""
+    """De minimis aid granted in the three years to `as_of`, in EUR, per Member State."""
     book = book or RateBook()
-    since = add_months(as_of, -36)
+    first_day = de_minimis_first_day(as_of)
     query = (
         select(Incentive)
         .where(
             Incentive.is_de_minimis,
             Incentive.status.in_(S.secured()),
-            Incentive.aid_granted_on.is_not(None),
-            Incentive.aid_granted_on > since,
-            Incentive.aid_granted_on <= as_of,
+            Incentive.aid_granted_on.between(first_day, as_of),
         )
         .options(joinedload(Incentive.granting_partner))
-        .order_by(Incentive.aid_granted_on)
+        .order_by(Incentive.aid_granted_on, Incentive.id)
     )
-    rows, total, missing = [], Decimal(0), []
+    ceiling = Decimal(current_app.config["DE_MINIMIS_CEILING_EUR"])
+    states: dict[str, MemberStateAid] = {}
+    missing = set()
     for incentive in db.session.scalars(query):
+        country = incentive.granting_partner.country_code
+        state = states.setdefault(country, MemberStateAid(country, ceiling))
         eur = book.convert_between(
             de_minimis_amount(incentive), incentive.currency, "EUR", incentive.aid_granted_on
         )
-        rows.append((incentive, eur))
+        state.incentives.append((incentive, eur))
         if eur is None:
-            missing.append(incentive.currency)
+            missing.add(incentive.currency)
         else:
-            total += eur
-    ceiling = Decimal(current_app.config["DE_MINIMIS_CEILING_EUR"])
-    return DeMinimis(ceiling, since, total, rows, sorted(set(missing)))
+            state.total += eur
+    ordered = sorted(states.values(), key=lambda state: country_name(state.country))
+    return DeMinimis(ceiling, first_day, as_of, ordered, sorted(missing))
 
 
 def de_minimis_warning(incentive: Incentive, on: date, book: RateBook | None = None) -> str | None:
-    """A warning when awarding this de minimis incentive on `on` would pass the ceiling."""
+    """A warning when awarding this de minimis incentive on `on` would pass the ceiling of
+    the Member State that grants it."""
     if not incentive.is_de_minimis:
         return None
     book = book or RateBook()
-    position = de_minimis_position(on, book)
-    already = any(existing.id == incentive.id for existing, _ in position.incentives)
+    country = incentive.granting_partner.country_code
+    state = de_minimis_position(on, book).state(country)
+    already = any(existing.id == incentive.id for existing, _ in state.incentives)
     amount = book.convert_between(de_minimis_amount(incentive), incentive.currency, "EUR", on)
     if amount is None:
         return (
             f"No EUR rate for {incentive.currency}: the de minimis ceiling cannot be checked. "
             "Add the rate first."
         )
-    projected = position.total + (Decimal(0) if already else amount)
-    if projected <= position.ceiling:
+    projected = state.total + (Decimal(0) if already else amount)
+    if projected <= state.ceiling:
         return None
     return (
-        f"This award would bring de minimis aid in the three years to {on.isoformat()} to "
-        f"EUR {projected:,.0f}, over the EUR {position.ceiling:,.0f} ceiling "
-        f"(EUR {position.total:,.0f} already granted)."
+        f"This award would bring de minimis aid granted by {country_name(country)} from "
+        f"{de_minimis_first_day(on).isoformat()} to {on.isoformat()} to "
+        f"EUR {projected:,.0f}, over the EUR {state.ceiling:,.0f} ceiling "
+        f"(EUR {state.total:,.0f} already granted)."
     )
 
 
