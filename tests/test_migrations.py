@@ -128,3 +128,38 @@ def test_text_keys_stop_on_names_that_differ_only_in_case_or_accents(empty_datab
             )
             assert "name_key" not in {c["name"] for c in inspect(connection).get_columns("regions")}
         db.engine.dispose()
+
+
+def test_a_guarantee_and_its_gross_grant_equivalent_are_kept_after_0011(empty_database_url):
+    from sqlalchemy.exc import IntegrityError
+
+    app = _app_on(empty_database_url)
+    insert = text(
+        "INSERT INTO incentives (title, kind, status, granting_partner_id, currency, "
+        "clawback_rule, is_state_aid, is_de_minimis, gross_grant_equivalent, created_at, "
+        "updated_at) VALUES ('Guarantee', :kind, 'identified', 1, 'EUR', 'none', true, true, "
+        ":gge, '2026-01-01', '2026-01-01')"
+    )
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO partners (name, kind, status, country_code, name_key, "
+                    "search_key, created_at, updated_at) VALUES ('HIPA', 'economic_agency', "
+                    "'active', 'HU', 'hipa', 'hipa', '2026-01-01', '2026-01-01')"
+                )
+            )
+            connection.execute(insert, {"kind": "guarantee", "gge": "45000.00"})
+            stored = connection.execute(text("SELECT gross_grant_equivalent FROM incentives"))
+            assert float(stored.scalar()) == 45000.0
+        for kind, gge in (("gift", None), ("loan", "-1")):  # each check holds
+            with pytest.raises(IntegrityError), db.engine.begin() as connection:
+                connection.execute(insert, {"kind": kind, "gge": gge})
+        downgrade(revision="0010_list_indexes")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("incentives")}
+            assert "gross_grant_equivalent" not in columns
+            kept = connection.execute(text("SELECT title, kind FROM incentives")).all()
+            assert [tuple(row) for row in kept] == [("Guarantee", "other")]
+        db.engine.dispose()

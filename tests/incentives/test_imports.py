@@ -93,6 +93,22 @@ RULES = [
         id="de-minimis-without-grant-date",
     ),
     pytest.param(
+        {"kind": "loan", "is_state_aid": "y", "is_de_minimis": "y", "aid_granted_on": "2026-01-05"},
+        {"Kind": "Loan", "State aid": "Yes", "De minimis": "Yes", "Aid granted on": "2026-01-05"},
+        "Gross grant equivalent",
+        "A loan or guarantee counts towards de minimis by its gross grant equivalent (the aid it "
+        "holds, as the granting body states it), not its amount: enter it.",
+        id="de-minimis-loan-without-gross-grant-equivalent",
+    ),
+    pytest.param(
+        {"kind": "guarantee", "amount_offered": "500000", "gross_grant_equivalent": "600000"},
+        {"Kind": "Guarantee", "Offered": "500000", "GGE": "600000"},  # GGE: an alias
+        "Gross grant equivalent",
+        "The gross grant equivalent is the aid within the amount: it cannot be more than "
+        "HUF 500,000.00.",
+        id="gross-grant-equivalent-above-the-amount",
+    ),
+    pytest.param(
         {"term_start_on": "2027-01-01", "term_end_on": "2026-12-31"},
         {"Term start": "2027-01-01", "Term end": "2026-12-31"},
         "Term end",

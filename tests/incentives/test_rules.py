@@ -244,6 +244,37 @@ def test_each_member_state_has_its_own_ceiling():
     )
 
 
+def test_a_loan_counts_by_its_gross_grant_equivalent(app):
+    from tracker.incentives import operations
+
+    as_of = date(2026, 6, 30)
+    agency = make_partner("CzechInvest", country_code="CZ")
+    values = {
+        "title": "OP TAK soft loan – Brno",
+        "kind": "loan",
+        "granting_partner_id": agency.id,
+        "currency": "EUR",
+        "amount_offered": Decimal("2000000"),
+        "is_state_aid": True,
+        "is_de_minimis": True,
+        "aid_granted_on": date(2026, 1, 15),
+    }
+    with pytest.raises(DomainError) as refused:
+        operations.create_incentive(values, actor=None)
+    assert refused.value.field == "gross_grant_equivalent"
+    assert refused.value.message.startswith("A loan or guarantee counts towards de minimis by")
+    with pytest.raises(DomainError) as refused:
+        operations.create_incentive({**values, "gross_grant_equivalent": 2000001}, actor=None)
+    assert refused.value.message == (
+        "The gross grant equivalent is the aid within the amount: it cannot be more than "
+        "EUR 2,000,000.00."
+    )
+    loan = operations.create_incentive({**values, "gross_grant_equivalent": 45000}, actor=None)
+    loan.status = "awarded"
+    [czechia] = de_minimis_position(as_of).states
+    assert (czechia.country, czechia.total) == ("CZ", Decimal("45000"))
+
+
 def test_only_an_eu_or_eea_state_grants_state_aid(app):
     from tracker.incentives import operations
 

@@ -49,6 +49,7 @@ INCENTIVES = ExportList(
         Column("State aid", lambda r: yes_no(r[0].is_state_aid)),
         Column("De minimis", lambda r: yes_no(r[0].is_de_minimis)),
         Column("Aid granted on", lambda r: r[0].aid_granted_on, "date"),
+        Column("Gross grant equivalent", lambda r: r[0].gross_grant_equivalent, "money"),
     ],
     rows=_incentive_rows,
     default_source=_incentives_default,

@@ -117,6 +117,10 @@ class IncentiveForm(EditForm):
     )
     aid_granted_on = DateField("Aid granted on", validators=[Optional()])
     is_de_minimis = BooleanField("De minimis aid")
+    gross_grant_equivalent = amount_field(
+        "Gross grant equivalent",
+        description="For a loan or guarantee: the aid it holds, which de minimis counts.",
+    )
     description = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
 
     def __init__(self, *args, partners=(), regions=(), users=(), **kwargs):

@@ -79,6 +79,15 @@ class IncentiveImport(ImportKind):
         Field("NACE sector code", "nace_code", max_length=10, aliases=("NACE code", "NACE")),
         Field("De minimis", "is_de_minimis", "boolean"),
         Field("Aid granted on", "aid_granted_on", "date"),
+        Field(
+            "Gross grant equivalent",
+            "gross_grant_equivalent",
+            "decimal",
+            minimum=0,
+            places=2,
+            range_message=NEGATIVE,
+            aliases=("GGE",),
+        ),
         Field("Description", "description", max_length=5000, aliases=("notes",)),
     ]
     # Columns that find the granting partner rather than set a field.

@@ -40,6 +40,7 @@ class IncentiveKind(Choice):
     INFRASTRUCTURE = "infrastructure"
     TRAINING_SUBSIDY = "training_subsidy"
     LOAN = "loan"
+    GUARANTEE = "guarantee"
     REGULATORY_FAST_TRACK = "regulatory_fast_track"
     OTHER = "other"
 
@@ -122,6 +123,7 @@ class Incentive(Searchable, db.Model):
         non_negative("amount_offered"),
         non_negative("amount_awarded"),
         non_negative("amount_received"),
+        non_negative("gross_grant_equivalent"),
         non_negative("clawback_interest_pct"),
         CheckConstraint(
             "clawback_floor_pct IS NULL OR (clawback_floor_pct >= 0 AND clawback_floor_pct <= 100)",
@@ -186,6 +188,11 @@ class Incentive(Searchable, db.Model):
     aid_granted_on: Mapped[date | None] = mapped_column(Date, index=True)
     is_de_minimis: Mapped[bool] = mapped_column(
         Boolean, default=False, index=True, info={"label": "De minimis aid"}
+    )
+    # The aid a loan or guarantee holds (its gross grant equivalent), in the incentive's
+    # currency: what de minimis counts instead of the nominal amount.
+    gross_grant_equivalent: Mapped[Money | None] = mapped_column(
+        info={"label": "Gross grant equivalent"}
     )
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -101,6 +101,7 @@ INCENTIVE_FIELDS = [
     "nace_code",
     "aid_granted_on",
     "is_de_minimis",
+    "gross_grant_equivalent",
     "description",
 ]
 # An update may name a status too: it must be the pipeline's next step (see `transition`).
@@ -129,6 +130,12 @@ SCHEME_FORMAT = "Use the Commission's form SA.12345."
 NACE_FORMAT = "Use a NACE code such as 27.20 or C."
 DE_MINIMIS_IS_STATE_AID = "De minimis aid is EU state aid: tick that too."
 DE_MINIMIS_NEEDS_GRANT_DATE = "Give the date the aid was granted: the ceiling counts from it."
+# Kinds whose nominal amount is not the aid: de minimis counts their gross grant equivalent.
+HOLDING_AID = (IncentiveKind.LOAN, IncentiveKind.GUARANTEE)
+GGE_NEEDED = (
+    "A loan or guarantee counts towards de minimis by its gross grant equivalent (the aid it "
+    "holds, as the granting body states it), not its amount: enter it."
+)
 CONFIRM_CEILING = " Tick the box to award it anyway."
 REPORT_IN_FUTURE = "A report cannot be submitted in the future."
 DELIVERY_DATE_NEEDED = "Give the delivery date."
@@ -208,7 +215,14 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
     if changed(values, incentive, "owner_id"):
         active_user(values["owner_id"], "owner_id")
 
-    _not_negative(merged, NEGATIVE_AMOUNT, "amount_offered", "amount_awarded", "amount_received")
+    _not_negative(
+        merged,
+        NEGATIVE_AMOUNT,
+        "amount_offered",
+        "amount_awarded",
+        "amount_received",
+        "gross_grant_equivalent",
+    )
     _percent(merged, "clawback_floor_pct", "clawback_interest_pct")
     start, end = merged.get("term_start_on"), merged.get("term_end_on")
     if start and end and end < start:
@@ -235,6 +249,16 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
             raise DomainError(DE_MINIMIS_IS_STATE_AID, "is_de_minimis")
         if not merged.get("aid_granted_on"):
             raise DomainError(DE_MINIMIS_NEEDS_GRANT_DATE, "is_de_minimis")
+        if merged["kind"] in HOLDING_AID and merged.get("gross_grant_equivalent") is None:
+            raise DomainError(GGE_NEEDED, "gross_grant_equivalent")
+    equivalent = merged.get("gross_grant_equivalent")
+    nominal = merged.get("amount_awarded") or merged.get("amount_offered")
+    if equivalent is not None and nominal is not None and equivalent > nominal:
+        raise DomainError(
+            f"The gross grant equivalent is the aid within the amount: it cannot be more than "
+            f"{merged['currency']} {nominal:,.2f}.",
+            "gross_grant_equivalent",
+        )
     if incentive is not None and (start, end) != (incentive.term_start_on, incentive.term_end_on):
         for obligation in incentive.obligations:
             day = obligation.due_on

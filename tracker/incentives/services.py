@@ -416,6 +416,10 @@ class DeMinimis:
 
 
 def de_minimis_amount(incentive: Incentive) -> Decimal:
+    """What de minimis counts: the gross grant equivalent where there is one (a loan's or a
+    guarantee's aid), else the amount awarded, or offered before the award."""
+    if incentive.gross_grant_equivalent is not None:
+        return incentive.gross_grant_equivalent
     return incentive.amount_awarded or incentive.amount_offered or Decimal(0)
 
 
