@@ -244,21 +244,25 @@ def test_each_member_state_has_its_own_ceiling():
     )
 
 
+def _de_minimis_values(grantor, **fields) -> dict:
+    """What the incentive form or import gives for de minimis aid from `grantor`."""
+    return {
+        "title": "De minimis aid",
+        "granting_partner_id": grantor.id,
+        "currency": "EUR",
+        "is_state_aid": True,
+        "is_de_minimis": True,
+        "aid_granted_on": date(2026, 1, 15),
+        **fields,
+    }
+
+
 def test_a_loan_counts_by_its_gross_grant_equivalent(app):
     from tracker.incentives import operations
 
     as_of = date(2026, 6, 30)
     agency = make_partner("CzechInvest", country_code="CZ")
-    values = {
-        "title": "OP TAK soft loan – Brno",
-        "kind": "loan",
-        "granting_partner_id": agency.id,
-        "currency": "EUR",
-        "amount_offered": Decimal("2000000"),
-        "is_state_aid": True,
-        "is_de_minimis": True,
-        "aid_granted_on": date(2026, 1, 15),
-    }
+    values = _de_minimis_values(agency, kind="loan", amount_offered=Decimal("2000000"))
     with pytest.raises(DomainError) as refused:
         operations.create_incentive(values, actor=None)
     assert refused.value.field == "gross_grant_equivalent"
@@ -279,15 +283,7 @@ def test_only_an_eu_or_eea_state_grants_state_aid(app):
     from tracker.incentives import operations
 
     mexican = make_partner("Secretaría de Economía de Nuevo León", country_code="MX")
-    values = {
-        "title": "Training subsidy – Apodaca",
-        "kind": "training_subsidy",
-        "granting_partner_id": mexican.id,
-        "currency": "MXN",
-        "is_state_aid": True,
-        "is_de_minimis": True,
-        "aid_granted_on": date(2026, 1, 1),
-    }
+    values = _de_minimis_values(mexican, kind="training_subsidy", currency="MXN")
     with pytest.raises(DomainError) as refused:
         operations.create_incentive(values, actor=None)
     assert (refused.value.field, refused.value.message) == (
