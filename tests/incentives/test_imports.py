@@ -233,3 +233,23 @@ def test_import_creates_and_moves_incentives_through_the_operations(app):
         ("transition", existing.id, manager.id),
     ]
     assert events[1].change_list[0]["new_text"] == "HUF 2,000,000"
+
+
+def test_an_award_in_a_withdrawn_currency_is_imported_and_converted(app):
+    from tracker.core.money import RateBook
+    from tracker.incentives import operations
+
+    make_partner("Bulgarian SME Promotion Agency", country_code="BG")
+    manager = make_user("manager")
+    operations.add_fx_rate("BGN", Decimal("0.51129"), date(2025, 1, 1), actor=None)
+    db.session.commit()
+    row = _row(**{"Granting partner": "Bulgarian SME Promotion Agency", "Currency": "BGN"})
+    preview = parse_upload(IncentiveImport(), "i.csv", _csv([row, _row(Currency="XYZ")]), manager)
+    assert [reason for error in preview.errors for reason in error.reasons] == [
+        "Currency: “XYZ” is not an ISO currency code (e.g. EUR, HUF, MXN)"
+    ]
+    preview = parse_upload(IncentiveImport(), "i.csv", _csv([row]), manager)
+    apply(preview, manager)
+    lev = db.session.scalar(select(Incentive))
+    assert lev.currency == "BGN"
+    assert RateBook().convert(Decimal("100000"), "BGN", date(2025, 6, 1)) == Decimal("51129.00")

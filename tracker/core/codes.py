@@ -15,9 +15,19 @@ def country_names() -> dict[str, str]:
     return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
+# Withdrawn ISO 4217 currencies (its list three) that records still carry: awards, rates
+# and agreements made before a country took the euro (Bulgaria's lev until 2026, Croatia's
+# kuna until 2023…). pycountry lists only the current ones. Each had two decimals.
+HISTORIC_CURRENCIES = frozenset({
+    "ATS", "BGN", "CYP", "DEM", "EEK", "FIM", "FRF", "HRK", "IEP", "LTL", "LVL", "MTL",
+    "NLG", "SIT", "SKK",
+})  # fmt: skip
+
+
 @cache
 def currency_codes() -> frozenset[str]:
-    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+    """Every ISO 4217 code a record may be in: the current ones and `HISTORIC_CURRENCIES`."""
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies) | HISTORIC_CURRENCIES
 
 
 def country_name(code: str | None) -> str:
