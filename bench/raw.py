@@ -57,7 +57,7 @@ AWARDED = _in(S.awarded())
 SECURED = _in(S.secured())
 PIPELINE = _in(S.pipeline())
 LIVE = _in(CommitmentStatus.live())
-AFTER_AWARD = _in((S.AWARDED, S.IN_COMPLIANCE, S.CLOSED, S.CLAWED_BACK))
+AFTER_AWARD = _in((S.AWARDED, S.IN_COMPLIANCE, S.CLOSED, S.CLAWED_BACK, S.WITHDRAWN))
 
 
 def _days(later: str, earlier: str) -> str:

@@ -130,16 +130,18 @@ def test_text_keys_stop_on_names_that_differ_only_in_case_or_accents(empty_datab
         db.engine.dispose()
 
 
-def test_a_guarantee_and_its_gross_grant_equivalent_are_kept_after_0011(empty_database_url):
+def test_0011_keeps_a_state_aid_record_and_its_downgrade_folds_it_back(empty_database_url):
     from sqlalchemy.exc import IntegrityError
 
     app = _app_on(empty_database_url)
     insert = text(
         "INSERT INTO incentives (title, kind, status, granting_partner_id, currency, "
-        "clawback_rule, is_state_aid, is_de_minimis, gross_grant_equivalent, created_at, "
-        "updated_at) VALUES ('Guarantee', :kind, 'identified', 1, 'EUR', 'none', true, true, "
-        ":gge, '2026-01-01', '2026-01-01')"
+        "clawback_rule, is_state_aid, is_de_minimis, gross_grant_equivalent, aid_intensity_pct, "
+        "created_at, updated_at) VALUES (:title, :kind, :status, 1, 'EUR', 'none', true, true, "
+        ":gge, :intensity, '2026-01-01', '2026-01-01')"
     )
+    good = {"title": "x" * 300, "kind": "guarantee", "status": "withdrawn", "gge": "45000.00",
+            "intensity": "37.5"}  # fmt: skip
     with app.app_context():
         upgrade()
         with db.engine.begin() as connection:
@@ -150,16 +152,16 @@ def test_a_guarantee_and_its_gross_grant_equivalent_are_kept_after_0011(empty_da
                     "'active', 'HU', 'hipa', 'hipa', '2026-01-01', '2026-01-01')"
                 )
             )
-            connection.execute(insert, {"kind": "guarantee", "gge": "45000.00"})
+            connection.execute(insert, good)
             stored = connection.execute(text("SELECT gross_grant_equivalent FROM incentives"))
             assert float(stored.scalar()) == 45000.0
-        for kind, gge in (("gift", None), ("loan", "-1")):  # each check holds
+        for bad in ({"kind": "gift"}, {"gge": "-1"}, {"status": "lost"}, {"intensity": "100.5"}):
             with pytest.raises(IntegrityError), db.engine.begin() as connection:
-                connection.execute(insert, {"kind": kind, "gge": gge})
+                connection.execute(insert, {**good, **bad})  # each check holds
         downgrade(revision="0010_list_indexes")
         with db.engine.connect() as connection:
             columns = {c["name"] for c in inspect(connection).get_columns("incentives")}
-            assert "gross_grant_equivalent" not in columns
-            kept = connection.execute(text("SELECT title, kind FROM incentives")).all()
-            assert [tuple(row) for row in kept] == [("Guarantee", "other")]
+            assert not columns & {"gross_grant_equivalent", "beneficiary", "aid_intensity_pct"}
+            kept = connection.execute(text("SELECT title, kind, status FROM incentives")).all()
+            assert [tuple(row) for row in kept] == [("x" * 200, "other", "clawed_back")]
         db.engine.dispose()

@@ -28,8 +28,10 @@ def test_the_pipeline_is_the_one_users_know():
         ("submitted", "rejected"),
         ("awarded", "in_compliance"),
         ("awarded", "clawed_back"),
+        ("awarded", "withdrawn"),
         ("in_compliance", "closed"),
         ("in_compliance", "clawed_back"),
+        ("in_compliance", "withdrawn"),
     ]
 
 

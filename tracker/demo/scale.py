@@ -290,8 +290,8 @@ FOLLOW_UPS = ("Send the minutes to {partner}", "Share the capex plan with {partn
               "Review the draft agreement from {partner}", "Request the permit timeline")
 
 INCENTIVE_STATUSES = ((IS.IDENTIFIED, 11), (IS.PREPARING, 11), (IS.SUBMITTED, 12),
-                      (IS.AWARDED, 12), (IS.IN_COMPLIANCE, 32), (IS.CLOSED, 10),
-                      (IS.REJECTED, 8), (IS.CLAWED_BACK, 4))
+                      (IS.AWARDED, 12), (IS.IN_COMPLIANCE, 30), (IS.CLOSED, 10),
+                      (IS.REJECTED, 8), (IS.CLAWED_BACK, 4), (IS.WITHDRAWN, 2))
 INCENTIVE_KINDS = {  # who grants → kinds they offer
     PK.ECONOMIC_AGENCY: (IncentiveKind.GRANT, IncentiveKind.TAX_CREDIT,
                          IncentiveKind.TAX_ABATEMENT, IncentiveKind.LAND, IncentiveKind.LOAN),
@@ -1058,9 +1058,9 @@ class _Portfolio:
         elif status == IS.IN_COMPLIANCE:
             end = max(end, day(rng.randint(30, 400)))
         end = max(min(end, day(FUTURE_DAYS)), start)
-        if status == IS.CLAWED_BACK:
+        if status in (IS.CLAWED_BACK, IS.WITHDRAWN):  # taken back, or given up, after the award
             previous = dates[steps[-2]]
-            dates[IS.CLAWED_BACK] = min(previous + timedelta(days=rng.randint(30, 700)), self.today)
+            dates[status] = min(previous + timedelta(days=rng.randint(30, 700)), self.today)
         return dates, (start, end)
 
     def _obligation(self, incentive: Incentive) -> None:

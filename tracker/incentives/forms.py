@@ -76,7 +76,7 @@ class CurrencyField(StringField):
 
 
 class IncentiveForm(EditForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
     kind = SelectField("Kind", choices=form_choices(IncentiveKind), validators=[DataRequired()])
     granting_partner_id = SelectField(
         "Granted by",
@@ -111,7 +111,31 @@ class IncentiveForm(EditForm):
     aid_scheme_number = StringField(
         "Aid scheme number", validators=[Optional(), Length(max=20)], description="e.g. SA.58314"
     )
-    aid_type = StringField("Aid type", validators=[Optional(), Length(max=60)])
+    aid_type = StringField(
+        "Aid instrument",
+        validators=[Optional(), Length(max=60)],
+        description="e.g. direct grant, interest subsidy, tax advantage",
+    )
+    aid_objective = StringField(
+        "Objective",
+        validators=[Optional(), Length(max=100)],
+        description="e.g. regional development, R&D&I, training",
+    )
+    beneficiary = StringField(
+        "Beneficiary",
+        validators=[Optional(), Length(max=200)],
+        description="The group entity that receives the aid",
+    )
+    beneficiary_national_id = StringField(
+        "Beneficiary's national ID", validators=[Optional(), Length(max=40)]
+    )
+    project_number = StringField(
+        "Project or contract number", validators=[Optional(), Length(max=60)]
+    )
+    eligible_cost = amount_field("Total eligible cost")
+    aid_intensity_pct = NumberField(
+        "Aid intensity (%)", validators=[Optional(), NumberRange(min=0, max=100)]
+    )
     nace_code = StringField(
         "NACE sector code", validators=[Optional(), Length(max=10)], description="e.g. 27.20"
     )

@@ -38,7 +38,7 @@ class IncentiveImport(ImportKind):
         "updated. A status change must be the next step of the pipeline."
     )
     fields = [
-        Field("Title", "title", required=True, max_length=200),
+        Field("Title", "title", required=True, max_length=500),
         Field("Granting partner", "granting_partner", required=True, max_length=200),
         Field(
             "Granting partner country",
@@ -75,7 +75,39 @@ class IncentiveImport(ImportKind):
         Field("Clawback terms", "clawback_terms", max_length=5000),
         Field("State aid", "is_state_aid", "boolean", help="EU state aid."),
         Field("Aid scheme number", "aid_scheme_number", max_length=20, help="e.g. SA.58314."),
-        Field("Aid type", "aid_type", max_length=60),
+        Field("Aid instrument", "aid_type", max_length=60, aliases=("Aid type",)),
+        Field("Objective", "aid_objective", max_length=100, aliases=("Aid objective",)),
+        Field("Beneficiary", "beneficiary", max_length=200),
+        Field(
+            "Beneficiary's national ID",
+            "beneficiary_national_id",
+            max_length=40,
+            aliases=("National ID", "Beneficiary ID"),
+        ),
+        Field(
+            "Project or contract number",
+            "project_number",
+            max_length=60,
+            aliases=("Project number", "Contract number"),
+        ),
+        Field(
+            "Total eligible cost",
+            "eligible_cost",
+            "decimal",
+            minimum=0,
+            places=2,
+            range_message=NEGATIVE,
+            aliases=("Eligible cost",),
+        ),
+        Field(
+            "Aid intensity (%)",
+            "aid_intensity_pct",
+            "decimal",
+            minimum=0,
+            maximum=100,
+            places=2,
+            aliases=("Aid intensity",),
+        ),
         Field("NACE sector code", "nace_code", max_length=10, aliases=("NACE code", "NACE")),
         Field("De minimis", "is_de_minimis", "boolean"),
         Field("Aid granted on", "aid_granted_on", "date"),

@@ -54,6 +54,9 @@ class IncentiveStatus(Choice):
     CLOSED = "closed"
     REJECTED = "rejected"
     CLAWED_BACK = "clawed_back"
+    # The award was withdrawn or renounced before it was used: nothing held, nothing repaid
+    # (clawed back is an award taken back for obligations not met).
+    WITHDRAWN = "withdrawn"
 
     # The status sets every page and report counts by, defined once here.
 
@@ -124,6 +127,11 @@ class Incentive(Searchable, db.Model):
         non_negative("amount_awarded"),
         non_negative("amount_received"),
         non_negative("gross_grant_equivalent"),
+        non_negative("eligible_cost"),
+        CheckConstraint(
+            "aid_intensity_pct IS NULL OR (aid_intensity_pct >= 0 AND aid_intensity_pct <= 100)",
+            name="aid_intensity_pct_range",
+        ),
         non_negative("clawback_interest_pct"),
         CheckConstraint(
             "clawback_floor_pct IS NULL OR (clawback_floor_pct >= 0 AND clawback_floor_pct <= 100)",
@@ -139,7 +147,7 @@ class Incentive(Searchable, db.Model):
     # Bumped on every update; an edit made on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     __mapper_args__ = {"version_id_col": version}
-    title: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(500), index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True, info={"choices": IncentiveKind})
     status: Mapped[str] = mapped_column(
         String(16),
@@ -183,7 +191,20 @@ class Incentive(Searchable, db.Model):
         Boolean, default=False, info={"label": "EU state aid"}
     )
     aid_scheme_number: Mapped[str | None] = mapped_column(String(20))
-    aid_type: Mapped[str | None] = mapped_column(String(60))
+    aid_type: Mapped[str | None] = mapped_column(String(60), info={"label": "Aid instrument"})
+    aid_objective: Mapped[str | None] = mapped_column(String(100), info={"label": "Objective"})
+    # Who receives the aid in the group, as the register names it, and the register's keys.
+    beneficiary: Mapped[str | None] = mapped_column(String(200))
+    beneficiary_national_id: Mapped[str | None] = mapped_column(
+        String(40), info={"label": "Beneficiary's national ID"}
+    )
+    project_number: Mapped[str | None] = mapped_column(
+        String(60), info={"label": "Project or contract number"}
+    )
+    eligible_cost: Mapped[Money | None] = mapped_column(info={"label": "Total eligible cost"})
+    aid_intensity_pct: Mapped[Decimal | None] = mapped_column(
+        FiniteNumeric(5, 2), info={"label": "Aid intensity (%)"}
+    )
     nace_code: Mapped[str | None] = mapped_column(String(10), info={"label": "NACE sector code"})
     aid_granted_on: Mapped[date | None] = mapped_column(Date, index=True)
     is_de_minimis: Mapped[bool] = mapped_column(

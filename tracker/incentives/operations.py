@@ -98,10 +98,16 @@ INCENTIVE_FIELDS = [
     "is_state_aid",
     "aid_scheme_number",
     "aid_type",
+    "aid_objective",
     "nace_code",
     "aid_granted_on",
     "is_de_minimis",
     "gross_grant_equivalent",
+    "beneficiary",
+    "beneficiary_national_id",
+    "project_number",
+    "eligible_cost",
+    "aid_intensity_pct",
     "description",
 ]
 # An update may name a status too: it must be the pipeline's next step (see `transition`).
@@ -222,8 +228,9 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
         "amount_awarded",
         "amount_received",
         "gross_grant_equivalent",
+        "eligible_cost",
     )
-    _percent(merged, "clawback_floor_pct", "clawback_interest_pct")
+    _percent(merged, "clawback_floor_pct", "clawback_interest_pct", "aid_intensity_pct")
     start, end = merged.get("term_start_on"), merged.get("term_end_on")
     if start and end and end < start:
         raise DomainError(TERM_ORDER, "term_end_on")

@@ -33,16 +33,18 @@ from tracker.partners.services import counted, register_deletion_check
 
 S = IncentiveStatus
 
-# The pipeline: which status may follow which. Closed, rejected and clawed back end it.
+# The pipeline: which status may follow which. Closed, rejected, clawed back and withdrawn
+# end it.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.IDENTIFIED: (S.PREPARING,),
     S.PREPARING: (S.SUBMITTED,),
     S.SUBMITTED: (S.AWARDED, S.REJECTED),
-    S.AWARDED: (S.IN_COMPLIANCE, S.CLAWED_BACK),
-    S.IN_COMPLIANCE: (S.CLOSED, S.CLAWED_BACK),
+    S.AWARDED: (S.IN_COMPLIANCE, S.CLAWED_BACK, S.WITHDRAWN),
+    S.IN_COMPLIANCE: (S.CLOSED, S.CLAWED_BACK, S.WITHDRAWN),
     S.CLOSED: (),
     S.REJECTED: (),
     S.CLAWED_BACK: (),
+    S.WITHDRAWN: (),
 }
 HUNDRED = Decimal(100)
 
@@ -271,7 +273,7 @@ def clawback_exposure(incentive: Incentive, as_of: date) -> Exposure:
 
 # Statuses an incentive can have reached after holding an award: where to look for one
 # that was awarded or in compliance on a past day.
-AFTER_AWARD = (S.AWARDED, S.IN_COMPLIANCE, S.CLOSED, S.CLAWED_BACK)
+AFTER_AWARD = (S.AWARDED, S.IN_COMPLIANCE, S.CLOSED, S.CLAWED_BACK, S.WITHDRAWN)
 
 
 def status_on(incentive: Incentive, day: date, changes=None) -> str | None:
