@@ -123,6 +123,21 @@ def test_one_bad_stored_amount_does_not_take_shared_pages_down(manager_client, s
     )
 
 
+@pytest.mark.parametrize("stored", ["1e30", "'Infinity'", "'NaN'"])
+def test_a_new_rate_beside_an_unreadable_one_is_saved(app, stored):
+    """The rate-jump check has nothing to compare with, and says nothing."""
+    from tests.factories import make_fx_rate
+    from tracker.incentives import operations
+
+    make_fx_rate("MXN", "0.05", date(2026, 1, 1))
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL's numeric cannot hold it: nothing to survive")
+    db.session.execute(text(f"UPDATE fx_rates SET rate = {stored}"))  # noqa: S608
+    db.session.commit()
+    operations.add_fx_rate("MXN", Decimal("0.9"), date(2026, 2, 1), actor=None)
+
+
 # --- Dates ---------------------------------------------------------------------------------
 
 

@@ -804,16 +804,16 @@ RATE_JUMP = 2
 def _check_rate_jump(currency: str, rate: Decimal, effective_on: date, reporting: str) -> None:
     """Refuse a rate that moves more than `RATE_JUMP` times from the rate before it (or,
     for the first, the one after), on `confirm_rate_jump`."""
-    before = select(FxRate).where(
+    rates = select(FxRate).where(
         FxRate.currency == currency, FxRate.reporting_currency == reporting
     )
     neighbour = db.session.scalar(
-        before.where(FxRate.effective_on < effective_on).order_by(FxRate.effective_on.desc())
+        rates.where(FxRate.effective_on < effective_on).order_by(FxRate.effective_on.desc())
     ) or db.session.scalar(
-        before.where(FxRate.effective_on > effective_on).order_by(FxRate.effective_on)
+        rates.where(FxRate.effective_on > effective_on).order_by(FxRate.effective_on)
     )
-    if neighbour is None:
-        return
+    if neighbour is None or not neighbour.rate or neighbour.rate < 0:
+        return  # none, or one that cannot be read (stored by hand): nothing to compare with
     rate, other = Decimal(rate), neighbour.rate
     if other / RATE_JUMP <= rate <= other * RATE_JUMP:
         return
