@@ -113,7 +113,9 @@ def test_one_bad_stored_amount_does_not_take_shared_pages_down(manager_client, s
     db.session.execute(
         text(f"UPDATE incentives SET amount_offered = {stored}, amount_received = {stored}")  # noqa: S608
     )
-    db.session.execute(text(f"UPDATE obligations SET actual_value = {stored}"))  # noqa: S608
+    db.session.execute(
+        text(f"UPDATE obligations SET actual_value = {stored}, target_value = {stored}")  # noqa: S608
+    )
     db.session.commit()
     _assert_shared_pages_answer(
         manager_client,
@@ -121,6 +123,22 @@ def test_one_bad_stored_amount_does_not_take_shared_pages_down(manager_client, s
         f"/incentives/{incentive.id}/edit",
         f"/obligations/{obligation.id}/actual",
     )
+
+
+def test_an_unreadable_target_is_not_met_and_stays_due(app):
+    from tracker.incentives import services
+
+    incentive = make_incentive(currency="EUR", status="in_compliance")
+    make_obligation(incentive, target=100, actual=100)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL's numeric(18, 4) cannot hold it: nothing to survive")
+    db.session.execute(text("UPDATE obligations SET target_value = 1e30"))
+    db.session.commit()
+    db.session.expire_all()
+    [obligation] = incentive.obligations
+    assert obligation.target_value is None and not services.is_met(obligation)
+    assert [d.kind for d in services.open_deadlines(incentive)] == ["obligation_due"]
 
 
 @pytest.mark.parametrize("stored", ["1e30", "'Infinity'", "'NaN'"])

@@ -78,10 +78,17 @@ def _pct(numerator: Decimal, denominator: Decimal) -> Decimal:
     return (numerator * HUNDRED / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def _whole(value: Decimal | None) -> str:
+    """A figure to read (12,000), or "?" for one that cannot be read."""
+    return "?" if value is None else f"{value:,.0f}"
+
+
 def is_met(obligation: Obligation) -> bool:
     """Whether the obligation's target is reached (a target of zero is reached at once): a
-    met obligation is no longer due."""
+    met obligation is no longer due. A target that cannot be read is not reached."""
     target, actual = obligation.target_value, obligation.actual_value
+    if target is None:
+        return False
     return target == 0 or (actual is not None and actual >= target)
 
 
@@ -677,8 +684,8 @@ def open_deadlines(incentive: Incentive) -> Iterator[Deadline]:
                 "obligations",
                 obligation.id,
                 f"{_describe(obligation)} ({name})",
-                f"{_describe(obligation)}: {obligation.actual_value or 0:,.0f} of "
-                f"{obligation.target_value:,.0f} {obligation.unit}",
+                f"{_describe(obligation)}: {_whole(obligation.actual_value or 0)} of "
+                f"{_whole(obligation.target_value)} {obligation.unit}",
                 obligation.owner_id or owner,
             )
     for report in incentive.compliance_reports:
