@@ -290,8 +290,8 @@ FOLLOW_UPS = ("Send the minutes to {partner}", "Share the capex plan with {partn
               "Review the draft agreement from {partner}", "Request the permit timeline")
 
 INCENTIVE_STATUSES = ((IS.IDENTIFIED, 11), (IS.PREPARING, 11), (IS.SUBMITTED, 12),
-                      (IS.AWARDED, 12), (IS.IN_COMPLIANCE, 30), (IS.CLOSED, 10),
-                      (IS.REJECTED, 8), (IS.CLAWED_BACK, 4), (IS.WITHDRAWN, 2))
+                      (IS.AWARDED, 12), (IS.IN_COMPLIANCE, 32), (IS.CLOSED, 9),
+                      (IS.REJECTED, 7), (IS.CLAWED_BACK, 4), (IS.WITHDRAWN, 2))
 INCENTIVE_KINDS = {  # who grants → kinds they offer
     PK.ECONOMIC_AGENCY: (IncentiveKind.GRANT, IncentiveKind.TAX_CREDIT,
                          IncentiveKind.TAX_ABATEMENT, IncentiveKind.LAND, IncentiveKind.LOAN),
