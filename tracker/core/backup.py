@@ -53,6 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.core.types import in_utc
 from tracker.extensions import db
 
 FORMAT = "ecosystem-tracker-backup"
@@ -134,7 +135,7 @@ def _decoder(column):
             return None
         if codec == "datetime":
             moment = datetime.fromisoformat(value)
-            return _in_utc(moment) if aware else moment
+            return in_utc(moment) if aware else moment
         if codec == "date":
             return date.fromisoformat(value)
         if codec == "time":
@@ -213,11 +214,6 @@ def _tables() -> list[Table]:
     return list(db.metadata.sorted_tables)
 
 
-def _in_utc(value: datetime) -> datetime:
-    # The app stores UTC; SQLite keeps no offset, so a naive value is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _rows(connection: Connection, table: Table) -> Iterator[list[Any]]:
     columns = list(table.columns)
     codecs = [_codec(column) for column in columns]
@@ -234,7 +230,7 @@ def _rows(connection: Connection, table: Table) -> Iterator[list[Any]]:
         values = list(row)
         for index in aware:
             if values[index] is not None:
-                values[index] = _in_utc(values[index])
+                values[index] = in_utc(values[index])
         yield [_encode(codec, value) for codec, value in zip(codecs, values, strict=True)]
 
 

@@ -101,11 +101,15 @@ def today() -> date:
     return datetime.now(local_zone()).date()
 
 
+def in_utc(moment: datetime) -> datetime:
+    """A stored moment in UTC, timezone-aware: the app stores UTC, and SQLite keeps no
+    offset, so a naive moment is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def day_of(moment: datetime) -> date:
-    """The local date of a stored moment (naive moments are UTC, as SQLite returns them)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(local_zone()).date()
+    """The local date of a stored moment (`in_utc`)."""
+    return in_utc(moment).astimezone(local_zone()).date()
 
 
 def currency_check(column: str) -> CheckConstraint:

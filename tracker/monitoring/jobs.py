@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from tracker.core.types import local_zone, today, utcnow
+from tracker.core.types import in_utc, local_zone, today, utcnow
 from tracker.extensions import db
 from tracker.monitoring import notify, services
 from tracker.monitoring.locks import job_lock
@@ -99,8 +99,8 @@ def job_health() -> dict:
         for job in (SCAN, DIGEST)
     }
     scan_success = last_success[SCAN]
-    if scan_success is not None and scan_success.tzinfo is None:
-        scan_success = scan_success.replace(tzinfo=UTC)  # SQLite returns naive UTC
+    if scan_success is not None:
+        scan_success = in_utc(scan_success)
     stale = scan_success is None or utcnow() - scan_success > timedelta(minutes=2 * interval)
     return {
         "last_success": last_success,
