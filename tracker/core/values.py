@@ -144,10 +144,10 @@ def changed(values: dict[str, Any], record, name: str) -> bool:
 def happened(values: dict[str, Any], record, name: str, what: str, hint: str = "") -> None:
     """Refuse a new date in `name` after today: it dates `what` (e.g. "An engagement"),
     which has happened; today is where the team works (`today`). `hint` says what to do."""
-    day = values.get(name)
-    if day is not None and changed(values, record, name) and day > today():
+    day, now = values.get(name), today()
+    if day is not None and changed(values, record, name) and day > now:
         raise DomainError(
-            f"{what} cannot be dated after today ({today().isoformat()}): "
+            f"{what} cannot be dated after today ({now.isoformat()}): "
             f"{day.isoformat()} is still to come.{' ' + hint if hint else ''}",
             name,
         )

@@ -477,7 +477,8 @@ def de_minimis_warning(incentive: Incentive, on: date, book: RateBook | None = N
         return None
     book = book or RateBook()
     country = incentive.granting_partner.country_code
-    state = de_minimis_position(on, book).state(country)
+    position = de_minimis_position(on, book)
+    state = position.state(country)
     already = any(existing.id == incentive.id for existing, _ in state.incentives)
     amount = book.convert_between(de_minimis_amount(incentive), incentive.currency, "EUR", on)
     if amount is None:
@@ -490,7 +491,7 @@ def de_minimis_warning(incentive: Incentive, on: date, book: RateBook | None = N
         return None
     return (
         f"This award would bring de minimis aid granted by {country_name(country)} from "
-        f"{de_minimis_first_day(on).isoformat()} to {on.isoformat()} to "
+        f"{position.first_day.isoformat()} to {on.isoformat()} to "
         f"EUR {projected:,.0f}, over the EUR {state.ceiling:,.0f} ceiling "
         f"(EUR {state.total:,.0f} already granted)."
     )
