@@ -14,8 +14,8 @@ commitment health, what each dated item is owed by). Approximations, named again
 * commitment health compares progress with time elapsed in floating point, where the
   application uses exact fractions (only a lag of exactly the tolerance can differ);
 * health gives the state only, not the reasons' wording;
-* clawback exposure is summed per currency and converted once, where the incentives list
-  converts each incentive's amounts before adding them (a cent per incentive at most);
+* clawback exposure is rounded to cents in every currency (the application rounds to each
+  currency's minor unit: half a yen at most);
 * a follow-up's "partner owner" is not computed (the pages benchmarked filter on no one);
 * rows with the same due date may come in another order on PostgreSQL (its collation
   orders titles, Python orders code points).
@@ -26,7 +26,7 @@ commitment health, what each dated item is owed by). Approximations, named again
 
 from collections import Counter, defaultdict
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import Date, bindparam, text
@@ -40,10 +40,9 @@ from tracker.partners.models import PartnerKind
 APPROXIMATIONS = {
     "dashboard": "health lag in floating point; health state without its reasons",
     "due": "rows due the same day may be ordered differently on PostgreSQL",
-    "incentives": "exposure and amounts converted per currency sum, not per incentive",
+    "incentives": "exposure rounded to cents, not to each currency's minor unit",
     "monthly": "health lag in floating point; attention list without reasons' wording",
 }
-CENT = Decimal("0.01")
 PAGE_SIZE = 50
 S = IncentiveStatus
 
@@ -85,6 +84,13 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def _money(value) -> Decimal:
+    """An amount of money (or a sum of amounts) as the SQL returns it: SQLite keeps money as
+    an integer of thousandths (`tracker.core.types.ExactMoney`)."""
+    number = _decimal(value)
+    return number.scaleb(-3) if db.session.get_bind().dialect.name == "sqlite" else number
+
+
 def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
@@ -116,16 +122,17 @@ class Rates:
         return in_force
 
     def total(self, sums: dict[str, object], on: date) -> dict:
-        """Per-currency sums in the reporting currency: {"amount", "missing": {currency: sum}}."""
+        """Per-currency sums (as the SQL returns money, `_money`) in the reporting currency:
+        {"amount", "missing": {currency: sum}}."""
         amount, missing = Decimal(0), {}
         for currency, value in sums.items():
             if value is None:
                 continue
             rate = self.rate(currency, on)
             if rate is None:
-                missing[currency] = _decimal(value)
+                missing[currency] = _money(value)
             else:
-                amount += (_decimal(value) * rate).quantize(CENT, ROUND_HALF_UP)
+                amount += _money(value) * rate
         return {"amount": amount, "missing": missing}
 
 
@@ -189,28 +196,29 @@ def exposure_sql(status: str) -> str:
     achieved = (
         "CASE WHEN o.target_value = 0 THEN 100.0 "
         "WHEN COALESCE(o.actual_value, 0) * 100.0 / o.target_value >= 100 THEN 100.0 "
-        "ELSE ROUND(COALESCE(o.actual_value, 0) * 100.0 / o.target_value, 1) END"
+        "ELSE COALESCE(o.actual_value, 0) * 100.0 / o.target_value END"
     )
     interest_days = _days(":as_of", "x.awarded_on")
     return f"""
     SELECT x.id, x.currency, x.title, x.status_then, x.missed,
-           x.principal + CASE
-               WHEN x.interest_pct IS NOT NULL AND x.interest_pct <> 0 AND x.principal <> 0
+           ROUND(x.principal + CASE
+               WHEN x.interest = 'simple' AND x.interest_pct IS NOT NULL AND x.principal <> 0
                     AND x.awarded_on IS NOT NULL
-               THEN ROUND(x.principal * x.interest_pct / 100.0
-                          * (CASE WHEN {interest_days} > 0 THEN {interest_days} ELSE 0 END)
-                          / 365.0, 2)
-               ELSE 0 END AS exposure
+               THEN x.principal * x.interest_pct / 100.0
+                    * (CASE WHEN {interest_days} > 0 THEN {interest_days} ELSE 0 END) / 365.0
+               ELSE 0 END, 2) AS exposure
       FROM (
         SELECT h.id, h.currency, h.title, h.status_then, h.awarded_on, h.interest_pct,
-               ROUND(h.basis * CASE
+               h.interest,
+               h.basis * CASE
                    WHEN h.clawback_rule = 'pro_rata' THEN 100 - MIN(a.pct)
                    WHEN SUM(CASE WHEN a.pct < COALESCE(h.floor_pct, 100) THEN 1 ELSE 0 END) > 0
-                   THEN 100 ELSE 0 END / 100.0, 2) AS principal,
+                   THEN 100 ELSE 0 END / 100.0 AS principal,
                MAX(CASE WHEN a.pct < 100 AND a.due_on < :as_of THEN 1 ELSE 0 END) AS missed
           FROM (
             SELECT i.id, i.currency, i.title, i.clawback_rule, i.awarded_on,
                    i.clawback_floor_pct AS floor_pct, i.clawback_interest_pct AS interest_pct,
+                   i.clawback_interest AS interest,
                    {status} AS status_then,
                    CASE WHEN COALESCE(i.amount_received, 0) > 0 THEN i.amount_received
                         ELSE COALESCE(i.amount_awarded, 0) END AS basis
@@ -220,7 +228,7 @@ def exposure_sql(status: str) -> str:
             ON a.incentive_id = h.id
          WHERE h.status_then IN {AWARDED} AND h.clawback_rule <> 'none'
          GROUP BY h.id, h.currency, h.title, h.status_then, h.awarded_on, h.interest_pct,
-                  h.basis, h.clawback_rule, h.floor_pct
+                  h.interest, h.basis, h.clawback_rule, h.floor_pct
       ) x
     """
 

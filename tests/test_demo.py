@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.incentives.models import (
     AgencyPromise,
     ComplianceReport,
+    Disbursement,
     Incentive,
     IncentiveStatus,
     Obligation,
@@ -91,7 +92,8 @@ def test_demo_history_shows_who_did_what_through_the_operations(runner):
 
     # The grant's pipeline: created by its owner on the story's first day, then moved on.
     events = _history(grant)
-    assert [event.action for event in events] == ["create"] + ["transition"] * 4
+    # The two disbursements recorded after it each update what was received.
+    assert [event.action for event in events] == ["create"] + ["transition"] * 4 + ["update"] * 2
     assert {event.user for event in events} == {manager}
     steps = [
         (change.to_status, (today() - change.changed_on).days) for change in grant.status_changes
@@ -116,8 +118,10 @@ def test_demo_history_shows_who_did_what_through_the_operations(runner):
         Obligation.__tablename__,
         ComplianceReport.__tablename__,
         AgencyPromise.__tablename__,
+        Disbursement.__tablename__,
     }
     assert {event.user for event in children} == {manager}
+    assert grant.amount_received == sum(d.amount for d in grant.disbursements) > 0
 
     # A commitment's milestones are added by the programme owner who owns it.
     harness = db.session.scalar(select(Commitment).where(Commitment.title.endswith("harness sets")))

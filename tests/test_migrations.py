@@ -143,7 +143,7 @@ def test_0011_keeps_a_state_aid_record_and_its_downgrade_folds_it_back(empty_dat
     good = {"title": "x" * 300, "kind": "guarantee", "status": "withdrawn", "gge": "45000.00",
             "intensity": "37.5"}  # fmt: skip
     with app.app_context():
-        upgrade()
+        upgrade(revision="0011_state_aid_record")
         with db.engine.begin() as connection:
             connection.execute(
                 text(

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "tracker.incentives.models",
     "tracker.commitments.models",
     "tracker.monitoring.models",
+    "tracker.reports.models",
 )
 
 SECURITY_HEADERS = {

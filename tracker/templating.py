@@ -9,7 +9,7 @@ from tracker.auth import permissions
 from tracker.commitments import services as commitment_services
 from tracker.core.codes import country_name
 from tracker.core.forms import ConfirmForm
-from tracker.core.money import format_amount
+from tracker.core.money import format_amount, money
 from tracker.main.navigation import nav_areas
 from tracker.monitoring.services import open_alert_count
 from tracker.partners import services as partner_services
@@ -45,6 +45,10 @@ class Permissions:
         return permissions.may_manage_settings(self.user)
 
     @property
+    def close_months(self) -> bool:
+        return permissions.may_close_months(self.user)
+
+    @property
     def read_audit(self) -> bool:
         return permissions.may_read_audit(self.user)
 
@@ -70,7 +74,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_amount, "amount")
     app.add_template_global(country_name, "country_name")
     app.add_template_global(nav_areas, "nav_areas")
-    app.add_template_global(commitment_services.money, "money")
+    app.add_template_global(money, "money")
     app.add_template_global(commitment_services.quantity, "quantity")
     app.add_template_global(commitment_services.percent, "percent")
     app.add_template_global(commitment_services.bar, "bar")

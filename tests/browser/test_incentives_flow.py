@@ -68,7 +68,7 @@ def test_manager_records_awards_and_measures_a_huf_grant(page):
     working = page.inner_text("#clawback")
     # The worst shortfall is 40 % (60 of 100 FTE): 40 % of HUF 800,000,000 = 320,000,000,
     # which is EUR 800,000 at 0.0025.
-    assert "the largest shortfall is 40.0%" in working
+    assert "Largest shortfall: 40% (Net new FTE: 60% achieved)." in working
     assert "HUF 320,000,000.00" in working
     assert "EUR 800,000.00" in working
     assert "HUF 320,000,000" in page.inner_text(".table.money")

@@ -15,7 +15,14 @@ from tracker.auth.models import User
 from tracker.commitments.models import Commitment, Contribution, Milestone
 from tracker.core.models import AuditEvent, FxRate
 from tracker.extensions import db
-from tracker.incentives.models import AgencyPromise, ComplianceReport, Incentive, Obligation
+from tracker.incentives.models import (
+    AgencyPromise,
+    ComplianceReport,
+    Disbursement,
+    Incentive,
+    InterestRate,
+    Obligation,
+)
 from tracker.main.navigation import AREAS
 from tracker.partners.models import Contact, Engagement, FollowUp, Partner, Region
 
@@ -24,10 +31,12 @@ ID_MODELS = {
     "commitment_id": Commitment,
     "contact_id": Contact,
     "contribution_id": Contribution,
+    "disbursement_id": Disbursement,
     "engagement_id": Engagement,
     "event_id": AuditEvent,
     "follow_up_id": FollowUp,
     "incentive_id": Incentive,
+    "interest_rate_id": InterestRate,
     "milestone_id": Milestone,
     "obligation_id": Obligation,
     "partner_id": Partner,

@@ -39,7 +39,13 @@ from tests.reports.test_monthly import pdf_text
 from tracker.commitments.models import CoInvestment
 from tracker.core.models import AuditEvent
 from tracker.extensions import db
-from tracker.incentives.models import AgencyPromise, ComplianceReport, IncentiveStatusChange
+from tracker.incentives.models import (
+    AgencyPromise,
+    ComplianceReport,
+    Disbursement,
+    IncentiveStatusChange,
+    InterestRate,
+)
 from tracker.monitoring.models import Alert, AlertRecipient, JobRun
 from tracker.partners.models import Contact
 from tracker.reports.imports import KINDS as IMPORT_KINDS
@@ -166,6 +172,12 @@ def seed_hostile(texts: list[str]) -> None:
             incentive, target=100, actual=10, due_on=TODAY - day, description=text, unit=text[:30]
         )
         db.session.add(ComplianceReport(incentive=incentive, title=text, due_on=TODAY + 10 * day))
+        db.session.add(
+            Disbursement(incentive=incentive, paid_on=TODAY - day, amount=Decimal(5), note=text)
+        )
+        db.session.add(
+            InterestRate(series=text[:60], effective_on=TODAY - n * day, rate_pct=Decimal(4))
+        )
         db.session.add(
             AgencyPromise(
                 incentive=incentive, kind="other", description=text, due_on=TODAY + 12 * day

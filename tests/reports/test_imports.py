@@ -315,7 +315,7 @@ def test_wrong_types_are_bad_rows_with_reasons(app):
     db.session.commit()
     rows = [
         ["Grant", "HIPA", "Grant", "EURO", "lots", "31.12.2026", "not-an-email"],
-        ["Loan", "HIPA", "Loan", "EUR", "1000.555", "2026-02-30", ""],
+        ["Loan", "HIPA", "Loan", "EUR", "1000.5555", "2026-02-30", ""],
         ["", "HIPA", "Loan", "EUR", "-5", "", ""],
     ]
     preview = imports.parse_upload("incentives", "i.csv", _csv(header, rows))
@@ -327,7 +327,7 @@ def test_wrong_types_are_bad_rows_with_reasons(app):
         "Owner: Enter a valid e-mail address.",
     ]
     assert reasons[3] == [
-        "Offered: 1000.555 has more than 2 decimals",
+        "Offered: 1000.5555 has more than 3 decimals",
         "Term start: “2026-02-30” is not a date (write YYYY-MM-DD, e.g. 2026-03-31)",
     ]
     assert reasons[4] == ["Title is required", "Offered: Amounts cannot be negative."]

@@ -17,6 +17,7 @@ MANAGE_USERS = "users.manage"
 MANAGE_SETTINGS = "settings.manage"
 READ_AUDIT = "audit.read"
 UNDO_CHANGES = "audit.undo"
+CLOSE_MONTHS = "reports.close_month"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -30,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_SETTINGS,
             READ_AUDIT,
             UNDO_CHANGES,
+            CLOSE_MONTHS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -40,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CREATE_COMMITMENTS,
             EDIT_ANY_COMMITMENT,
             READ_AUDIT,
+            CLOSE_MONTHS,
         }
     ),
     Role.OWNER: frozenset({READ, CREATE_COMMITMENTS}),
@@ -102,6 +105,10 @@ def may_manage_users(user) -> bool:
 
 def may_manage_settings(user) -> bool:
     return can(user, MANAGE_SETTINGS)
+
+
+def may_close_months(user) -> bool:
+    return can(user, CLOSE_MONTHS)
 
 
 def may_read_audit(user) -> bool:

@@ -56,7 +56,6 @@ KIND_DESCRIPTIONS = {
     "towards a training incentive where there is one.",
 }
 
-MAX_MONEY = Decimal("1e15")  # below Numeric(18, 2)'s limit
 MAX_QUANTITY = Decimal("1e13")  # below Numeric(18, 4)'s limit
 MAX_PEOPLE = 1_000_000
 
@@ -67,7 +66,7 @@ def _money(label: str, *, required: bool = False, description: str | None = None
         label,
         validators=[
             first,
-            NumberRange(min=0, max=MAX_MONEY, message="Enter zero or more (no negative amounts)."),
+            NumberRange(min=0, message="Enter zero or more (no negative amounts)."),
         ],
         description=description,
     )

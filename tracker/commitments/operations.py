@@ -41,7 +41,7 @@ from tracker.core import audit
 from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
-from tracker.core.money import RateBook
+from tracker.core.money import RateBook, money
 from tracker.core.records import (
     check_version,
     delete_record,
@@ -366,15 +366,15 @@ def check_budget_covers(
         converted = _convert(book, amount, part_currency, currency, on, field)
         total += converted
         name = contribution.party_name if contribution else "this contribution"
-        shown = services.money(amount, part_currency)
+        shown = money(amount, part_currency)
         if part_currency != currency:
-            shown += f" ≈ {services.money(converted, currency)}"
+            shown += f" ≈ {money(converted, currency)}"
         lines.append(f"{name} {shown}")
     if total > budget:
         raise DomainError(
-            f"Contributions would add up to {services.money(total, currency)} "
-            f"({'; '.join(lines)}), more than the budget of {services.money(budget, currency)} "
-            f"by {services.money(total - budget, currency)}.",
+            f"Contributions would add up to {money(total, currency)} "
+            f"({'; '.join(lines)}), more than the budget of {money(budget, currency)} "
+            f"by {money(total - budget, currency)}.",
             field,
         )
 
@@ -403,8 +403,8 @@ def check_contribution(
     paid_to_date = values.get("paid_to_date")
     if paid_to_date is not None and paid_to_date > amount:
         raise DomainError(
-            f"Paid so far ({services.money(paid_to_date, currency)}) is more than the "
-            f"contribution ({services.money(amount, currency)}).",
+            f"Paid so far ({money(paid_to_date, currency)}) is more than the "
+            f"contribution ({money(amount, currency)}).",
             "paid_to_date",
         )
     others = [
@@ -427,9 +427,7 @@ def _co_investment(commitment: Commitment) -> CoInvestment:
 
 
 def _contribution_line(contribution: Contribution) -> str:
-    return (
-        f"{contribution.party_name}, {services.money(contribution.amount, contribution.currency)}"
-    )
+    return f"{contribution.party_name}, {money(contribution.amount, contribution.currency)}"
 
 
 def create_contribution(

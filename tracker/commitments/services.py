@@ -34,7 +34,7 @@ from tracker.commitments.models import (
 )
 from tracker.core import text
 from tracker.core.models import AuditEvent
-from tracker.core.money import RateBook, Total, format_amount
+from tracker.core.money import RateBook, Total, format_amount, money
 from tracker.core.states import judged
 from tracker.core.types import day_of, today
 from tracker.extensions import db
@@ -56,14 +56,6 @@ PERIOD_DAYS: dict[str, Fraction] = {
     VolumePeriod.QUARTER: Fraction(36525, 400),
     VolumePeriod.YEAR: Fraction(36525, 100),
 }
-
-
-def money(amount: Decimal | None, currency: str | None) -> str:
-    """`EUR 1,250,000`, with cents only when there are any; None → an em dash."""
-    if amount is None:
-        return "—"
-    places = 0 if amount == amount.to_integral_value() else 2
-    return f"{currency} {format_amount(amount, places)}"
 
 
 def quantity(value: Decimal | Fraction | int | None, places: int = 0) -> str:

@@ -31,7 +31,7 @@ from tracker.core import audit
 from tracker.core.errors import DomainError
 from tracker.core.forms import ConfirmForm, save_edit
 from tracker.core.listing import apply_sorting, paginate, read_sorting
-from tracker.core.money import reporting_currency
+from tracker.core.money import money, reporting_currency
 from tracker.core.tables import export_list
 from tracker.core.types import today
 from tracker.extensions import db
@@ -310,7 +310,7 @@ def delete_contribution(contribution_id: int):
     if not services.can_edit(current_user, commitment):
         abort(403)
     name = contribution.party_name
-    amount = services.money(contribution.amount, contribution.currency)
+    amount = money(contribution.amount, contribution.currency)
     form = ConfirmForm()
     if form.validate_on_submit():
         operations.delete_contribution(contribution, actor=_me())

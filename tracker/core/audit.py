@@ -25,7 +25,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, inspect
 
 from tracker.core.models import EMPTY, AuditEvent, default_label, read_change  # noqa: F401
 from tracker.core.money import format_amount
-from tracker.core.types import is_money, storage_type
+from tracker.core.types import is_money, shown_places, storage_type
 from tracker.extensions import db
 
 # Never part of a change: bookkeeping columns.
@@ -126,7 +126,9 @@ def _stored_of(record, field: str) -> Any:
         return sorted(item.id for item in items if item is not None)
     column = _column(type(record), field)
     scale = getattr(column.type, "scale", None) if column is not None else None
-    if isinstance(value, Decimal) and scale is not None and value.is_finite():
+    if isinstance(value, Decimal) and value.is_finite() and column is not None and is_money(column):
+        value = shown_places(value)  # as the column gives it back
+    elif isinstance(value, Decimal) and scale is not None and value.is_finite():
         value = value.quantize(Decimal(1).scaleb(-scale))  # as the column keeps it
     return stored(value)
 

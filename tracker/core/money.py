@@ -3,6 +3,10 @@
 A sum across currencies is never added raw: each amount is converted with the
 latest `FxRate` effective on or before the date, and an amount without a rate
 is reported as missing, never counted as 1:1.
+
+Computations keep full precision: a conversion is not rounded, and a sum of conversions
+is the exact sum. Rounding happens once, where a figure is shown (`format_amount`,
+`money`), half-up, to the places its currency has (`core.codes.minor_units`).
 """
 
 from collections import defaultdict
@@ -13,18 +17,23 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app
 from sqlalchemy import select
 
+from tracker.core.codes import minor_units
 from tracker.core.models import FxRate
 from tracker.extensions import db
-
-CENT = Decimal("0.01")
 
 
 def reporting_currency() -> str:
     return current_app.config["REPORTING_CURRENCY"]
 
 
-def quantize(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+def rounded(amount: Decimal, places: int = 2) -> Decimal:
+    """`amount` rounded half-up to `places` decimals: the one rounding a figure gets."""
+    return Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def in_minor_units(amount: Decimal, currency: str | None) -> Decimal:
+    """`amount` rounded half-up to its currency's minor unit (JPY 0, EUR 2, KWD 3)."""
+    return rounded(amount, minor_units(currency))
 
 
 class RateBook:
@@ -53,23 +62,23 @@ class RateBook:
         return in_force
 
     def convert(self, amount: Decimal | None, currency: str, on: date) -> Decimal | None:
-        """`amount` in the reporting currency, or None when no rate is in force."""
+        """`amount` in the reporting currency, unrounded, or None when no rate is in force."""
         if amount is None:
             return None
         rate = self.rate(currency, on)
-        return None if rate is None else quantize(amount * rate)
+        return None if rate is None else amount * rate
 
     def convert_between(
         self, amount: Decimal, currency: str, target: str, on: date
     ) -> Decimal | None:
-        """Convert between any two currencies through the reporting currency."""
+        """Convert between any two currencies through the reporting currency, unrounded."""
         if currency == target:
             return amount
         to_reporting = self.rate(currency, on)
         target_rate = self.rate(target, on)
         if to_reporting is None or target_rate is None:
             return None
-        return quantize(amount * to_reporting / target_rate)
+        return amount * to_reporting / target_rate
 
 
 @dataclass
@@ -109,7 +118,18 @@ class Total:
 
 
 def format_amount(amount: Decimal | None, places: int = 0) -> str:
-    """`1234567.5` → `1,234,568` (or with `places` decimals); None → an em dash."""
+    """`1234567.5` → `1,234,568` (or with `places` decimals, rounded half-up); None → an
+    em dash."""
     if amount is None:
         return "—"
-    return f"{amount:,.{places}f}"
+    return f"{rounded(Decimal(amount), places):,.{places}f}"
+
+
+def money(amount: Decimal | None, currency: str | None) -> str:
+    """`EUR 1,250,000`, with the currency's minor units only when there are any
+    (`EUR 1,250,000.50`, `KWD 12.125`, never decimals of yen); None → an em dash."""
+    if amount is None:
+        return "—"
+    exact = in_minor_units(amount, currency)
+    places = 0 if exact == exact.to_integral_value() else minor_units(currency)
+    return f"{currency} {format_amount(exact, places)}"

@@ -33,7 +33,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from tracker.core.derived import BATCH, Source, Touches, register_source
-from tracker.core.money import quantize
 from tracker.core.types import Money, Quantity, utcnow
 from tracker.extensions import db
 
@@ -302,7 +301,7 @@ class Judged:
             .group_by(t.state, t.currency)
         )
         return [
-            Tally(state, currency, count, quantize(Decimal(amount or 0)), int(flagged or 0))
+            Tally(state, currency, count, Decimal(amount or 0), int(flagged or 0))
             for state, currency, count, amount, flagged in rows
         ]
 

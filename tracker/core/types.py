@@ -2,14 +2,14 @@
 
 import logging
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
-from sqlalchemy import CheckConstraint, Numeric, String, TypeDecorator
+from sqlalchemy import BigInteger, CheckConstraint, Numeric, String, TypeDecorator
 from sqlalchemy.orm import mapped_column
 
 log = logging.getLogger(__name__)
@@ -64,9 +64,87 @@ def storage_type(kind):
     return kind.impl_instance if isinstance(kind, TypeDecorator) else kind
 
 
-# Money: 18 digits, 2 after the point, enough for HUF billions and cent precision.
-MONEY_DIGITS = (18, 2)
-Money = Annotated[Decimal, mapped_column(FiniteNumeric(*MONEY_DIGITS))]
+# Money: 19 digits, 3 after the point: every ISO 4217 minor unit up to the fils of a dinar
+# (`core.codes.minor_units`), and amounts up to (not including) `MONEY_LIMIT`.
+MONEY_DIGITS = (19, 3)
+MONEY_LIMIT = Decimal(9 * 10**15)
+
+
+class ExactMoney(FiniteNumeric):
+    """An amount of money, kept exactly on every database.
+
+    PostgreSQL keeps it as NUMERIC(19, 3). SQLite has no exact decimal type (its NUMERIC
+    is a float: 10^15 + 0.37 comes back as …0.38, and sums drift), so there the column is
+    an INTEGER of thousandths: a 64-bit integer holds every amount below `MONEY_LIMIT`,
+    and SQL sums of integers stay exact. Values read back are `Decimal`s at three places
+    on both. What fits is the same on both: at most three decimals, below `MONEY_LIMIT`.
+    """
+
+    cache_ok = True
+    SCALE = MONEY_DIGITS[1]
+
+    def __init__(self):
+        super().__init__(*MONEY_DIGITS)
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(self.impl_instance)
+
+    def fits(self, value: Decimal) -> bool:
+        return (
+            value.is_finite()
+            and abs(value) < MONEY_LIMIT
+            and value == value.quantize(Decimal(1).scaleb(-self.SCALE))
+        )
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        if not self.fits(number):
+            raise ValueError(f"{value!r} is not an amount of money ExactMoney keeps")
+        if dialect.name == "sqlite":
+            return int(number.scaleb(self.SCALE))
+        return number
+
+    def result_processor(self, dialect, coltype):
+        sqlite = dialect.name == "sqlite"
+        inner = (
+            None
+            if sqlite
+            else self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+        )
+
+        def process(value):
+            if value is None:
+                return None
+            try:
+                if sqlite:  # thousandths; a float or text stored by hand is read as written
+                    number = Decimal(value if isinstance(value, int) else str(value))
+                    number = number.scaleb(-self.SCALE)
+                else:
+                    number = inner(value) if inner else value
+                    number = number if isinstance(number, Decimal) else Decimal(str(number))
+                number = shown_places(number)
+            except (TypeError, ValueError, ArithmeticError, InvalidOperation):
+                number = None
+            if number is None or not self.fits(number):
+                log.warning("unreadable amount %r in a money column: shown as unknown", value)
+                return None
+            return number
+
+        return process
+
+
+def shown_places(amount: Decimal) -> Decimal:
+    """A stored amount at two decimals, or three where the third is used (a dinar's fils):
+    the places amounts had before money kept three (exports and history read the same)."""
+    cents = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return cents if cents == amount else amount.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+
+
+Money = Annotated[Decimal, mapped_column(ExactMoney())]
 # A measured quantity (jobs, hours, tonnes, percent): fractional values allowed.
 Quantity = Annotated[Decimal, mapped_column(FiniteNumeric(18, 4))]
 CurrencyCode = Annotated[str, mapped_column(String(3))]
@@ -161,5 +239,4 @@ LABELS = {
 
 def is_money(column) -> bool:
     """Whether a mapped column holds money (the `Money` type), not a rate or a percentage."""
-    kind = storage_type(column.type)
-    return isinstance(kind, Numeric) and (kind.precision, kind.scale) == MONEY_DIGITS
+    return isinstance(column.type, ExactMoney)

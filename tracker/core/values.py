@@ -15,7 +15,7 @@ from tracker.core.audit import field_label
 from tracker.core.codes import minor_units
 from tracker.core.errors import DomainError
 from tracker.core.inputs import LARGEST_INTEGER, multi_line, single_line
-from tracker.core.types import is_money, storage_type, today
+from tracker.core.types import MONEY_LIMIT, ExactMoney, is_money, storage_type, today
 from tracker.extensions import db
 
 REQUIRED = "This field is required."
@@ -67,9 +67,11 @@ def plain(values: dict[str, Any], fields: Iterable[str], model: type) -> dict[st
 
 def fitting(value: Any, kind, field: str) -> Any:
     """`value` as a column of type `kind` holds it, or DomainError on `field`."""
-    kind = storage_type(kind)
     if isinstance(value, bool):
         return value
+    if isinstance(kind, ExactMoney) and isinstance(value, int | float | Decimal):
+        return money_fitting(Decimal(str(value)), field)
+    kind = storage_type(kind)
     if isinstance(kind, Numeric) and isinstance(value, int | float | Decimal):
         return number_fitting(Decimal(str(value)), kind.precision, kind.scale, field)
     if isinstance(kind, Integer) and not -LARGEST_INTEGER <= value <= LARGEST_INTEGER:
@@ -96,6 +98,17 @@ def number_fitting(value: Decimal, precision: int | None, scale: int | None, fie
     if value != value.quantize(quantum, rounding=ROUND_DOWN):
         raise DomainError(f"Use at most {scale} decimal places.", field)
     return value.quantize(quantum)
+
+
+def money_fitting(value: Decimal, field: str) -> Decimal:
+    """An amount as a money column keeps it (`ExactMoney`): finite, at most three decimals
+    (the finest ISO 4217 minor unit; `within_minor_units` holds each currency to its own),
+    below `MONEY_LIMIT`."""
+    if not value.is_finite():
+        raise DomainError(NOT_A_NUMBER, field)
+    if abs(value) >= MONEY_LIMIT:
+        raise DomainError(f"Enter an amount below {MONEY_LIMIT:,}.", field)
+    return number_fitting(value, None, ExactMoney.SCALE, field)
 
 
 def within_minor_units(model: type, merged: dict[str, Any], currency: str | None) -> None:

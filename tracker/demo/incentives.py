@@ -8,6 +8,7 @@ from tracker.auth.models import User
 from tracker.demo.dates import dated, on
 from tracker.incentives import operations
 from tracker.incentives.models import (
+    ClawbackInterest,
     ClawbackRule,
     IncentiveKind,
     IncentiveStatus,
@@ -30,6 +31,14 @@ FX_RATES = [
     ("MXN", Decimal("0.046200"), -10),
     ("USD", Decimal("0.879000"), -10),
 ]
+# Interest rate tables for clawback interest (illustrative figures): (table, rate %, from).
+INTEREST_RATES = [
+    ("MNB base rate + 2 points", Decimal("15.00"), -900),
+    ("MNB base rate + 2 points", Decimal("12.75"), -500),
+    ("MNB base rate + 2 points", Decimal("8.50"), -150),
+    ("EU recovery rate SK", Decimal("4.90"), -800),
+    ("EU recovery rate SK", Decimal("4.35"), -250),
+]
 
 # Incentives. `path` is the pipeline history, (status, on, note): the last step is the
 # current status, and the award step dates `awarded_on`. Obligations: (kind, description,
@@ -49,16 +58,17 @@ INCENTIVES: list[dict[str, Any]] = [
         "currency": "HUF",
         "amount_offered": Decimal("4_500_000_000"),
         "amount_awarded": Decimal("4_200_000_000"),
-        "amount_received": Decimal("2_520_000_000"),
         "application_deadline": -530,
         "decision_expected_on": -440,
         "term_start_on": -400,
         "term_end_on": 1425,
         "clawback_terms": "Jobs and capex must be reached by the end of the term and held for "
-        "five years. A shortfall is repaid pro rata, with interest at the central bank base "
-        "rate plus 2 points from disbursement.",
-        "clawback_rule": ClawbackRule.PRO_RATA,
-        "clawback_interest_pct": Decimal("8.500"),
+        "five years. Each commitment's shortfall is repaid pro rata (jobs and capex 40% each, "
+        "wages and training 10% each), with interest at the central bank base rate plus 2 "
+        "points from each disbursement.",
+        "clawback_rule": ClawbackRule.PROPORTIONAL,
+        "clawback_interest": ClawbackInterest.SIMPLE,
+        "clawback_rate_series": "MNB base rate + 2 points",
         "is_state_aid": True,
         "aid_scheme_number": "SA.58314",
         "aid_type": "Regional investment aid",
@@ -71,6 +81,10 @@ INCENTIVES: list[dict[str, Any]] = [
             (IncentiveStatus.AWARDED, -425, "Government decision published; agreement signed."),
             (IncentiveStatus.IN_COMPLIANCE, -400, "Term started; first instalment received."),
         ],
+        "weights": {ObligationKind.JOBS: 40, ObligationKind.CAPEX: 40,
+                    ObligationKind.WAGES: 10, ObligationKind.TRAINING_HOURS: 10},
+        "disbursements": [(-395, Decimal("1_680_000_000"), "First instalment"),
+                          (-35, Decimal("840_000_000"), "Second instalment")],
         "obligations": [
             (ObligationKind.JOBS, "Net new FTE at the Győr plant, held five years",
              Decimal("350"), "FTE", Decimal("212"), -30, 700),
@@ -92,7 +106,7 @@ INCENTIVES: list[dict[str, Any]] = [
             (PromiseKind.INFRASTRUCTURE, "20 kV grid upgrade to 40 MVA at the plant boundary",
              -21, PromiseStatus.PENDING, None, None,
              "Utility now quotes three more months; escalated to HIPA."),
-            (PromiseKind.DISBURSEMENT, "Second grant instalment", 45, PromiseStatus.PENDING,
+            (PromiseKind.DISBURSEMENT, "Third grant instalment", 45, PromiseStatus.PENDING,
              None, Decimal("840_000_000"), None),
         ],
     },
@@ -111,10 +125,11 @@ INCENTIVES: list[dict[str, Any]] = [
         "term_start_on": -10,
         "term_end_on": 3640,
         "clawback_terms": "If eligible costs or jobs fall below 80% of plan, all relief "
-        "claimed is repayable with default interest.",
+        "claimed is repayable with recovery interest, compounded yearly.",
         "clawback_rule": ClawbackRule.CLIFF,
         "clawback_floor_pct": Decimal("80"),
-        "clawback_interest_pct": Decimal("5.000"),
+        "clawback_interest": ClawbackInterest.COMPOUND,
+        "clawback_rate_series": "EU recovery rate SK",
         "is_state_aid": True,
         "aid_scheme_number": "SA.61240",
         "aid_type": "Regional investment aid – income tax relief",
@@ -463,9 +478,15 @@ INCENTIVES: list[dict[str, Any]] = [
 
 
 def load_fx_rates(users: dict[str, User]) -> None:
-    """Add the rates, as the admin: before the incentives, whose de minimis ceiling needs them."""
+    """Add the FX rates and the interest rate tables, as the admin: before the incentives,
+    whose de minimis ceiling and clawback terms need them."""
     for currency, rate, effective_on in FX_RATES:
         operations.add_fx_rate(currency, rate, on(effective_on), actor=users["admin"])
+    for series, rate, effective_on in INTEREST_RATES:
+        operations.add_interest_rate(
+            {"series": series, "rate_pct": rate, "effective_on": on(effective_on)},
+            actor=users["admin"],
+        )
 
 
 def load_incentives(
@@ -489,6 +510,8 @@ def _load_incentive(
     key = fields.pop("key")
     (first_status, first_on, first_note), *steps = fields.pop("path")
     obligations = fields.pop("obligations", [])
+    weights = fields.pop("weights", {})
+    disbursements = fields.pop("disbursements", [])
     reports = fields.pop("reports", [])
     promises = fields.pop("promises", [])
     owner = users[fields.pop("owner")]
@@ -514,6 +537,7 @@ def _load_incentive(
                 "unit": unit,
                 "due_on": on(due_on),
                 "owner_id": owner.id,
+                "clawback_weight": weights.get(kind),
             },
             actor=owner,
         )
@@ -544,4 +568,8 @@ def _load_incentive(
             operations.update_promise(
                 promise, {"status": status, "delivered_on": on(delivered_on)}, actor=owner
             )
+    for paid_on, amount, note in disbursements:
+        operations.add_disbursement(
+            incentive, {"paid_on": on(paid_on), "amount": amount, "note": note}, actor=owner
+        )
     return loaded

@@ -6,7 +6,13 @@ from tracker.core.listing import Sorting, apply_sorting
 from tracker.core.tables import Column, ExportList, entities, label_of, name_of, yes_no
 from tracker.core.types import today
 from tracker.incentives import services
-from tracker.incentives.models import ClawbackRule, Incentive, IncentiveKind, IncentiveStatus
+from tracker.incentives.models import (
+    ClawbackInterest,
+    ClawbackRule,
+    Incentive,
+    IncentiveKind,
+    IncentiveStatus,
+)
 
 
 def _incentive_rows(source) -> list:
@@ -46,6 +52,7 @@ INCENTIVES = ExportList(
         Column("Term start", lambda r: r[0].term_start_on, "date"),
         Column("Term end", lambda r: r[0].term_end_on, "date"),
         Column("Clawback rule", lambda r: _clawback_rule(r[0].clawback_rule)),
+        Column("Clawback interest", lambda r: label_of(ClawbackInterest, r[0].clawback_interest)),
         Column("State aid", lambda r: yes_no(r[0].is_state_aid)),
         Column("De minimis", lambda r: yes_no(r[0].is_de_minimis)),
         Column("Aid granted on", lambda r: r[0].aid_granted_on, "date"),

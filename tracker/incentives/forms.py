@@ -32,6 +32,7 @@ from tracker.core.forms import (
     optional_int,
 )
 from tracker.incentives.models import (
+    ClawbackInterest,
     ClawbackRule,
     IncentiveKind,
     IncentiveStatus,
@@ -92,19 +93,46 @@ class IncentiveForm(EditForm):
     amount_offered = amount_field("Offered")
     amount_awarded = amount_field("Awarded")
     amount_received = amount_field("Received so far")
+    identified_on = DateField(
+        "Identified on",
+        validators=[Optional()],
+        description="When it came up (today when empty); the later steps can be dated back to it.",
+    )
     application_deadline = DateField("Application deadline", validators=[Optional()])
     decision_expected_on = DateField("Decision expected", validators=[Optional()])
     term_start_on = DateField("Term starts", validators=[Optional()])
     term_end_on = DateField("Term ends", validators=[Optional()])
-    clawback_rule = SelectField("Clawback rule", choices=form_choices(ClawbackRule))
+    clawback_rule = SelectField(
+        "Clawback rule",
+        choices=form_choices(ClawbackRule),
+        description="Proportional uses each obligation's weight; penalty its sum per unit short.",
+    )
     clawback_floor_pct = NumberField(
-        "Cliff floor (% of target)",
+        "Floor (% of target)",
         validators=[Optional(), NumberRange(min=0, max=100)],
-        description="For a cliff: below this share of any obligation's target, all is repaid.",
+        description="Cliff and schedule: they apply when an obligation ends below this share "
+        "of its target (schedule: 100 when empty).",
+    )
+    clawback_schedule = StringField(
+        "Recapture schedule (% by year held)",
+        validators=[Optional(), Length(max=200)],
+        description="Schedule: e.g. 100, 80, 60, 40, 20 (empty: that one).",
+    )
+    clawback_cap = amount_field(
+        "Penalty cap", description="Penalty: at most this (empty: the amount received)."
+    )
+    clawback_interest = SelectField(
+        "Interest on repayment", choices=form_choices(ClawbackInterest), default="none"
     )
     clawback_interest_pct = NumberField(
-        "Interest on repayment (% a year)",
+        "Fixed rate (% a year)",
         validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    clawback_rate_series = SelectField(
+        "Or a rate table",
+        validators=[Optional()],
+        validate_choice=False,  # an unknown table gets the operation's message
+        description="Rates by year that admins keep (Admin → Interest rates).",
     )
     clawback_terms = TextAreaField("Clawback terms (as agreed)", validators=[Optional()])
     is_state_aid = BooleanField("EU state aid")
@@ -147,8 +175,12 @@ class IncentiveForm(EditForm):
     )
     description = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
 
-    def __init__(self, *args, partners=(), regions=(), users=(), **kwargs):
+    def __init__(self, *args, partners=(), regions=(), users=(), rate_tables=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.clawback_rate_series.choices = [
+            SelectChoice("", "None"),
+            *(SelectChoice(name) for name in rate_tables),
+        ]
         self.granting_partner_id.choices = id_choices(partners, blank="Choose the granting body")
         self.region_id.choices = id_choices(regions, blank="No region")
         self.owner_id.choices = id_choices(users, blank="Nobody yet", label=lambda u: u.name)
@@ -187,6 +219,14 @@ class ObligationForm(EditForm):
     )
     actual_as_of = DateField("Actual as of", validators=[Optional()])
     due_on = DateField("Due", validators=[DataRequired(message="Enter the due date (YYYY-MM-DD).")])
+    clawback_weight = NumberField(
+        "Weight in the clawback",
+        validators=[Optional(), NumberRange(min=0, message="A weight cannot be negative.")],
+        description="Proportional clawback: its share of the whole (empty on all: equal).",
+    )
+    penalty_per_unit = amount_field(
+        "Penalty per unit short", description="Penalty clawback, in the incentive's currency."
+    )
 
 
 class ActualForm(EditForm):
@@ -271,3 +311,38 @@ class FxRateForm(EditForm):
     )
     effective_on = DateField("Effective from", validators=[DataRequired(message="Enter the date.")])
     confirm_rate_jump = BooleanField("The rate is right, though far from the nearest one")
+
+
+class DisbursementForm(EditForm):
+    paid_on = DateField("Received on", validators=[DataRequired(message="Enter the date.")])
+    amount = NumberField(
+        "Amount (in the incentive's currency)",
+        validators=[
+            NumberRequired("Enter the amount."),
+            NumberRange(min=0, message="Amounts cannot be negative."),
+        ],
+    )
+    promise_id = SelectField(
+        "Delivers the promised tranche", coerce=optional_int, validators=[Optional()]
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=300)])
+
+    def __init__(self, *args, promises=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.promise_id.choices = id_choices(
+            promises,
+            blank="None",
+            label=lambda p: f"{p.description} (due {p.due_on.isoformat()})",
+        )
+
+
+class InterestRateForm(EditForm):
+    series = StringField(
+        "Rate table",
+        validators=[DataRequired(message="Name the table."), Length(max=60)],
+        description="e.g. EU recovery rate HU",
+    )
+    effective_on = DateField("In force from", validators=[DataRequired(message="Enter the date.")])
+    rate_pct = NumberField(
+        "Rate (% a year)", validators=[NumberRequired("Enter the rate as a number.")]
+    )

@@ -21,7 +21,13 @@ from tracker.core.imports import (
 )
 from tracker.extensions import db
 from tracker.incentives import operations
-from tracker.incentives.models import ClawbackRule, Incentive, IncentiveKind, IncentiveStatus
+from tracker.incentives.models import (
+    ClawbackInterest,
+    ClawbackRule,
+    Incentive,
+    IncentiveKind,
+    IncentiveStatus,
+)
 from tracker.partners.imports import partner_lookup, region_in, region_name
 from tracker.partners.models import Partner
 
@@ -49,10 +55,26 @@ class IncentiveImport(ImportKind):
         Field("Kind", "kind", "choice", required=True, choices=IncentiveKind),
         Field("Status", "status", "choice", choices=IncentiveStatus, help="Empty: Identified."),
         Field("Currency", "currency", "currency", required=True),
-        Field("Offered", "amount_offered", "decimal", minimum=0, places=2, range_message=NEGATIVE),
-        Field("Awarded", "amount_awarded", "decimal", minimum=0, places=2, range_message=NEGATIVE),
+        Field("Offered", "amount_offered", "decimal", minimum=0, places=3, range_message=NEGATIVE),
+        Field("Awarded", "amount_awarded", "decimal", minimum=0, places=3, range_message=NEGATIVE),
         Field(
-            "Received", "amount_received", "decimal", minimum=0, places=2, range_message=NEGATIVE
+            "Received", "amount_received", "decimal", minimum=0, places=3, range_message=NEGATIVE
+        ),
+        Field(
+            "Identified on",
+            "identified_on",
+            "date",
+            help="With the other step dates, the pipeline history a new incentive starts "
+            "with (empty: today).",
+        ),
+        Field("Submitted on", "submitted_on", "date"),
+        Field("Awarded on", "awarded_on", "date", aliases=("Award date", "Date of award")),
+        Field(
+            "Closed on",
+            "closed_on",
+            "date",
+            aliases=("Ended on",),
+            help="When it ended: closed, rejected, clawed back or withdrawn.",
         ),
         Field("Application deadline", "application_deadline", "date"),
         Field("Decision expected", "decision_expected_on", "date"),
@@ -71,6 +93,28 @@ class IncentiveImport(ImportKind):
             minimum=0,
             maximum=100,
             places=3,
+        ),
+        Field(
+            "Clawback interest",
+            "clawback_interest",
+            "choice",
+            choices=ClawbackInterest,
+            help="None, simple or compound; empty: simple when a rate is given.",
+        ),
+        Field(
+            "Clawback rate table",
+            "clawback_rate_series",
+            max_length=60,
+            help="The name of an interest rate table, instead of a fixed rate.",
+        ),
+        Field(
+            "Recapture schedule",
+            "clawback_schedule",
+            max_length=200,
+            help="Percentages by year held, e.g. 100, 80, 60, 40, 20.",
+        ),
+        Field(
+            "Penalty cap", "clawback_cap", "decimal", minimum=0, places=3, range_message=NEGATIVE
         ),
         Field("Clawback terms", "clawback_terms", max_length=5000),
         Field("State aid", "is_state_aid", "boolean", help="EU state aid."),
@@ -95,7 +139,7 @@ class IncentiveImport(ImportKind):
             "eligible_cost",
             "decimal",
             minimum=0,
-            places=2,
+            places=3,
             range_message=NEGATIVE,
             aliases=("Eligible cost",),
         ),
@@ -116,12 +160,14 @@ class IncentiveImport(ImportKind):
             "gross_grant_equivalent",
             "decimal",
             minimum=0,
-            places=2,
+            places=3,
             range_message=NEGATIVE,
             aliases=("GGE",),
         ),
         Field("Description", "description", max_length=5000, aliases=("notes",)),
     ]
+    # Money is read to three places, the finest minor unit; the operation holds each amount
+    # to its currency's own (whole yen, cents of a euro).
     # Columns that find the granting partner rather than set a field.
     REFERENCES = ("granting_partner", "granting_partner_country")
     DEFAULTS = {
@@ -134,6 +180,7 @@ class IncentiveImport(ImportKind):
         "kind": choice_label(IncentiveKind),
         "status": choice_label(IncentiveStatus),
         "clawback_rule": choice_label(ClawbackRule),
+        "clawback_interest": choice_label(ClawbackInterest),
         "region_id": region_name,
         "owner_id": user_email,
     }
@@ -206,6 +253,8 @@ class IncentiveImport(ImportKind):
             )
             return None
         existing = matches[0] if matches else None
+        if existing is not None:
+            _keep_history(existing, values, row)
         settle(values, existing, self.DEFAULTS)
         if row.reasons:
             return None
@@ -214,7 +263,30 @@ class IncentiveImport(ImportKind):
 
     def write(self, plan: RowPlan, context: Context) -> None:
         if plan.action == "create":
-            operations.create_incentive(plan.values, actor=context.user)
+            operations.create_incentive(plan.values, actor=context.user, note="Imported")
         else:
             incentive = db.session.get(Incentive, plan.record_id)
             operations.update_incentive(incentive, plan.values, actor=context.user, note="Imported")
+
+
+def _stored_step(incentive: Incentive, name: str):
+    """The date the incentive's history gives the step `name` dates (`STEP_DATES`)."""
+    if name == "awarded_on":
+        return incentive.awarded_on
+    step = operations.STEP_DATES[name]
+    ends = operations.ENDED if step is None else (step,)
+    return next((c.changed_on for c in incentive.status_changes if c.to_status in ends), None)
+
+
+def _keep_history(incentive: Incentive, values: dict, row: Row) -> None:
+    """An existing incentive keeps its pipeline history: a step date the row gives must be
+    the one it has (an exported file comes back unchanged); a different one is a bad row."""
+    for name in operations.STEP_DATES:
+        day = values.pop(name, None)
+        stored = _stored_step(incentive, name)
+        if day is not None and day != stored:
+            row.reasons.append(
+                f"{operations.STEP_LABELS[name]}: {incentive.title} has its history already "
+                f"({stored.isoformat() if stored else 'no such step'}); date its steps on its "
+                "page"
+            )

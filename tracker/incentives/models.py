@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -82,9 +83,20 @@ class IncentiveStatus(Choice):
 
 
 class ClawbackRule(Choice):
+    """The shapes of repayment real agreements use (worked in `incentives.clawback`)."""
+
     NONE = "none"
-    PRO_RATA = "pro_rata"  # repay the award in proportion to the shortfall
+    PRO_RATA = "pro_rata"  # the basis × the largest shortfall among the obligations
+    PROPORTIONAL = "proportional"  # each obligation prorated apart, weighted
     CLIFF = "cliff"  # below the floor, repay all of it
+    SCHEDULE = "schedule"  # below the floor, the share the year held gives
+    PENALTY = "penalty"  # a sum per unit short, capped
+
+
+class ClawbackInterest(Choice):
+    NONE = "none"
+    SIMPLE = "simple"
+    COMPOUND = "compound"  # Reg. 794/2004 Art. 11: yearly, on interest already accrued
 
 
 class ObligationKind(Choice):
@@ -122,6 +134,8 @@ class Incentive(Searchable, db.Model):
         one_of("kind", IncentiveKind.values()),
         one_of("status", IncentiveStatus.values()),
         one_of("clawback_rule", ClawbackRule.values()),
+        one_of("clawback_interest", ClawbackInterest.values()),
+        non_negative("clawback_cap"),
         currency_check("currency"),
         non_negative("amount_offered"),
         non_negative("amount_awarded"),
@@ -182,9 +196,24 @@ class Incentive(Searchable, db.Model):
     clawback_floor_pct: Mapped[Decimal | None] = mapped_column(
         FiniteNumeric(5, 2), info={"label": "Cliff floor (% of target)"}
     )
-    clawback_interest_pct: Mapped[Decimal | None] = mapped_column(
-        FiniteNumeric(6, 3), info={"label": "Interest on repayment (% a year)"}
+    clawback_interest: Mapped[str] = mapped_column(
+        String(16),
+        default=ClawbackInterest.NONE,
+        server_default=ClawbackInterest.NONE,
+        info={"choices": ClawbackInterest, "label": "Interest on repayment"},
     )
+    clawback_interest_pct: Mapped[Decimal | None] = mapped_column(
+        FiniteNumeric(6, 3), info={"label": "Fixed interest rate (% a year)"}
+    )
+    # Or the yearly rates an admin keeps in the rate table under this name.
+    clawback_rate_series: Mapped[str | None] = mapped_column(
+        String(60), info={"label": "Interest rate table"}
+    )
+    # Percentages recaptured in year 1, 2, … held ("100, 80, 60, 40, 20").
+    clawback_schedule: Mapped[str | None] = mapped_column(
+        String(200), info={"label": "Recapture schedule (% by year held)"}
+    )
+    clawback_cap: Mapped[Money | None] = mapped_column(info={"label": "Penalty cap"})
 
     # EU state aid
     is_state_aid: Mapped[bool] = mapped_column(
@@ -239,6 +268,11 @@ class Incentive(Searchable, db.Model):
         cascade="all, delete-orphan",
         order_by="(AgencyPromise.due_on, AgencyPromise.id)",
     )
+    disbursements: Mapped[list["Disbursement"]] = relationship(
+        back_populates="incentive",
+        cascade="all, delete-orphan",
+        order_by="(Disbursement.paid_on, Disbursement.id)",
+    )
     status_changes: Mapped[list["IncentiveStatusChange"]] = relationship(
         back_populates="incentive",
         cascade="all, delete-orphan",
@@ -281,6 +315,8 @@ class Obligation(db.Model):
         one_of("kind", ObligationKind.values()),
         non_negative("target_value"),
         non_negative("actual_value"),
+        non_negative("clawback_weight"),
+        non_negative("penalty_per_unit"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -298,6 +334,12 @@ class Obligation(db.Model):
     actual_as_of: Mapped[date | None] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Due"})
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # How the clawback terms weigh this obligation (proportional), and what each unit short
+    # costs (penalty), in the incentive's currency.
+    clawback_weight: Mapped[Decimal | None] = mapped_column(
+        FiniteNumeric(9, 4), info={"label": "Weight in the clawback"}
+    )
+    penalty_per_unit: Mapped[Money | None] = mapped_column(info={"label": "Penalty per unit short"})
 
     incentive: Mapped[Incentive] = relationship(back_populates="obligations")
     owner: Mapped[User | None] = relationship()
@@ -363,3 +405,56 @@ class AgencyPromise(db.Model):
     def currency(self) -> str | None:
         """The incentive's currency, in which `amount` is given."""
         return self.incentive.currency if self.incentive is not None else None
+
+
+class Disbursement(db.Model):
+    """Money the agency put at our disposal on a day: a tranche of the award. Their sum is
+    the incentive's amount received, and clawback interest runs from each."""
+
+    __tablename__ = "disbursements"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incentive_id: Mapped[int] = mapped_column(
+        ForeignKey("incentives.id", ondelete="CASCADE"), index=True
+    )
+    paid_on: Mapped[date] = mapped_column(Date, info={"label": "Received on"})
+    amount: Mapped[Money]
+    # The expected tranche (an agency promise of a disbursement) this one delivers.
+    promise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agency_promises.id", ondelete="SET NULL"),
+        index=True,
+        info={"label": "Delivers the promised tranche"},
+    )
+    note: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    incentive: Mapped[Incentive] = relationship(back_populates="disbursements")
+    promise: Mapped[AgencyPromise | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.paid_on.isoformat()} tranche"
+
+    @property
+    def currency(self) -> str | None:
+        return self.incentive.currency if self.incentive is not None else None
+
+
+class InterestRate(db.Model):
+    """A yearly interest rate in force from a day, in a named table an admin keeps (the
+    Commission's recovery rate for a Member State, a statutory rate): what clawback interest
+    reads when an incentive's terms name the table."""
+
+    __tablename__ = "interest_rates"
+    __table_args__ = (
+        UniqueConstraint("series", "effective_on", name="uq_interest_rates_series_day"),
+        CheckConstraint("rate_pct >= -100 AND rate_pct <= 100", name="rate_pct_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series: Mapped[str] = mapped_column(String(60), info={"label": "Rate table"})
+    effective_on: Mapped[date] = mapped_column(Date, info={"label": "In force from"})
+    rate_pct: Mapped[Decimal] = mapped_column(
+        FiniteNumeric(6, 3), info={"label": "Rate (% a year)"}
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -32,7 +32,7 @@ from tracker.core import audit
 from tracker.core.codes import country_name, in_eea, is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
-from tracker.core.money import reporting_currency
+from tracker.core.money import money, reporting_currency
 from tracker.core.records import (
     check_version,
     delete_record,
@@ -62,12 +62,15 @@ from tracker.extensions import db
 from tracker.incentives import services
 from tracker.incentives.models import (
     AgencyPromise,
+    ClawbackInterest,
     ClawbackRule,
     ComplianceReport,
+    Disbursement,
     Incentive,
     IncentiveKind,
     IncentiveStatus,
     IncentiveStatusChange,
+    InterestRate,
     Obligation,
     ObligationKind,
     PromiseKind,
@@ -93,7 +96,11 @@ INCENTIVE_FIELDS = [
     "term_end_on",
     "clawback_rule",
     "clawback_floor_pct",
+    "clawback_interest",
     "clawback_interest_pct",
+    "clawback_rate_series",
+    "clawback_schedule",
+    "clawback_cap",
     "clawback_terms",
     "is_state_aid",
     "aid_scheme_number",
@@ -121,10 +128,14 @@ OBLIGATION_FIELDS = [
     "actual_as_of",
     "due_on",
     "owner_id",
+    "clawback_weight",
+    "penalty_per_unit",
 ]
 REPORT_FIELDS = ["title", "due_on", "submitted_on", "note"]
 PROMISE_FIELDS = ["kind", "description", "due_on", "amount", "status", "delivered_on", "note"]
 FX_RATE_FIELDS = ["currency", "reporting_currency", "rate", "effective_on"]
+DISBURSEMENT_FIELDS = ["paid_on", "amount", "promise_id", "note"]
+INTEREST_RATE_FIELDS = ["series", "effective_on", "rate_pct"]
 
 # The messages the forms show: a form and an import row read the same.
 NEGATIVE_AMOUNT = "Amounts cannot be negative."
@@ -132,6 +143,17 @@ PERCENT_RANGE = "Number must be between 0 and 100."
 TERM_ORDER = "The term ends before it starts."
 RECEIVED_ABOVE_AWARDED = "More received than awarded: check both amounts."
 CLIFF_NEEDS_FLOOR = "A cliff needs its floor: the share of target below which all of it is repaid."
+SCHEDULE_FORMAT = (
+    "Write the schedule as the percentages recaptured by year held, from the first, e.g. "
+    "100, 80, 60, 40, 20."
+)
+INTEREST_NEEDS_RATE = "Give the fixed rate, or choose a rate table."
+INTEREST_RATE_OR_TABLE = "Give a fixed rate or a rate table, not both."
+INTEREST_NOT_CHARGED = "Interest is set to none: choose simple or compound, or clear the rate."
+RECEIVED_FROM_DISBURSEMENTS = (
+    "Received so far is the sum of the disbursements recorded below: add or delete a "
+    "disbursement instead."
+)
 SCHEME_FORMAT = "Use the Commission's form SA.12345."
 NACE_FORMAT = "Use a NACE code such as 27.20 or C."
 DE_MINIMIS_IS_STATE_AID = "De minimis aid is EU state aid: tick that too."
@@ -200,6 +222,11 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
     elif "clawback_rule" in values and values["clawback_rule"] is None:
         values["clawback_rule"] = ClawbackRule.NONE.value
     merged = {**stored(incentive, INCENTIVE_UPDATE_FIELDS), **values}
+    if merged.get("clawback_interest") is None:
+        # Not said: a rate given means simple interest (as before there was a choice).
+        charged = merged.get("clawback_interest_pct") or merged.get("clawback_rate_series")
+        interest = ClawbackInterest.SIMPLE if charged else ClawbackInterest.NONE
+        values["clawback_interest"] = merged["clawback_interest"] = interest.value
 
     require(merged, "title", "kind")
     if merged.get("granting_partner_id") is None:
@@ -229,6 +256,7 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
         "amount_received",
         "gross_grant_equivalent",
         "eligible_cost",
+        "clawback_cap",
     )
     _percent(merged, "clawback_floor_pct", "clawback_interest_pct", "aid_intensity_pct")
     start, end = merged.get("term_start_on"), merged.get("term_end_on")
@@ -237,8 +265,7 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
     received, awarded = merged.get("amount_received"), merged.get("amount_awarded")
     if received and awarded is not None and received > awarded:
         raise DomainError(RECEIVED_ABOVE_AWARDED, "amount_received")
-    if merged["clawback_rule"] == ClawbackRule.CLIFF and merged.get("clawback_floor_pct") is None:
-        raise DomainError(CLIFF_NEEDS_FLOOR, "clawback_rule")
+    _check_clawback_terms(values, merged, incentive)
     if merged.get("aid_scheme_number") and not SCHEME_RE.match(merged["aid_scheme_number"]):
         raise DomainError(SCHEME_FORMAT, "aid_scheme_number")
     if merged.get("nace_code") and not NACE_RE.match(merged["nace_code"]):
@@ -277,6 +304,117 @@ def _checked_incentive(values: dict[str, Any], incentive: Incentive | None) -> d
     return values
 
 
+def _check_clawback_terms(
+    values: dict[str, Any], merged: dict[str, Any], incentive: Incentive | None
+) -> None:
+    """The terms hold together: a cliff has its floor, a schedule reads as percentages by
+    year, interest has its rate (fixed or a rate table that exists) and only when charged;
+    received money comes from the disbursements once there are any."""
+    one_of(merged, "clawback_interest", ClawbackInterest)
+    if merged["clawback_rule"] == ClawbackRule.CLIFF and merged.get("clawback_floor_pct") is None:
+        raise DomainError(CLIFF_NEEDS_FLOOR, "clawback_rule")
+    if values.get("clawback_schedule") is not None:
+        try:
+            schedule = services.parse_schedule(values["clawback_schedule"])
+        except (ValueError, ArithmeticError):
+            raise DomainError(SCHEDULE_FORMAT, "clawback_schedule") from None
+        if len(schedule) > 50:
+            raise DomainError(SCHEDULE_FORMAT, "clawback_schedule")
+        values["clawback_schedule"] = (
+            ", ".join(format(p.normalize(), "f") for p in schedule) or None
+        )
+    rate, series = merged.get("clawback_interest_pct"), merged.get("clawback_rate_series")
+    if merged["clawback_interest"] == ClawbackInterest.NONE:
+        if rate or series:
+            field = "clawback_interest_pct" if rate else "clawback_rate_series"
+            raise DomainError(INTEREST_NOT_CHARGED, field)
+    elif rate is None and not series:
+        raise DomainError(INTEREST_NEEDS_RATE, "clawback_interest_pct")
+    elif rate is not None and series:
+        raise DomainError(INTEREST_RATE_OR_TABLE, "clawback_rate_series")
+    if series and changed(values, incentive, "clawback_rate_series"):
+        known = db.session.scalar(
+            select(InterestRate.id).where(InterestRate.series == series).limit(1)
+        )
+        if known is None:
+            raise DomainError(
+                f"There is no rate table named {series}: an admin adds its rates on the "
+                "Interest rates page.",
+                "clawback_rate_series",
+            )
+    if (
+        incentive is not None
+        and incentive.disbursements
+        and changed(values, incentive, "amount_received")
+    ):
+        raise DomainError(RECEIVED_FROM_DISBURSEMENTS, "amount_received")
+
+
+# The dates a record's pipeline can be given when it is created or imported, entered after
+# the fact: each dates the step it names. `closed_on` dates the end, whichever it was
+# (closed, rejected, clawed back or withdrawn).
+STEP_DATES = {
+    "identified_on": S.IDENTIFIED,
+    "submitted_on": S.SUBMITTED,
+    "awarded_on": S.AWARDED,
+    "closed_on": None,
+}
+# Each status, by how far along the pipeline it is.
+REACHED = {
+    S.IDENTIFIED: 0, S.PREPARING: 1, S.SUBMITTED: 2, S.REJECTED: 3, S.AWARDED: 3,
+    S.IN_COMPLIANCE: 4, S.CLOSED: 5, S.CLAWED_BACK: 5, S.WITHDRAWN: 5,
+}  # fmt: skip
+ENDED = (S.CLOSED, S.REJECTED, S.CLAWED_BACK, S.WITHDRAWN)
+STEP_LABELS = {
+    "identified_on": "Identified on",
+    "submitted_on": "Submitted on",
+    "awarded_on": "Awarded on",
+    "closed_on": "Ended on",
+}
+
+
+def _dated_steps(
+    status: str, dates: dict[str, date | None], on: date | None
+) -> list[tuple[str, date]]:
+    """The pipeline history a new record starts with: a line for each step dated in `dates`
+    (in pipeline order, each on or after the one before, none after today, none past the
+    record's `status`), ending at `status`, dated its own step's date or the last date
+    given. Without any date, one line to `status` dated `on` (today by default)."""
+    now = today_()
+    given = [(name, dates[name]) for name in STEP_DATES if dates.get(name) is not None]
+    for name, day in given:
+        date_in_range(day, name)
+        if day > now:
+            raise DomainError(
+                f"{STEP_LABELS[name]} {day.isoformat()} is still to come: a step is dated "
+                "on the day it happened.",
+                name,
+            )
+    for (before, earlier), (name, later) in zip(given, given[1:], strict=False):
+        if later < earlier:
+            raise DomainError(
+                f"{STEP_LABELS[name]} {later.isoformat()} comes before "
+                f"{STEP_LABELS[before].lower()} {earlier.isoformat()}.",
+                name,
+            )
+    reached = REACHED[status]
+    for name, _day in given:
+        step = STEP_DATES[name]
+        too_far = status not in ENDED if step is None else REACHED[step] > reached
+        if too_far or (step == S.AWARDED and status == S.REJECTED):
+            raise DomainError(
+                f"{STEP_LABELS[name]} is given, but the incentive is "
+                f"{S(status).label.lower()}: it has not got that far.",
+                name,
+            )
+    if not given:
+        return [(status, on or now)]
+    steps = [(step or status, day) for name, day in given for step in [STEP_DATES[name]]]
+    if steps[-1][0] != status:
+        steps.append((status, steps[-1][1]))
+    return steps
+
+
 def create_incentive(
     values: dict[str, Any],
     *,
@@ -285,26 +423,36 @@ def create_incentive(
     note: str | None = None,
 ) -> Incentive:
     """Record an incentive (fields of `INCENTIVE_FIELDS`, and optionally `status`, by
-    default Identified) and the first line of its pipeline history, dated `on` (today by
-    default) with `note` (by default "Recorded")."""
+    default Identified) and its pipeline history: dated by the `STEP_DATES` among `values`
+    (an award made in 2025 entered today keeps its 2025 dates; see `_dated_steps`), else
+    one line dated `on` (today by default). The first line's note is `note` (by default
+    "Recorded")."""
+    values = dict(values)
+    dates = {name: values.pop(name, None) for name in STEP_DATES}
     values = _checked_incentive(values, None)
+    steps = _dated_steps(values["status"], dates, on)
     incentive = Incentive(**values)
     db.session.add(incentive)
-    incentive.status_changes.append(
-        IncentiveStatusChange(
-            from_status=None,
-            to_status=incentive.status,
-            changed_on=on or today_(),
-            user_id=getattr(actor, "id", None),
-            note=note or "Recorded",
+    before = None
+    for index, (status, day) in enumerate(steps):
+        incentive.status_changes.append(
+            IncentiveStatusChange(
+                from_status=before,
+                to_status=status,
+                changed_on=day,
+                user_id=getattr(actor, "id", None),
+                note=(note or "Recorded") if index == 0 else None,
+            )
         )
-    )
+        before = status
+    if dates["awarded_on"] is not None:
+        incentive.awarded_on = dates["awarded_on"]
     flush(incentive)
     audit.record(
         "create",
         incentive,
         f"Created incentive {incentive.title}",
-        audit.track(incentive, INCENTIVE_UPDATE_FIELDS).created(),
+        audit.track(incentive, [*INCENTIVE_UPDATE_FIELDS, "awarded_on"]).created(),
         actor=actor,
     )
     return incentive
@@ -453,6 +601,9 @@ def _checked_obligation(
     within_lengths(Obligation, values)
     _not_negative(merged, "The target cannot be negative.", "target_value")
     _not_negative(merged, "The actual cannot be negative.", "actual_value")
+    _not_negative(merged, "A weight cannot be negative.", "clawback_weight")
+    _not_negative(merged, NEGATIVE_AMOUNT, "penalty_per_unit")
+    within_minor_units(Obligation, merged, incentive.currency)
     happened(values, obligation, "actual_as_of", "The actual")
     if changed(values, obligation, "due_on"):
         check_within_term(incentive, values["due_on"], "due_on")
@@ -757,6 +908,206 @@ def update_promise(
     return promise
 
 
+# --- Disbursements ---------------------------------------------------------------------------
+
+
+def _disbursement_text(disbursement: Disbursement) -> str:
+    amount = money(disbursement.amount, disbursement.incentive.currency)
+    return f"{amount} received {disbursement.paid_on.isoformat()}"
+
+
+def _received(incentive: Incentive) -> Decimal:
+    return sum((d.amount for d in incentive.disbursements), Decimal(0))
+
+
+def _checked_disbursement(incentive: Incentive, values: dict[str, Any]) -> dict[str, Any]:
+    values = plain(values, DISBURSEMENT_FIELDS, Disbursement)
+    require(values, "paid_on", "amount")
+    if values["amount"] <= 0:
+        raise DomainError("A disbursement is an amount above zero.", "amount")
+    within_minor_units(Disbursement, values, incentive.currency)
+    happened(
+        values,
+        None,
+        "paid_on",
+        "A disbursement",
+        "Record a tranche still to come as an agency promise of a disbursement.",
+    )
+    if incentive.status not in services.AFTER_AWARD:
+        raise DomainError("Money is received on an award: record the award first.", "amount")
+    if incentive.awarded_on and values["paid_on"] < incentive.awarded_on:
+        raise DomainError(
+            f"The award was made on {incentive.awarded_on.isoformat()}: a disbursement "
+            "cannot come before it.",
+            "paid_on",
+        )
+    total = _received(incentive) + values["amount"]
+    if incentive.amount_awarded is not None and total > incentive.amount_awarded:
+        raise DomainError(
+            f"The disbursements would come to {money(total, incentive.currency)}, more than "
+            f"the {money(incentive.amount_awarded, incentive.currency)} awarded.",
+            "amount",
+        )
+    return values
+
+
+def add_disbursement(
+    incentive: Incentive, values: dict[str, Any], *, actor: User | None
+) -> Disbursement:
+    """Record a tranche the agency paid (fields of `DISBURSEMENT_FIELDS`): above zero, in
+    the incentive's minor units, on a day that has come, once the award is made and not
+    before it, the tranches together no more than awarded. The incentive's amount received
+    becomes their sum; the promised tranche it names (a pending disbursement promise of
+    this incentive) is marked delivered that day."""
+    values = _checked_disbursement(incentive, values)
+    promise = None
+    if values.get("promise_id") is not None:
+        promise = db.session.get(AgencyPromise, values["promise_id"])
+        if (
+            promise is None
+            or promise.incentive_id != incentive.id
+            or promise.kind != PromiseKind.DISBURSEMENT
+            or promise.status != PromiseStatus.PENDING
+        ):
+            raise DomainError("Choose a pending promised tranche of this incentive.", "promise_id")
+    disbursement = Disbursement(incentive=incentive, **values)
+    record_create(
+        disbursement,
+        DISBURSEMENT_FIELDS,
+        f"Recorded disbursement {_disbursement_text(disbursement)}",
+        actor=actor,
+        parent=incentive,
+    )
+    _set_received(incentive, actor)
+    if promise is not None:
+        update_promise(
+            promise,
+            {"status": PromiseStatus.DELIVERED.value, "delivered_on": values["paid_on"]},
+            actor=actor,
+        )
+    return disbursement
+
+
+def delete_disbursement(disbursement: Disbursement, *, actor: User | None) -> None:
+    """Delete a tranche recorded by mistake; the amount received becomes the sum of the
+    others (the promise it delivered stays delivered: edit it if it was not)."""
+    incentive = disbursement.incentive
+    delete_record(
+        disbursement,
+        f"Deleted disbursement {_disbursement_text(disbursement)}",
+        actor=actor,
+        parent=incentive,
+        collection="disbursements",
+    )
+    _set_received(incentive, actor)
+
+
+def restore_disbursement(event: AuditEvent, *, actor: User | None) -> Disbursement:
+    """Re-create a deleted disbursement (same id) if today's rules allow: its incentive
+    still there, the tranches together no more than awarded."""
+    state = deletion_state(event, "disbursement")
+    disbursement = audit.rebuild(Disbursement, state)
+    if db.session.get(Disbursement, disbursement.id) is not None:
+        raise DomainError("This disbursement exists already: it was restored before.")
+    incentive = db.session.get(Incentive, disbursement.incentive_id)
+    if incentive is None:
+        raise DomainError("Its incentive was deleted since: there is nothing to restore it to.")
+    _checked_disbursement(incentive, stored(disbursement, DISBURSEMENT_FIELDS))
+    if disbursement.promise_id and db.session.get(AgencyPromise, disbursement.promise_id) is None:
+        disbursement.promise_id = None
+    disbursement.incentive = incentive
+    db.session.add(disbursement)
+    flush(disbursement)
+    audit.record(
+        "restore",
+        disbursement,
+        f"Restored disbursement {_disbursement_text(disbursement)}",
+        audit.track(disbursement, DISBURSEMENT_FIELDS).created(),
+        actor=actor,
+        parent=incentive,
+    )
+    _set_received(incentive, actor)
+    return disbursement
+
+
+def _set_received(incentive: Incentive, actor: User | None) -> None:
+    """The amount received as the sum of the disbursements (None once the last is gone)."""
+    db.session.expire(incentive, ["disbursements"])
+    total = _received(incentive) if incentive.disbursements else None
+    if total != incentive.amount_received:
+        tracked = audit.track(incentive, ["amount_received"])
+        incentive.amount_received = total
+        flush(incentive)
+        record_update(incentive, tracked, f"Received so far of {incentive.title}", actor=actor)
+
+
+# --- Interest rate tables -------------------------------------------------------------------
+
+
+def _checked_interest_rate(values: dict[str, Any]) -> dict[str, Any]:
+    values = plain(values, INTEREST_RATE_FIELDS, InterestRate)
+    require(values, "series", "effective_on", "rate_pct")
+    within_lengths(InterestRate, values)
+    if not -HUNDRED <= values["rate_pct"] <= HUNDRED:
+        raise DomainError("A yearly rate is between -100 and 100 %.", "rate_pct")
+    clash = db.session.scalar(
+        select(InterestRate).where(
+            InterestRate.series == values["series"],
+            InterestRate.effective_on == values["effective_on"],
+        )
+    )
+    if clash is not None:
+        raise DomainError(
+            f"{values['series']} has a rate from {values['effective_on'].isoformat()} "
+            f"({clash.rate_pct.normalize():f}%). Delete it first to replace it.",
+            "effective_on",
+        )
+    return values
+
+
+def add_interest_rate(values: dict[str, Any], *, actor: User | None) -> InterestRate:
+    """Add a yearly rate to a rate table (`series`, e.g. "EU recovery rate HU") in force from
+    `effective_on`: one per table and day, between -100 and 100 % a year."""
+    rate = InterestRate(**_checked_interest_rate(values))
+    record_create(
+        rate,
+        INTEREST_RATE_FIELDS,
+        f"Added interest rate {rate.series} {rate.rate_pct.normalize():f}% from "
+        f"{rate.effective_on.isoformat()}",
+        actor=actor,
+    )
+    return rate
+
+
+def delete_interest_rate(rate: InterestRate, *, actor: User | None) -> None:
+    """Delete a rate; clawback interest falls back to the table's rate before it."""
+    delete_record(
+        rate,
+        f"Deleted interest rate {rate.series} {rate.rate_pct.normalize():f}% from "
+        f"{rate.effective_on.isoformat()}",
+        actor=actor,
+    )
+
+
+def restore_interest_rate(event: AuditEvent, *, actor: User | None) -> InterestRate:
+    """Re-create a deleted rate (same id), unless its table has one for that day now."""
+    rate = audit.rebuild(InterestRate, deletion_state(event, "interest rate"))
+    if db.session.get(InterestRate, rate.id) is not None:
+        raise DomainError("This rate exists already: it was restored before.")
+    _checked_interest_rate(stored(rate, INTEREST_RATE_FIELDS))
+    db.session.add(rate)
+    flush(rate)
+    audit.record(
+        "restore",
+        rate,
+        f"Restored interest rate {rate.series} {rate.rate_pct.normalize():f}% from "
+        f"{rate.effective_on.isoformat()}",
+        audit.track(rate, INTEREST_RATE_FIELDS).created(),
+        actor=actor,
+    )
+    return rate
+
+
 # --- FX rates -----------------------------------------------------------------------------
 
 
@@ -937,5 +1288,7 @@ UPDATERS: dict[str, Callable[..., Any]] = {
 
 RESTORERS: dict[str, Callable[..., Any]] = {
     "obligations": restore_obligation,
+    "disbursements": restore_disbursement,
+    "interest_rates": restore_interest_rate,
     "fx_rates": restore_fx_rate,
 }

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from flask import current_app
 from sqlalchemy import Select, func, select
@@ -16,15 +17,18 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.core import text
 from tracker.core.codes import country_name
 from tracker.core.items import StoredItem
-from tracker.core.money import RateBook, Total, quantize
+from tracker.core.money import RateBook, Total, money
 from tracker.core.states import StoredState
 from tracker.extensions import db
+from tracker.incentives import clawback
 from tracker.incentives.models import (
     AgencyPromise,
     ClawbackRule,
+    Disbursement,
     Incentive,
     IncentiveStatus,
     IncentiveStatusChange,
+    InterestRate,
     Obligation,
     PromiseStatus,
 )
@@ -75,7 +79,13 @@ class ObligationStatus:
 
 
 def _pct(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """numerator / denominator in percent to one decimal, for reading only: rules compare
+    exact fractions (`_share`)."""
     return (numerator * HUNDRED / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _share(numerator, denominator) -> Fraction:
+    return Fraction(numerator) / Fraction(denominator)
 
 
 def _whole(value: Decimal | None) -> str:
@@ -112,13 +122,16 @@ def obligation_status(
             Decimal(100),
             f"Due {obligation.due_on.isoformat()}; reached {progress}% of the target",
         )
-    elapsed = None
+    elapsed = lagging = None
     if period_start and period_start < obligation.due_on:
         span = (obligation.due_on - period_start).days
         gone = min(max((as_of - period_start).days, 0), span)
         elapsed = _pct(Decimal(gone), Decimal(span))
+        if target:  # compared exactly: 10.01 points behind time is more than 10
+            done = _share(actual or 0, target)
+            lagging = done < _share(gone, span) - Fraction(tolerance_pct, 100)
     days_left = (obligation.due_on - as_of).days
-    if elapsed is not None and progress is not None and progress < elapsed - tolerance_pct:
+    if lagging:
         return ObligationStatus(
             "at_risk",
             progress,
@@ -145,9 +158,19 @@ def period_start(incentive: Incentive) -> date | None:
 @dataclass(frozen=True)
 class ObligationShortfall:
     obligation: Obligation
-    achieved_pct: Decimal
-    shortfall_pct: Decimal
+    achieved: Fraction | None  # actual / target, capped at 1, exact; None when unreadable
     triggers: bool  # does this obligation set the exposure?
+
+    @property
+    def shortfall_pct(self) -> str:
+        """The shortfall for reading (`33.33`): the rules use `achieved`, exact."""
+        return (
+            clawback.pct(1 - self.achieved).removesuffix("%") if self.achieved is not None else "?"
+        )
+
+    @property
+    def short(self) -> bool:
+        return self.achieved is None or self.achieved < 1
 
 
 @dataclass
@@ -158,17 +181,18 @@ class Exposure:
     rule: str
     basis: Decimal  # the amount a clawback applies to, in the incentive's currency
     basis_label: str
-    share_pct: Decimal = Decimal(0)  # of the basis that would be repaid
-    principal: Decimal = Decimal(0)
-    interest: Decimal = Decimal(0)
-    interest_days: int = 0
+    share: Fraction = Fraction(0)  # of the basis that would be repaid
+    amount: Decimal = Decimal(0)  # principal and interest, rounded once
+    interest: Decimal = Decimal(0)  # for reading
+    accruing: bool = False  # interest runs: tomorrow's figure differs
     shortfalls: list[ObligationShortfall] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     missed: bool = False  # an obligation is past due and short
 
     @property
-    def amount(self) -> Decimal:
-        return self.principal + self.interest
+    def share_pct(self) -> Decimal:
+        """The share of the basis repaid, in percent to four places (as a state keeps it)."""
+        return clawback.exact_rounded(self.share * 100, 4)
 
     @property
     def state(self) -> str:
@@ -184,20 +208,121 @@ EXPOSURE_STATES = ("missed", "exposed", "clear")
 OBLIGATION_STATES = ("missed", "at_risk", "on_track", "met")
 
 
-def clawback_exposure(incentive: Incentive, as_of: date) -> Exposure:
-    """Compute what the company would repay if the obligations stood as they are today.
+class InterestRates:
+    """The rate tables admins keep (`InterestRate`), loaded once when first read, looked up
+    by day."""
 
-    * pro rata: the award × the largest shortfall among the obligations (60 of 100
-      jobs → 40 %);
-    * cliff: all of the award when any obligation is below the floor (a percentage
-      of its target), nothing otherwise;
-    * interest, when a rate is set: simple interest on that principal at the yearly
-      rate from the award date to `as_of` (days / 365).
+    def __init__(self):
+        self._rates: dict[str, list[tuple[date, Decimal]]] | None = None
 
-    The basis is the amount received when any is recorded, otherwise the amount
-    awarded. Only awarded and in-compliance incentives carry an exposure.
+    def _load(self) -> dict[str, list[tuple[date, Decimal]]]:
+        if self._rates is None:
+            self._rates = defaultdict(list)
+            query = select(InterestRate.series, InterestRate.effective_on, InterestRate.rate_pct)
+            for series, effective_on, rate in db.session.execute(
+                query.order_by(InterestRate.series, InterestRate.effective_on)
+            ):
+                self._rates[series].append((effective_on, rate))
+        return self._rates
+
+    def rate(self, series: str, on: date) -> Decimal | None:
+        """The yearly rate (in percent) of `series` in force on `on`, or None."""
+        in_force = None
+        for effective_on, rate in self._load().get(series, ()):
+            if effective_on > on:
+                break
+            in_force = rate
+        return in_force
+
+
+def rate_tables() -> list[str]:
+    """The names of the interest-rate tables admins keep."""
+    query = select(InterestRate.series).distinct().order_by(InterestRate.series)
+    return list(db.session.scalars(query))
+
+
+def terms_text(incentive: Incentive) -> str:
+    """The incentive's clawback terms in words, as its page states them."""
+    floor = incentive.clawback_floor_pct
+    floor_text = f"{(floor if floor is not None else HUNDRED).normalize():f}% of its target"
+    rule = incentive.clawback_rule
+    if rule == ClawbackRule.NONE:
+        return "none recorded"
+    text = {
+        ClawbackRule.PRO_RATA: "pro rata to the largest shortfall among the obligations",
+        ClawbackRule.PROPORTIONAL: "each obligation prorated apart, by its weight",
+        ClawbackRule.CLIFF: "a cliff: all of it repaid if an obligation ends below " + floor_text,
+        ClawbackRule.SCHEDULE: (
+            "recaptured by year held ("
+            + ", ".join(
+                f"{p}%" for p in (incentive.clawback_schedule or "100, 80, 60, 40, 20").split(", ")
+            )
+            + ") if an obligation ends below "
+            + floor_text
+        ),
+        ClawbackRule.PENALTY: "a penalty per unit short, capped at "
+        + (
+            money(incentive.clawback_cap, incentive.currency)
+            if incentive.clawback_cap is not None
+            else "the amount received"
+        ),
+    }.get(rule, rule)
+    interest = incentive.clawback_interest
+    if interest in (clawback.Interest.SIMPLE, clawback.Interest.COMPOUND):
+        rate = (
+            f"the rates of the table “{incentive.clawback_rate_series}”"
+            if incentive.clawback_rate_series
+            else f"{(incentive.clawback_interest_pct or 0).normalize():f}% a year"
+        )
+        text += f", with {interest} interest at {rate} from each disbursement"
+    return text
+
+
+def clawback_terms(incentive: Incentive) -> clawback.Terms:
+    return clawback.Terms(
+        rule=incentive.clawback_rule,
+        floor_pct=incentive.clawback_floor_pct,
+        schedule=parse_schedule(incentive.clawback_schedule),
+        cap=incentive.clawback_cap,
+        interest=incentive.clawback_interest or clawback.Interest.NONE,
+        rate_pct=incentive.clawback_interest_pct,
+        series=incentive.clawback_rate_series,
+    )
+
+
+def parse_schedule(text: str | None) -> list[Decimal]:
+    """ "100, 80, 60" → [100, 80, 60]; ValueError for anything else."""
+    if not text or not text.strip():
+        return []
+    parts = [part for part in text.replace(";", ",").replace("%", "").split(",")]
+    values = [Decimal(part.strip()) for part in parts]
+    if any(not value.is_finite() or not 0 <= value <= HUNDRED for value in values):
+        raise ValueError(text)
+    return values
+
+
+def clawback_exposure(
+    incentive: Incentive,
+    as_of: date,
+    rates: InterestRates | None = None,
+    tranches: list | None = None,
+) -> Exposure:
+    """What the company would repay if the obligations stood as they are on `as_of`, under
+    the incentive's terms (`incentives.clawback`), with the working.
+
+    The basis is the money received by `as_of` (its disbursements, or the amount received
+    when none is recorded) or, before any came, the amount awarded. Only awarded and
+    in-compliance incentives carry an exposure. `tranches` are the disbursements as rows
+    (on, amount) where the caller loaded them; `rates` the rate tables.
     """
-    received = incentive.amount_received or Decimal(0)
+    if tranches is None:
+        tranches = [clawback.Tranche(d.paid_on, d.amount) for d in incentive.disbursements]
+    tranches = [t for t in tranches if t.on <= as_of]
+    received = (
+        sum((t.amount for t in tranches), Decimal(0))
+        if tranches
+        else (incentive.amount_received or Decimal(0))
+    )
     basis = received if received > 0 else (incentive.amount_awarded or Decimal(0))
     basis_label = "amount received" if received > 0 else "amount awarded"
     exposure = Exposure(incentive, incentive.clawback_rule, basis, basis_label)
@@ -213,67 +338,43 @@ def clawback_exposure(incentive: Incentive, as_of: date) -> Exposure:
         exposure.steps.append("No obligations recorded: nothing to measure a shortfall against.")
         return exposure
 
-    floor = incentive.clawback_floor_pct if incentive.clawback_floor_pct is not None else HUNDRED
-    for obligation in incentive.obligations:
-        target = obligation.target_value
-        actual = obligation.actual_value or Decimal(0)
-        achieved = min(_pct(actual, target), HUNDRED) if target else HUNDRED
-        shortfall = HUNDRED - achieved
-        exposure.shortfalls.append(ObligationShortfall(obligation, achieved, shortfall, False))
-        if achieved < HUNDRED and as_of > obligation.due_on:
-            exposure.missed = True
-
-    if incentive.clawback_rule == ClawbackRule.PRO_RATA:
-        worst = max(exposure.shortfalls, key=lambda s: s.shortfall_pct)
-        exposure.share_pct = worst.shortfall_pct
-        if worst.shortfall_pct > 0:
-            exposure.shortfalls = [
-                ObligationShortfall(s.obligation, s.achieved_pct, s.shortfall_pct, s is worst)
-                for s in exposure.shortfalls
-            ]
-            exposure.steps.append(
-                f"Pro rata: the largest shortfall is {worst.shortfall_pct}% "
-                f"({_describe(worst.obligation)}: {worst.achieved_pct}% achieved)."
-            )
-        else:
-            exposure.steps.append("Pro rata: every obligation is at or above target.")
-    else:
-        below = [s for s in exposure.shortfalls if s.achieved_pct < floor]
-        exposure.shortfalls = [
-            ObligationShortfall(s.obligation, s.achieved_pct, s.shortfall_pct, s in below)
-            for s in exposure.shortfalls
-        ]
-        if below:
-            exposure.share_pct = HUNDRED
-            exposure.steps.append(
-                f"Cliff with its floor at {floor}% of target: {_describe(below[0].obligation)} "
-                f"stands at {below[0].achieved_pct}%, below the floor, so all of it is repaid."
-            )
-        else:
-            exposure.steps.append(
-                f"Cliff with its floor at {floor}% of target: every obligation is at or above it."
-            )
-
-    exposure.principal = quantize(basis * exposure.share_pct / HUNDRED)
-    exposure.steps.append(
-        f"Principal: {exposure.share_pct}% of the {basis_label} "
-        f"{incentive.currency} {basis:,.2f} = {incentive.currency} {exposure.principal:,.2f}."
+    measures = [
+        clawback.Measure(
+            _describe(o),
+            o.target_value,
+            o.actual_value,
+            o.due_on,
+            getattr(o, "clawback_weight", None),
+            getattr(o, "penalty_per_unit", None),
+            o.unit or "",
+        )
+        for o in incentive.obligations
+    ]
+    terms = clawback_terms(incentive)
+    rates = rates or InterestRates()
+    working = clawback.work_out(
+        terms,
+        measures,
+        tranches,
+        basis,
+        basis_label,
+        incentive.currency,
+        as_of,
+        incentive.awarded_on,
+        rates.rate,
     )
-    rate = incentive.clawback_interest_pct
-    if rate and exposure.principal and incentive.awarded_on:
-        exposure.interest_days = max((as_of - incentive.awarded_on).days, 0)
-        exposure.interest = quantize(
-            exposure.principal * rate / HUNDRED * exposure.interest_days / Decimal(365)
-        )
-        exposure.steps.append(
-            f"Interest: {rate}% a year on {incentive.currency} {exposure.principal:,.2f} for "
-            f"{exposure.interest_days} days since the award "
-            f"({incentive.awarded_on.isoformat()}) = {incentive.currency} "
-            f"{exposure.interest:,.2f}."
-        )
+    exposure.shortfalls = [
+        ObligationShortfall(o, m.achieved, index in working.triggers)
+        for index, (o, m) in enumerate(zip(incentive.obligations, measures, strict=True))
+    ]
+    exposure.missed = any(s.short and as_of > s.obligation.due_on for s in exposure.shortfalls)
+    exposure.share = working.share
+    exposure.amount = working.amount
+    exposure.interest = clawback.exact_rounded(working.interest, working.places)
+    exposure.accruing = working.interest > 0
+    exposure.steps = working.steps
     exposure.steps.append(
-        f"Exposure: {incentive.currency} {exposure.amount:,.2f}, measured on today's actuals; "
-        "obligations not yet due can still close the gap."
+        "Measured on the actuals of that day; obligations not yet due can still close the gap."
     )
     return exposure
 
@@ -340,6 +441,9 @@ def exposure_at(ids: list[int] | None, day: date) -> dict[int, tuple[Incentive, 
             Obligation.target_value,
             Obligation.actual_value,
             Obligation.due_on,
+            Obligation.unit,
+            Obligation.clawback_weight,
+            Obligation.penalty_per_unit,
         )
         .join(Incentive, Incentive.id == Obligation.incentive_id)
         .where(*held_ever)
@@ -358,12 +462,22 @@ def exposure_at(ids: list[int] | None, day: date) -> dict[int, tuple[Incentive, 
         .where(*held_ever)
     ):
         changes[row.incentive_id].append(row)
+    tranches = defaultdict(list)
+    for row in db.session.execute(
+        select(Disbursement.incentive_id, Disbursement.paid_on, Disbursement.amount)
+        .join(Incentive, Incentive.id == Disbursement.incentive_id)
+        .where(*held_ever)
+        .order_by(Disbursement.paid_on, Disbursement.id)
+    ):
+        tranches[row.incentive_id].append(clawback.Tranche(row.paid_on, row.amount))
+    rates = InterestRates()
     judged = {}
     for incentive in incentives:
         status = status_on(incentive, day, changes[incentive.id])
         if status in S.awarded():
             seen = _IncentiveAsOf(incentive, status, obligations[incentive.id])
-            judged[incentive.id] = (incentive, status, clawback_exposure(seen, day))
+            exposure = clawback_exposure(seen, day, rates, tranches[incentive.id])
+            judged[incentive.id] = (incentive, status, exposure)
     return judged
 
 
@@ -521,6 +635,7 @@ def incentive_list_query(filters: IncentiveFilters) -> tuple[Select, dict]:
             joinedload(Incentive.granting_partner),
             joinedload(Incentive.region),
             selectinload(Incentive.obligations),
+            selectinload(Incentive.disbursements),
         )
     )
     if filters.q:
@@ -819,7 +934,7 @@ def incentives_for_partner(partner_id: int) -> list[Incentive]:
     query = (
         select(Incentive)
         .where(Incentive.granting_partner_id == partner_id)
-        .options(selectinload(Incentive.obligations))
+        .options(selectinload(Incentive.obligations), selectinload(Incentive.disbursements))
         .order_by(Incentive.status, Incentive.title)
     )
     return list(db.session.scalars(query))

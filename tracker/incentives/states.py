@@ -20,11 +20,18 @@ from tracker.core.states import (
 )
 from tracker.core.types import today
 from tracker.extensions import db
-from tracker.incentives.models import Incentive, IncentiveStatusChange, Obligation
+from tracker.incentives.models import (
+    Disbursement,
+    Incentive,
+    IncentiveStatusChange,
+    InterestRate,
+    Obligation,
+)
 from tracker.incentives.services import (
     EXPOSURE_STATES,
     OBLIGATION_STATES,
     Exposure,
+    InterestRates,
     clawback_exposure,
     exposure_at,
     obligation_status,
@@ -38,13 +45,13 @@ OBLIGATION_STATUS = "obligation_status"
 def next_exposure_change(exposure: Exposure, as_of: date) -> date | None:
     """The first day after `as_of` on which the calendar alone may change the exposure:
     tomorrow while interest accrues, else the day after a short obligation falls due."""
-    if exposure.interest_days and exposure.interest:
+    if exposure.accruing:
         return as_of + timedelta(days=1)
     return min(
         (
             s.obligation.due_on + timedelta(days=1)
             for s in exposure.shortfalls
-            if s.achieved_pct < 100 and s.obligation.due_on >= as_of
+            if s.short and s.obligation.due_on >= as_of
         ),
         default=None,
     )
@@ -57,12 +64,12 @@ def derive(ids: list[int]) -> dict[int, list[State]]:
     incentives = db.session.scalars(
         select(Incentive)
         .where(Incentive.id.in_(ids))
-        .options(selectinload(Incentive.obligations))
+        .options(selectinload(Incentive.obligations), selectinload(Incentive.disbursements))
         .execution_options(populate_existing=True)
     )
-    derived = {}
+    derived, rates = {}, InterestRates()
     for incentive in incentives:
-        exposure = clawback_exposure(incentive, as_of)
+        exposure = clawback_exposure(incentive, as_of, rates)
         state = exposure.state
         rows = [
             State(
@@ -120,9 +127,18 @@ def judge_at(ids: list[int] | None, day: date) -> dict[int, list[Judgement]]:
     }
 
 
+def _charging(rate: InterestRate) -> list[int]:
+    """The incentives whose interest reads `rate`'s table (read on the flush's connection:
+    no autoflush inside a flush)."""
+    query = select(Incentive.id).where(Incentive.clawback_rate_series == rate.series)
+    return list(db.session.connection().scalars(query))
+
+
 TOUCHES = {
     Incentive: lambda incentive: [incentive.id],
     Obligation: lambda obligation: [obligation.incentive_id],
+    Disbursement: lambda disbursement: [disbursement.incentive_id],
+    InterestRate: _charging,
 }
 
 

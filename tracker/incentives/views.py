@@ -5,7 +5,7 @@ Every write goes through `tracker.incentives.operations`.
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, WRITE_INCENTIVES, requires
@@ -14,7 +14,7 @@ from tracker.core.errors import DomainError
 from tracker.core.forms import ConfirmForm, apply_domain_error, save_edit
 from tracker.core.listing import apply_sorting, paginate, read_sorting
 from tracker.core.models import FxRate
-from tracker.core.money import RateBook, reporting_currency
+from tracker.core.money import RateBook, money, reporting_currency
 from tracker.core.tables import export_list
 from tracker.core.types import today
 from tracker.extensions import db
@@ -22,9 +22,11 @@ from tracker.incentives import operations, services
 from tracker.incentives.exports import DEADLINES, INCENTIVES
 from tracker.incentives.forms import (
     ActualForm,
+    DisbursementForm,
     FxRateForm,
     IncentiveFilterForm,
     IncentiveForm,
+    InterestRateForm,
     ObligationForm,
     PromiseForm,
     ReportScheduleForm,
@@ -34,9 +36,12 @@ from tracker.incentives.forms import (
 from tracker.incentives.models import (
     AgencyPromise,
     ComplianceReport,
+    Disbursement,
     Incentive,
     IncentiveStatus,
+    InterestRate,
     Obligation,
+    PromiseKind,
 )
 from tracker.partners.models import Partner, PartnerStatus, Region
 from tracker.partners.services import active_users, partner_names
@@ -48,12 +53,22 @@ def _me():
     return current_user._get_current_object()
 
 
-def _choices():
+def _choices(incentive: Incentive | None = None):
     partners = db.session.scalars(
         select(Partner).where(Partner.status != PartnerStatus.ARCHIVED).order_by(Partner.name)
     )
     regions = db.session.scalars(select(Region).order_by(Region.name))
-    return {"partners": list(partners), "regions": list(regions)}
+    return {
+        "partners": list(partners),
+        "regions": list(regions),
+        # The one the incentive names stays a choice even once its table is gone.
+        "rate_tables": sorted(
+            {
+                *services.rate_tables(),
+                *filter(None, [getattr(incentive, "clawback_rate_series", None)]),
+            }
+        ),
+    }
 
 
 def _users(keep=None):
@@ -126,6 +141,7 @@ def _load(incentive_id: int) -> Incentive:
             selectinload(Incentive.obligations),
             selectinload(Incentive.compliance_reports),
             selectinload(Incentive.promises),
+            selectinload(Incentive.disbursements).joinedload(Disbursement.promise),
             selectinload(Incentive.status_changes),
         ],
     )
@@ -146,6 +162,8 @@ def _render_show(incentive: Incentive, transition_form: TransitionForm | None = 
         "incentives/show.html",
         incentive=incentive,
         exposure=services.clawback_exposure(incentive, as_of),
+        terms_text=services.terms_text(incentive),
+        after_award=services.AFTER_AWARD,
         obligations=obligations,
         late_promises=services.late_promises(incentive, as_of),
         transition_form=transition_form,
@@ -171,17 +189,20 @@ def show(incentive_id: int):
 def edit(incentive_id: int | None = None):
     incentive = db.get_or_404(Incentive, incentive_id) if incentive_id else None
     form = IncentiveForm(
-        obj=incentive, users=_users(incentive.owner if incentive else None), **_choices()
+        obj=incentive, users=_users(incentive.owner if incentive else None), **_choices(incentive)
     )
     if request.method == "GET" and incentive is None:
         form.granting_partner_id.data = request.args.get("partner_id", type=int)
         form.currency.data = reporting_currency()
+        form.identified_on.data = today()
+    if incentive is not None:
+        del form.identified_on  # the history is dated step by step on the page
     me = _me()
     result = save_edit(
         form,
         incentive,
         Incentive,
-        operations.INCENTIVE_FIELDS,
+        [*operations.INCENTIVE_FIELDS, "identified_on"],
         create=lambda values: operations.create_incentive(values, actor=me),
         update=operations.update_incentive,
         user=me,
@@ -321,6 +342,70 @@ def delete_obligation(obligation_id: int):
     )
 
 
+# --- Disbursements ------------------------------------------------------------------
+
+
+def _to_disbursements(incentive_id: int):
+    return redirect(url_for("incentives.show", incentive_id=incentive_id, _anchor="disbursements"))
+
+
+@bp.route("/incentives/<int:incentive_id>/disbursements/new", methods=["GET", "POST"])
+@requires(WRITE_INCENTIVES)
+def new_disbursement(incentive_id: int):
+    incentive = db.get_or_404(Incentive, incentive_id)
+    expected = [
+        p
+        for p in incentive.promises
+        if p.kind == PromiseKind.DISBURSEMENT and p.status == "pending"
+    ]
+    form = DisbursementForm(promises=expected)
+    if request.method == "GET":
+        form.paid_on.data = today()
+    me = _me()
+    result = save_edit(
+        form,
+        None,
+        Disbursement,
+        operations.DISBURSEMENT_FIELDS,
+        create=lambda values: operations.add_disbursement(incentive, values, actor=me),
+        update=None,  # a tranche recorded wrongly is deleted and recorded again
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash("Disbursement recorded.", "success")
+        return _to_disbursements(incentive.id)
+    return (
+        render_template("incentives/disbursement_form.html", form=form, incentive=incentive),
+        result.status,
+    )
+
+
+@bp.route("/disbursements/<int:disbursement_id>/delete", methods=["GET", "POST"])
+@requires(WRITE_INCENTIVES)
+def delete_disbursement(disbursement_id: int):
+    disbursement = db.get_or_404(Disbursement, disbursement_id)
+    incentive = disbursement.incentive
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        operations.delete_disbursement(disbursement, actor=_me())
+        db.session.commit()
+        flash("Disbursement deleted.", "success")
+        return _to_disbursements(incentive.id)
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=f"Delete the disbursement of {money(disbursement.amount, incentive.currency)} "
+        f"received {disbursement.paid_on.isoformat()} on {incentive.title}?",
+        consequences=[
+            "Received so far becomes the sum of the other disbursements.",
+            "The clawback exposure and its interest are worked out without it.",
+        ],
+        blockers=[],
+        cancel_url=url_for("incentives.show", incentive_id=incentive.id, _anchor="disbursements"),
+    )
+
+
 # --- Compliance reports -------------------------------------------------------------
 
 
@@ -441,6 +526,66 @@ def de_minimis():
     as_of = today()
     return render_template(
         "incentives/de_minimis.html", position=services.de_minimis_position(as_of), as_of=as_of
+    )
+
+
+# --- Interest rate tables -------------------------------------------------------------
+
+
+@bp.route("/admin/interest-rates", methods=["GET", "POST"])
+@requires(MANAGE_SETTINGS)
+def interest_rates():
+    form = InterestRateForm()
+    me = _me()
+    result = save_edit(
+        form,
+        None,
+        InterestRate,
+        operations.INTEREST_RATE_FIELDS,
+        create=lambda values: operations.add_interest_rate(values, actor=me),
+        update=None,  # rates are added and deleted, never edited
+        user=me,
+    )
+    if result.saved:
+        if not result.repeated:
+            flash(f"Rate for {result.record.series} saved.", "success")
+        return redirect(url_for("incentives.interest_rates"))
+    rates = db.session.scalars(
+        select(InterestRate).order_by(InterestRate.series, InterestRate.effective_on.desc())
+    ).all()
+    used = dict(
+        db.session.execute(
+            select(Incentive.clawback_rate_series, func.count())
+            .where(Incentive.clawback_rate_series.is_not(None))
+            .group_by(Incentive.clawback_rate_series)
+        ).all()
+    )
+    return (
+        render_template("incentives/interest_rates.html", form=form, rates=rates, used=used),
+        result.status,
+    )
+
+
+@bp.route("/admin/interest-rates/<int:interest_rate_id>/delete", methods=["GET", "POST"])
+@requires(MANAGE_SETTINGS)
+def delete_interest_rate(interest_rate_id: int):
+    rate = db.get_or_404(InterestRate, interest_rate_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        operations.delete_interest_rate(rate, actor=_me())
+        db.session.commit()
+        flash("Rate deleted.", "success")
+        return redirect(url_for("incentives.interest_rates"))
+    return render_template(
+        "confirm_delete.html",
+        form=form,
+        title=f"Delete the {rate.series} rate from {rate.effective_on.isoformat()}?",
+        consequences=[
+            "Clawback interest for the years it covered uses the table's rate before it, or "
+            "none (the working says so)."
+        ],
+        blockers=[],
+        cancel_url=url_for("incentives.interest_rates"),
     )
 
 

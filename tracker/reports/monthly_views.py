@@ -2,11 +2,25 @@
 
 from io import BytesIO
 
-from flask import Blueprint, current_app, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from markupsafe import Markup
 
-from tracker.auth.permissions import READ, requires
+from tracker.auth.permissions import CLOSE_MONTHS, MANAGE_SETTINGS, READ, requires
+from tracker.core.errors import DomainError
+from tracker.core.forms import ConfirmForm
 from tracker.core.types import today
-from tracker.reports import monthly
+from tracker.extensions import db
+from tracker.reports import monthly, operations
 from tracker.reports.monthly_pdf import report_pdf
 from tracker.reports.monthly_xlsx import report_xlsx
 
@@ -44,6 +58,11 @@ def _month_or_page():
 LISTED = 50
 
 
+def _section(report: monthly.MonthlyReport) -> str:
+    """The report's own part of the page: what a closed month keeps."""
+    return render_template("monthly/_report.html", report=report).strip()
+
+
 @bp.get("/reports/monthly")
 @requires(READ)
 def report():
@@ -51,10 +70,15 @@ def report():
     if error_page:
         return error_page
     on = today()
+    report = monthly.monthly_report(month, on, listed=LISTED)
+    closed = operations.closed_month(month)
     return render_template(
         "monthly/report.html",
-        report=monthly.monthly_report(month, on, listed=LISTED),
-        prepared_on=on,
+        report=report,
+        closed=closed,
+        # The section is our own template's output (escaped as it was rendered).
+        section=Markup(closed.html if closed else _section(report)),  # noqa: S704
+        prepared_on=closed.prepared_on if closed else on,
         current=monthly.Month.of(on),
         dashboard_url=_dashboard_url(),
     )
@@ -66,8 +90,11 @@ def pdf():
     month, error_page = _month_or_page()
     if error_page:
         return error_page
+    closed = operations.closed_month(month)
     on = today()
-    document = report_pdf(monthly.monthly_report(month, on), prepared_on=on)
+    document = (
+        closed.pdf if closed else report_pdf(monthly.monthly_report(month, on), prepared_on=on)
+    )
     return send_file(
         BytesIO(document),
         mimetype="application/pdf",
@@ -82,11 +109,88 @@ def xlsx():
     month, error_page = _month_or_page()
     if error_page:
         return error_page
+    closed = operations.closed_month(month)
     on = today()
-    workbook = report_xlsx(monthly.monthly_report(month, on), prepared_on=on)
+    workbook = (
+        closed.xlsx if closed else report_xlsx(monthly.monthly_report(month, on), prepared_on=on)
+    )
     return send_file(
         BytesIO(workbook),
         mimetype=XLSX_MIMETYPE,
         as_attachment=True,
         download_name=f"board-report-{month.key}.xlsx",
+    )
+
+
+def _back(month: monthly.Month):
+    return redirect(url_for("monthly.report", month=month.key))
+
+
+@bp.route("/reports/monthly/close", methods=["GET", "POST"])
+@requires(CLOSE_MONTHS)
+def close():
+    """Close a month that has ended: its report is kept as it reads today."""
+    month, error_page = _month_or_page()
+    if error_page:
+        return error_page
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        on = today()
+        report = monthly.monthly_report(month, on, listed=LISTED)
+        full = monthly.monthly_report(month, on)
+        renderings = operations.Renderings(
+            html=_section(report),
+            pdf=report_pdf(full, prepared_on=on),
+            xlsx=report_xlsx(full, prepared_on=on),
+        )
+        try:
+            operations.close_month(month, renderings, actor=current_user._get_current_object())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _back(month)
+        db.session.commit()
+        flash(f"{month.label} is closed: its report reads as it does today.", "success")
+        return _back(month)
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=f"Close the board report of {month.label}?",
+        consequences=[
+            "The page, the PDF and the workbook of the month are kept as they read today.",
+            "Records edited later no longer change them; an admin can reopen the month.",
+        ],
+        submit="Close the month",
+        cancel_url=url_for("monthly.report", month=month.key),
+    )
+
+
+@bp.route("/reports/monthly/reopen", methods=["GET", "POST"])
+@requires(MANAGE_SETTINGS)
+def reopen():
+    """Reopen a closed month: its report is worked out from the records again."""
+    month, error_page = _month_or_page()
+    if error_page:
+        return error_page
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            operations.reopen_month(month, actor=current_user._get_current_object())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _back(month)
+        db.session.commit()
+        flash(f"{month.label} is open again.", "success")
+        return _back(month)
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=f"Reopen the board report of {month.label}?",
+        consequences=[
+            "The kept report is dropped: the month's figures are worked out from the records "
+            "again, with every edit made since.",
+        ],
+        submit="Reopen the month",
+        cancel_url=url_for("monthly.report", month=month.key),
     )
