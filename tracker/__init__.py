@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "tracker.core.models",
     "tracker.core.items",
     "tracker.core.states",
+    "tracker.core.readings",
     "tracker.partners.models",
     "tracker.incentives.models",
     "tracker.commitments.models",

@@ -223,7 +223,7 @@ def test_import_creates_and_moves_incentives_through_the_operations(app):
         select(IncentiveStatusChange).order_by(IncentiveStatusChange.id)
     ).all()
     assert [(s.incentive_id, s.to_status, s.note, s.user_id) for s in steps] == [
-        (created.id, "identified", "Recorded", manager.id),
+        (created.id, "identified", "Imported", manager.id),
         (existing.id, "awarded", "Imported", manager.id),
     ]
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()

@@ -818,6 +818,7 @@ def test_health_at_month_end_equals_the_rules_applied_to_every_milestone(app, as
 def test_exposure_at_month_end_equals_the_rules_applied_to_each_incentive(app, as_of):
     """The section reads obligations and status histories as plain rows; the result is what
     the clawback rules give each incentive as loaded, with the status it had then."""
+    from tracker.core import readings
     from tracker.core.money import RateBook
     from tracker.demo import seed_demo
     from tracker.incentives.models import Incentive
@@ -827,6 +828,7 @@ def test_exposure_at_month_end_equals_the_rules_applied_to_each_incentive(app, a
         seed_demo()
     db.session.commit()
     section = monthly.exposure_section(as_of, RateBook())
+    actuals = readings.figures_on("obligations", ["actual_value"], as_of)
 
     expected, held = {}, 0
     for incentive in db.session.scalars(select(Incentive)):
@@ -835,7 +837,10 @@ def test_exposure_at_month_end_equals_the_rules_applied_to_each_incentive(app, a
             continue
         held += 1
         original = incentive.status
-        incentive.status = status  # seen as it stood; rolled back below
+        incentive.status = status  # seen as it stood, with the actuals of that day (its
+        for obligation in incentive.obligations:  # readings); rolled back below
+            if (obligation.id, "actual_value") in actuals:
+                obligation.actual_value = actuals[(obligation.id, "actual_value")]
         exposure = clawback_exposure(incentive, as_of)
         incentive.status = original
         if exposure.amount:

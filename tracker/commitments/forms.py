@@ -22,6 +22,7 @@ from wtforms.validators import (
 )
 
 from tracker.commitments.models import (
+    MEASURES,
     OUR_COMPANY,
     CommitmentKind,
     CommitmentStatus,
@@ -164,6 +165,13 @@ class CommitmentForm(EditForm):
         description="The training obligation of an incentive this programme helps meet.",
     )
 
+    measured_on = DateField(
+        "Figures as of",
+        validators=[Optional()],
+        description="The day the figures above were true on (today when empty): a report "
+        "of a past day reads the figures of that day.",
+    )
+
     description = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
 
     def __init__(
@@ -196,6 +204,8 @@ class CommitmentForm(EditForm):
     def keep_fields(self, kind: str, *, with_kind: bool = True) -> None:
         """Drop every commitment field `kind` does not have (and `kind` itself on edits)."""
         keep = set(fields_for(kind)) | {"csrf_token", "version", "form_token"}
+        if keep & set(MEASURES):
+            keep.add("measured_on")
         if with_kind:
             keep.add("kind")
         for name in list(self._fields):

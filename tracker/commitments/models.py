@@ -19,6 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
+from tracker.core.readings import ReadingMixin
+from tracker.core.readings import register as register_readings
 from tracker.core.text import Searchable
 from tracker.core.types import (
     Choice,
@@ -179,6 +181,9 @@ class Commitment(Searchable, db.Model):
         cascade="all, delete-orphan",
         order_by="(Milestone.position, Milestone.due_on, Milestone.id)",
     )
+    readings: Mapped[list["CommitmentReading"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="CommitmentReading.as_of"
+    )
 
     # One table for every kind: load every kind's columns up front, never one query per row.
     __mapper_args__ = {
@@ -326,3 +331,29 @@ class Milestone(db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# The figures of a commitment that move, kept as dated readings (`core.readings`) so a
+# report of a past day reads the figures of that day. Spend is money; completions a count.
+MEASURES = ("volume_taken", "spend_to_date", "completed_participants")
+MONEY_MEASURES = ("spend_to_date",)
+COUNTED = ("completed_participants",)
+
+
+def measure_value(name: str, value):
+    """A reading's figure as the commitment's column holds it (a count as an int)."""
+    return int(value) if name in COUNTED and value is not None else value
+
+
+class CommitmentReading(ReadingMixin, db.Model):
+    """A commitment's volume taken, spend or completions as they stood on a day
+    (`core.readings`)."""
+
+    __tablename__ = "commitment_readings"
+
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+
+
+register_readings("commitments", CommitmentReading, "commitment_id")

@@ -27,6 +27,8 @@ from tracker.commitments import services
 from tracker.commitments.models import (
     COMMITMENT_CLASSES,
     DERIVED_FIELDS,
+    MEASURES,
+    MONEY_MEASURES,
     OUR_COMPANY,
     CoInvestment,
     Commitment,
@@ -36,8 +38,9 @@ from tracker.commitments.models import (
     Milestone,
     MilestoneStatus,
     fields_for,
+    measure_value,
 )
-from tracker.core import audit
+from tracker.core import audit, readings
 from tracker.core.codes import is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent
@@ -51,7 +54,7 @@ from tracker.core.records import (
     record_update,
 )
 from tracker.core.types import today
-from tracker.core.values import plain, within_minor_units
+from tracker.core.values import happened, plain, within_minor_units
 from tracker.extensions import db
 from tracker.incentives.models import Obligation
 from tracker.partners.models import Partner, PartnerKind, PartnerStatus, Region
@@ -243,6 +246,8 @@ def create_commitment(kind: str, values: dict, *, actor: User | None) -> Commitm
     The owner defaults to the actor; only managers and admins (and the system) may name
     another. A co-investment's value is its budget, whatever `values` says.
     """
+    values = dict(values)
+    measured_on = _measured_on(values)
     commitment = new_commitment(kind, values, actor=actor)
     record_create(
         commitment,
@@ -251,7 +256,41 @@ def create_commitment(kind: str, values: dict, *, actor: User | None) -> Commitm
         actor=actor,
         readable=_read_well,
     )
+    _read_measures(commitment, {}, measured_on, actor)
     return commitment
+
+
+def _measured_on(values: dict) -> date:
+    """The day the figures among `values` were true on (`measured_on`, popped; today by
+    default, never after today)."""
+    day = values.pop("measured_on", None)
+    happened({"measured_on": day}, None, "measured_on", "A figure")
+    return day or today()
+
+
+def _read_measures(commitment: Commitment, before: dict, day: date, actor) -> None:
+    """A reading of `day` for each figure that changed from `before` (all, for a new one)."""
+    for name in MEASURES:
+        if not hasattr(commitment, name):
+            continue
+        value = getattr(commitment, name)
+        if name in before and before[name] == value:
+            continue
+        if not before and value is None:
+            continue
+        readings.record(
+            commitment,
+            name,
+            value,
+            day,
+            before=before.get(name, readings.MISSING),
+            money=name in MONEY_MEASURES,
+            actor=actor,
+        )
+        newest = readings.latest(commitment, name)
+        if newest is not None and newest.as_of > day:  # a figure entered late for its day
+            value = newest.value
+            setattr(commitment, name, measure_value(name, value))
 
 
 def new_commitment(kind: str, values: dict, *, actor: User | None) -> Commitment:
@@ -288,6 +327,8 @@ def update_commitment(
     check_may_edit(actor, commitment)
     kind = commitment.kind
     fields = _editable(kind)
+    values = dict(values)
+    measured_on = _measured_on(values)
     values = plain(values, fields, type(commitment))
     if "owner_id" in values:
         _check_owner(values["owner_id"], actor, commitment)
@@ -296,9 +337,11 @@ def update_commitment(
     after = {name: getattr(commitment, name) for name in fields} | values
     check_commitment(commitment, kind, after)
     tracked = audit.track(commitment, fields)
+    before = {name: getattr(commitment, name) for name in MEASURES if hasattr(commitment, name)}
     for name, value in values.items():
         setattr(commitment, name, value)
     derive_values(commitment)
+    _read_measures(commitment, before, measured_on, actor)
     flush(commitment)
     record_update(
         commitment, tracked, f"Updated {commitment.title}", actor=actor, readable=_read_well

@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, Select, and_, case, func, or_, select
+from sqlalchemy import ScalarSelect, Select, and_, case, func, inspect, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, with_polymorphic
 
 from tracker.auth.models import User
@@ -21,6 +21,7 @@ from tracker.auth.permissions import (
     can,
 )
 from tracker.commitments.models import (
+    MEASURES,
     AnchorVolumeCommitment,
     CoInvestment,
     Commitment,
@@ -31,8 +32,9 @@ from tracker.commitments.models import (
     MilestoneStatus,
     TrainingProgramme,
     VolumePeriod,
+    measure_value,
 )
-from tracker.core import text
+from tracker.core import readings, text
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook, Total, format_amount, money
 from tracker.core.states import judged
@@ -381,7 +383,8 @@ def milestone_as_of(milestone, day: date) -> MilestoneAsOf:
 def health_at(ids: list[int] | None, day: date) -> dict[int, tuple[Commitment, Health]]:
     """The live commitments (planned, active, on hold) begun by `day`, of `ids` (None: all),
     with their health at the end of `day`: `health_for` with each milestone as it stood
-    then (`milestone_as_of`); volumes, spend and participants are the latest recorded.
+    then (`milestone_as_of`), and volumes, spend and participants as they stood then (their
+    readings, `as_it_stood`; the latest recorded for a commitment without readings).
 
     The rules need each commitment's milestones done by `day` out of all (counted here)
     and, one by one, only those not done by then that fall due before the amber horizon: a
@@ -428,15 +431,35 @@ def health_at(ids: list[int] | None, day: date) -> dict[int, tuple[Commitment, H
         .order_by(Milestone.commitment_id, Milestone.position, Milestone.due_on, Milestone.id)
     ):
         milestones.setdefault(row.commitment_id, []).append(milestone_as_of(row, day))
+    figures = readings.figures_on("commitments", MEASURES, day, ids)
     judged = {}
     for commitment in commitments:
         if commitment.start_on is not None and commitment.start_on > day:
             continue  # not begun yet
         tally = tallies.get(commitment.id, (0, 0))
+        commitment = as_it_stood(commitment, figures)
         health = health_for(commitment, day, milestones.get(commitment.id, []), tally)
         if health.state in HEALTH_STATES[:3]:
             judged[commitment.id] = (commitment, health)
     return judged
+
+
+def as_it_stood(commitment: Commitment, figures: dict) -> Commitment:
+    """`commitment` with its figures of a past day (`core.readings.figures_on`, by (id,
+    measure)) in place of its latest: a copy, never added to a session, or the commitment
+    itself when it has no reading."""
+    own = {
+        name: figures[(commitment.id, name)]
+        for name in MEASURES
+        if (commitment.id, name) in figures and hasattr(commitment, name)
+    }
+    if not own:
+        return commitment
+    cls = type(commitment)
+    copy = cls(**{a.key: getattr(commitment, a.key) for a in inspect(cls).column_attrs})
+    for name, value in own.items():
+        setattr(copy, name, measure_value(name, value))
+    return copy
 
 
 def next_health_change(commitment: Commitment, milestones: Sequence, as_of: date) -> date | None:

@@ -140,6 +140,8 @@ def _commitment_form(commitment: Commitment | None, kind: str) -> CommitmentForm
             form.volume_taken.data = 0
         if "spend_to_date" in form:
             form.spend_to_date.data = 0
+    if request.method == "GET" and "measured_on" in form:
+        form.measured_on.data = today()
     return form
 
 
@@ -162,7 +164,7 @@ def edit_commitment(commitment_id: int | None = None):
         form,
         commitment,
         Commitment,
-        fields_for(kind or ""),
+        [*fields_for(kind or ""), "measured_on"],
         create=lambda values: operations.create_commitment(kind or "", values, actor=me),
         update=operations.update_commitment,
         user=me,

@@ -53,7 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.core.types import in_utc
+from tracker.core.types import ExactMoney, in_utc
 from tracker.extensions import db
 
 FORMAT = "ecosystem-tracker-backup"
@@ -153,12 +153,19 @@ def _decoder(column):
     return decode
 
 
+def _transfer_type(column):
+    """The type a value is read and written with: the stored type, except money, whose type
+    turns SQLite's integer of thousandths into the amount (the file holds amounts, so a
+    backup of SQLite restores into PostgreSQL and back)."""
+    return column.type if isinstance(column.type, ExactMoney) else _storage_type(column)
+
+
 def _read_expression(column):
     """The column as it is selected for the file: JSON as its stored text, so a JSON `null`
     and an SQL NULL stay apart and a document comes back byte for byte."""
     if _codec(column) == "json":
         return cast(column, Text).label(column.name)
-    return type_coerce(column, _storage_type(column)).label(column.name)
+    return type_coerce(column, _transfer_type(column)).label(column.name)
 
 
 def _write_expression(column, key: str, dialect: str):
@@ -166,7 +173,7 @@ def _write_expression(column, key: str, dialect: str):
         raw = bindparam(key, type_=Text)
         # PostgreSQL needs the text cast to its JSON type; SQLite stores JSON as text already.
         return cast(raw, column.type) if dialect == "postgresql" else raw
-    return bindparam(key, type_=_storage_type(column))
+    return bindparam(key, type_=_transfer_type(column))
 
 
 # --- revisions ----------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
+from tracker.core.readings import ReadingMixin
+from tracker.core.readings import register as register_readings
 from tracker.core.text import Searchable
 from tracker.core.types import (
     Choice,
@@ -343,6 +345,9 @@ class Obligation(db.Model):
 
     incentive: Mapped[Incentive] = relationship(back_populates="obligations")
     owner: Mapped[User | None] = relationship()
+    readings: Mapped[list["ObligationReading"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ObligationReading.as_of"
+    )
 
     def __str__(self) -> str:
         return self.description or ObligationKind(self.kind).label
@@ -458,3 +463,16 @@ class InterestRate(db.Model):
         FiniteNumeric(6, 3), info={"label": "Rate (% a year)"}
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ObligationReading(ReadingMixin, db.Model):
+    """An obligation's actual as it stood on a day (`core.readings`)."""
+
+    __tablename__ = "obligation_readings"
+
+    obligation_id: Mapped[int] = mapped_column(
+        ForeignKey("obligations.id", ondelete="CASCADE"), index=True
+    )
+
+
+register_readings("obligations", ObligationReading, "obligation_id")

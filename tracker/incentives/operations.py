@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from tracker.auth.models import User
 from tracker.auth.services import active_user
-from tracker.core import audit
+from tracker.core import audit, readings
 from tracker.core.codes import country_name, in_eea, is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
@@ -626,6 +626,8 @@ def create_obligation(
         actor=actor,
         parent=incentive,
     )
+    if obligation.actual_value is not None:
+        _read_actual(obligation, None, None, actor)
     return obligation
 
 
@@ -672,12 +674,39 @@ def _update_obligation(
     check_version(obligation, expected_version)
     values = _checked_obligation(values, obligation, obligation.incentive)
     tracked = audit.track(obligation, OBLIGATION_FIELDS)
+    before = obligation.actual_value, obligation.actual_as_of
+    measured = changed(values, obligation, "actual_value") or changed(
+        values, obligation, "actual_as_of"
+    )
     assign(obligation, values)
+    if measured:
+        _read_actual(obligation, *before, actor)
     flush(obligation)
     record_update(
         obligation, tracked, summary(obligation), actor=actor, parent=obligation.incentive
     )
     return obligation
+
+
+def _read_actual(
+    obligation: Obligation, before: Decimal | None, before_as_of: date | None, actor
+) -> None:
+    """Keep the actual as a reading of its day (today when undated); the obligation shows
+    the latest day's, so an actual entered late for an earlier day goes into the history
+    and leaves the latest standing."""
+    day = obligation.actual_as_of or today_()
+    readings.record(
+        obligation,
+        "actual_value",
+        obligation.actual_value,
+        day,
+        before=before,
+        before_as_of=before_as_of,
+        actor=actor,
+    )
+    newest = readings.latest(obligation, "actual_value")
+    if newest is not None and newest.as_of > day:
+        obligation.actual_value, obligation.actual_as_of = newest.value, newest.as_of
 
 
 def delete_obligation(obligation: Obligation, *, actor: User | None) -> None:

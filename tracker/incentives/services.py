@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.core import text
+from tracker.core import readings, text
 from tracker.core.codes import country_name
 from tracker.core.items import StoredItem
 from tracker.core.money import RateBook, Total, money
@@ -420,7 +421,8 @@ def exposure_at(ids: list[int] | None, day: date) -> dict[int, tuple[Incentive, 
     """The incentives of `ids` (None: all) that held an award (awarded or in compliance)
     at the end of `day`, with that status and their clawback exposure judged on `day`:
     interest runs to that day and an obligation counts as missed when it was past due
-    then. The actuals are the latest recorded, as the tracker keeps no history of them."""
+    then. Each actual is the one it had on `day` (its readings), or the latest recorded for an
+    obligation without readings."""
     held_ever = [Incentive.status.in_(AFTER_AWARD)]
     if ids is not None:
         held_ever.append(Incentive.id.in_(ids))
@@ -462,6 +464,17 @@ def exposure_at(ids: list[int] | None, day: date) -> dict[int, tuple[Incentive, 
         .where(*held_ever)
     ):
         changes[row.incentive_id].append(row)
+    # Each actual as it stood on the day (its readings), where readings were kept.
+    figures = readings.figures_on("obligations", ["actual_value"], day)
+    for incentive_id, rows in obligations.items():
+        obligations[incentive_id] = [
+            SimpleNamespace(
+                **{**row._asdict(), "actual_value": figures.get((row.id, "actual_value"))}
+            )
+            if (row.id, "actual_value") in figures
+            else row
+            for row in rows
+        ]
     tranches = defaultdict(list)
     for row in db.session.execute(
         select(Disbursement.incentive_id, Disbursement.paid_on, Disbursement.amount)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, WRITE_INCENTIVES, requires
-from tracker.core import audit
+from tracker.core import audit, readings
 from tracker.core.errors import DomainError
 from tracker.core.forms import ConfirmForm, apply_domain_error, save_edit
 from tracker.core.listing import apply_sorting, paginate, read_sorting
@@ -312,6 +312,7 @@ def update_actual(obligation_id: int):
             "incentives/actual_form.html",
             form=form,
             obligation=obligation,
+            history=readings.history(obligation, "actual_value"),
             conflict=result.conflict,
         ),
         result.status,

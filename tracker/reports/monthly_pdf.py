@@ -343,8 +343,8 @@ def _exposure(pdf: BoardReportPDF, report: MonthlyReport) -> None:
         + (f" plus {x.unconverted} that cannot be converted (no rate)" if x.unconverted else "")
         + " could be clawed back across "
         f"{len(x.rows)} of the {_plural(x.incentives_held, 'incentive')} held (awarded or in "
-        f"compliance){missed}. Measured on the latest recorded actuals, judged at the "
-        "month's end."
+        f"compliance){missed}. Measured on the actuals of the month's last day, judged "
+        "then."
     )
     if not x.rows:
         return
