@@ -9,7 +9,7 @@ from tracker.auth import permissions
 from tracker.commitments import services as commitment_services
 from tracker.core.codes import country_name
 from tracker.core.forms import ConfirmForm
-from tracker.core.money import format_amount, money
+from tracker.core.money import format_amount, money, plain_number
 from tracker.main.navigation import nav_areas
 from tracker.monitoring.services import open_alert_count
 from tracker.partners import services as partner_services
@@ -72,6 +72,7 @@ def _incentive_url(incentive_id: int) -> str:
 
 def register(app: Flask) -> None:
     app.add_template_filter(format_amount, "amount")
+    app.add_template_filter(plain_number, "plain")
     app.add_template_global(country_name, "country_name")
     app.add_template_global(nav_areas, "nav_areas")
     app.add_template_global(money, "money")

@@ -126,15 +126,17 @@ def test_the_form_keeps_the_terms_and_the_page_works_them_out(manager_client):
     operations.transition(incentive, "submitted", on=today(), note=None, actor=None)
     operations.transition(incentive, "awarded", on=today(), note=None, actor=None)
     make_obligation(incentive, target=100, actual=60, due_on=date(2099, 1, 1),
-                    clawback_weight=D(3))  # fmt: skip
+                    clawback_weight=D(30))  # fmt: skip
     make_obligation(incentive, target=10, actual=10, due_on=date(2099, 1, 1), kind="capex",
-                    clawback_weight=D(1))  # fmt: skip
+                    clawback_weight=D(10))  # fmt: skip
     db.session.commit()
     html = manager_client.get(f"/incentives/{incentive.id}").get_data(as_text=True)
     assert "each obligation prorated apart, by its weight, with compound interest" in html
-    assert "Proportional, weighted: (jobs 40% short × weight 3; capex 0% short × weight 1)" in html
-    assert "÷ total weight 4 = 30% of the amount awarded." in html
-    assert "weight 3" in html
+    assert (
+        "Proportional, weighted: (jobs 40% short × weight 30; capex 0% short × weight 10)" in html
+    )
+    assert "÷ total weight 40 = 30% of the amount awarded." in html
+    assert "weight 30<" in html  # as typed, not 3E+1
 
 
 def test_the_import_takes_the_terms_and_names_a_bad_row_by_its_line(manager_client):

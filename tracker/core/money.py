@@ -133,3 +133,11 @@ def money(amount: Decimal | None, currency: str | None) -> str:
     exact = in_minor_units(amount, currency)
     places = 0 if exact == exact.to_integral_value() else minor_units(currency)
     return f"{currency} {format_amount(exact, places)}"
+
+
+def plain_number(value: Decimal | None) -> str:
+    """A stored number as typed, without trailing zeros or an exponent: `40.0000` → `40`,
+    `0.0062000000` → `0.0062`, `1250000.5` → `1,250,000.5`; None → an em dash."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value).normalize():,f}"

@@ -32,7 +32,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from tracker.core.codes import minor_units
-from tracker.core.money import format_amount, rounded
+from tracker.core.money import format_amount, plain_number, rounded
 
 ONE = Fraction(1)
 YEAR_DAYS = 365  # interest counts actual days over a 365-day year (ACT/365)
@@ -361,7 +361,7 @@ def _interest(working, terms, tranches, as_of, held_since, rate_on) -> None:
 
 def _rate(pct: Decimal) -> str:
     """`12.750` → `12.75%`."""
-    return f"{Decimal(pct).normalize():f}%"
+    return f"{plain_number(pct)}%"
 
 
 def _no_rate(series: str, day: date) -> None:

@@ -32,7 +32,7 @@ from tracker.core import audit, readings
 from tracker.core.codes import country_name, in_eea, is_currency
 from tracker.core.errors import DomainError
 from tracker.core.models import AuditEvent, FxRate
-from tracker.core.money import money, reporting_currency
+from tracker.core.money import money, plain_number, reporting_currency
 from tracker.core.records import (
     check_version,
     delete_record,
@@ -320,9 +320,7 @@ def _check_clawback_terms(
             raise DomainError(SCHEDULE_FORMAT, "clawback_schedule") from None
         if len(schedule) > 50:
             raise DomainError(SCHEDULE_FORMAT, "clawback_schedule")
-        values["clawback_schedule"] = (
-            ", ".join(format(p.normalize(), "f") for p in schedule) or None
-        )
+        values["clawback_schedule"] = ", ".join(plain_number(p) for p in schedule) or None
     rate, series = merged.get("clawback_interest_pct"), merged.get("clawback_rate_series")
     if merged["clawback_interest"] == ClawbackInterest.NONE:
         if rate or series:
@@ -1088,7 +1086,7 @@ def _checked_interest_rate(values: dict[str, Any]) -> dict[str, Any]:
     if clash is not None:
         raise DomainError(
             f"{values['series']} has a rate from {values['effective_on'].isoformat()} "
-            f"({clash.rate_pct.normalize():f}%). Delete it first to replace it.",
+            f"({plain_number(clash.rate_pct)}%). Delete it first to replace it.",
             "effective_on",
         )
     return values
@@ -1101,7 +1099,7 @@ def add_interest_rate(values: dict[str, Any], *, actor: User | None) -> Interest
     record_create(
         rate,
         INTEREST_RATE_FIELDS,
-        f"Added interest rate {rate.series} {rate.rate_pct.normalize():f}% from "
+        f"Added interest rate {rate.series} {plain_number(rate.rate_pct)}% from "
         f"{rate.effective_on.isoformat()}",
         actor=actor,
     )
@@ -1112,7 +1110,7 @@ def delete_interest_rate(rate: InterestRate, *, actor: User | None) -> None:
     """Delete a rate; clawback interest falls back to the table's rate before it."""
     delete_record(
         rate,
-        f"Deleted interest rate {rate.series} {rate.rate_pct.normalize():f}% from "
+        f"Deleted interest rate {rate.series} {plain_number(rate.rate_pct)}% from "
         f"{rate.effective_on.isoformat()}",
         actor=actor,
     )
@@ -1129,7 +1127,7 @@ def restore_interest_rate(event: AuditEvent, *, actor: User | None) -> InterestR
     audit.record(
         "restore",
         rate,
-        f"Restored interest rate {rate.series} {rate.rate_pct.normalize():f}% from "
+        f"Restored interest rate {rate.series} {plain_number(rate.rate_pct)}% from "
         f"{rate.effective_on.isoformat()}",
         audit.track(rate, INTEREST_RATE_FIELDS).created(),
         actor=actor,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.core import readings, text
 from tracker.core.codes import country_name
 from tracker.core.items import StoredItem
-from tracker.core.money import RateBook, Total, money
+from tracker.core.money import RateBook, Total, money, plain_number
 from tracker.core.states import StoredState
 from tracker.extensions import db
 from tracker.incentives import clawback
@@ -245,7 +245,7 @@ def rate_tables() -> list[str]:
 def terms_text(incentive: Incentive) -> str:
     """The incentive's clawback terms in words, as its page states them."""
     floor = incentive.clawback_floor_pct
-    floor_text = f"{(floor if floor is not None else HUNDRED).normalize():f}% of its target"
+    floor_text = f"{plain_number(floor if floor is not None else HUNDRED)}% of its target"
     rule = incentive.clawback_rule
     if rule == ClawbackRule.NONE:
         return "none recorded"
@@ -273,7 +273,7 @@ def terms_text(incentive: Incentive) -> str:
         rate = (
             f"the rates of the table “{incentive.clawback_rate_series}”"
             if incentive.clawback_rate_series
-            else f"{(incentive.clawback_interest_pct or 0).normalize():f}% a year"
+            else f"{plain_number(incentive.clawback_interest_pct or 0)}% a year"
         )
         text += f", with {interest} interest at {rate} from each disbursement"
     return text
