@@ -351,3 +351,58 @@ def test_yen_never_shows_decimals_and_a_half_rounds_up(app):
     assert money(D("1250.50"), "EUR") == "EUR 1,250.50"
     assert money(D("1250.00"), "EUR") == "EUR 1,250"
     assert format_amount(D("2.5")) == "3"  # Python's format would give 2 (half-even)
+
+
+def test_the_import_takes_payment_tranches_and_the_export_gives_them_back(manager_client):
+    make_partner("HIPA")
+    db.session.commit()
+    good = {"Title": "Tranched", "Granting partner": "HIPA", "Kind": "Grant", "Currency": "EUR",
+            "Status": "Awarded", "Awarded": "1000000", "Awarded on": "2025-01-15", "Received": "",
+            "Payment tranches": "2025-09-15 400000; 2025-03-01 600000"}  # fmt: skip
+    bad = [
+        {**good, "Title": "Unreadable", "Payment tranches": "March 600000"},
+        {**good, "Title": "Mismatch", "Received": "5"},
+        {**good, "Title": "Too early", "Payment tranches": "2024-12-31 600000"},
+    ]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(good))
+    writer.writeheader()
+    writer.writerows([good, *bad])
+    preview = parse_upload(IncentiveImport(), "t.csv", out.getvalue().encode(), manager_client.user)
+    assert [(e.line, " ".join(e.reasons)) for e in preview.errors] == [
+        (3, "Payment tranches: write each as YYYY-MM-DD amount, separated by semicolons "
+            "(2025-03-01 600000; 2025-09-15 400000)"),
+        (4, "Received: 5 is not the sum of the payment tranches (1000000)"),
+        (5, "Payment tranches: The award was made on 2025-01-15: a disbursement cannot come "
+            "before it."),
+    ]  # fmt: skip
+    assert db.session.scalar(select(Incentive)) is None  # nothing written
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(good))
+    writer.writeheader()
+    writer.writerow(good)
+    preview = parse_upload(IncentiveImport(), "t.csv", out.getvalue().encode(), manager_client.user)
+    assert preview.ok, preview.errors
+    from tracker.core.imports import apply
+
+    apply(preview, manager_client.user)
+    incentive = db.session.scalar(select(Incentive))
+    assert [(d.paid_on, d.amount) for d in incentive.disbursements] == [
+        (date(2025, 3, 1), D("600000")), (date(2025, 9, 15), D("400000")),
+    ]  # fmt: skip
+    assert incentive.amount_received == D("1000000")
+
+    exported = manager_client.get("/incentives?format=csv").get_data(as_text=True)
+    [line] = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
+    assert line["Payment tranches"] == "2025-03-01 600000; 2025-09-15 400000"
+    # The same file again changes nothing; other tranches for a recorded incentive are not
+    # taken (they are recorded on its page).
+    again = parse_upload(IncentiveImport(), "t.csv", out.getvalue().encode(), manager_client.user)
+    assert [plan.action for plan in again.plans] == ["unchanged"]
+    other = out.getvalue().replace("2025-09-15 400000", "2025-09-16 400000")
+    refused = parse_upload(IncentiveImport(), "t.csv", other.encode(), manager_client.user)
+    assert [" ".join(e.reasons) for e in refused.errors] == [
+        "Payment tranches: Tranched has its disbursements already (2025-03-01 600000; "
+        "2025-09-15 400000); record them on its page"
+    ]

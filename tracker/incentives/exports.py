@@ -64,6 +64,12 @@ INCENTIVES = ExportList(
         Column("Objective", lambda r: r[0].aid_objective),
         Column("Total eligible cost", lambda r: r[0].eligible_cost, "money"),
         Column("Aid intensity (%)", lambda r: r[0].aid_intensity_pct, "number"),
+        Column(
+            "Payment tranches",
+            lambda r: (
+                services.tranches_text((d.paid_on, d.amount) for d in r[0].disbursements) or None
+            ),
+        ),
     ],
     rows=_incentive_rows,
     default_source=_incentives_default,

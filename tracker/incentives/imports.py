@@ -5,11 +5,14 @@ refused with the form's message, led by its column.
 """
 
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from tracker.auth.imports import user_by_email, user_email
 from tracker.auth.permissions import WRITE_INCENTIVES, may_write_incentives
+from tracker.core.errors import DomainError
 from tracker.core.imports import (
     Context,
     Field,
@@ -20,7 +23,7 @@ from tracker.core.imports import (
     settle,
 )
 from tracker.extensions import db
-from tracker.incentives import operations
+from tracker.incentives import operations, services
 from tracker.incentives.models import (
     ClawbackInterest,
     ClawbackRule,
@@ -164,6 +167,14 @@ class IncentiveImport(ImportKind):
             range_message=NEGATIVE,
             aliases=("GGE",),
         ),
+        Field(
+            "Payment tranches",
+            "tranches",
+            max_length=4000,
+            aliases=("Tranches", "Disbursements"),
+            help="Money received, each as YYYY-MM-DD amount, separated by semicolons "
+            "(2025-03-01 600000; 2025-09-15 400000): their sum is what was received.",
+        ),
         Field("Description", "description", max_length=5000, aliases=("notes",)),
     ]
     # Money is read to three places, the finest minor unit; the operation holds each amount
@@ -183,6 +194,7 @@ class IncentiveImport(ImportKind):
         "clawback_interest": choice_label(ClawbackInterest),
         "region_id": region_name,
         "owner_id": user_email,
+        "tranches": lambda tranches: services.tranches_text(tranches),
     }
 
     def may_import(self, user) -> bool:
@@ -253,8 +265,11 @@ class IncentiveImport(ImportKind):
             )
             return None
         existing = matches[0] if matches else None
+        tranches = _tranches(values, existing, row)
         if existing is not None:
             _keep_history(existing, values, row)
+        elif tranches:
+            values["tranches"] = tranches
         settle(values, existing, self.DEFAULTS)
         if row.reasons:
             return None
@@ -263,7 +278,16 @@ class IncentiveImport(ImportKind):
 
     def write(self, plan: RowPlan, context: Context) -> None:
         if plan.action == "create":
-            operations.create_incentive(plan.values, actor=context.user, note="Imported")
+            values = dict(plan.values)
+            tranches = values.pop("tranches", None) or []
+            incentive = operations.create_incentive(values, actor=context.user, note="Imported")
+            for paid_on, amount in tranches:
+                try:
+                    operations.add_disbursement(
+                        incentive, {"paid_on": paid_on, "amount": amount}, actor=context.user
+                    )
+                except DomainError as error:  # the tranche's rule, on the column that gave it
+                    raise DomainError(error.message, "tranches") from None
         else:
             incentive = db.session.get(Incentive, plan.record_id)
             operations.update_incentive(incentive, plan.values, actor=context.user, note="Imported")
@@ -290,3 +314,53 @@ def _keep_history(incentive: Incentive, values: dict, row: Row) -> None:
                 f"({stored.isoformat() if stored else 'no such step'}); date its steps on its "
                 "page"
             )
+
+
+TRANCHES_FORMAT = (
+    "write each as YYYY-MM-DD amount, separated by semicolons (2025-03-01 600000; "
+    "2025-09-15 400000)"
+)
+
+
+def _parse_tranches(text: str) -> list[tuple[date, Decimal]]:
+    tranches = []
+    for part in text.replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        day, amount = part.split()
+        number = Decimal(amount.replace(",", ""))
+        if not number.is_finite():
+            raise ValueError(part)
+        tranches.append((date.fromisoformat(day), number))
+    return sorted(tranches)
+
+
+def _tranches(values: dict, existing: Incentive | None, row: Row):
+    """The row's payment tranches, read (a bad one is a bad row). A new incentive gets them
+    as its disbursements, and what it received is their sum; one already recorded keeps its
+    own (the same ones are accepted, so an export comes back unchanged)."""
+    text = values.pop("tranches", None)
+    if not text:
+        return None
+    try:
+        tranches = _parse_tranches(text)
+    except (ValueError, ArithmeticError):
+        row.reasons.append(f"Payment tranches: {TRANCHES_FORMAT}")
+        return None
+    if existing is not None:
+        stored = [(d.paid_on, d.amount) for d in existing.disbursements]
+        if tranches != stored:
+            row.reasons.append(
+                f"Payment tranches: {existing.title} has its disbursements already "
+                f"({services.tranches_text(stored) or 'none'}); record them on its page"
+            )
+        return None
+    total = sum((amount for _day, amount in tranches), Decimal(0))
+    received = values.get("amount_received")
+    if received is not None and received != total:
+        row.reasons.append(
+            f"Received: {format(received.normalize(), 'f')} is not the sum of the payment "
+            f"tranches ({format(total.normalize(), 'f')})"
+        )
+    values.pop("amount_received", None)
+    return tranches

@@ -1058,8 +1058,8 @@ def restore_disbursement(event: AuditEvent, *, actor: User | None) -> Disburseme
 
 
 def _set_received(incentive: Incentive, actor: User | None) -> None:
-    """The amount received as the sum of the disbursements (None once the last is gone)."""
-    db.session.expire(incentive, ["disbursements"])
+    """The amount received as the sum of the disbursements (None once the last is gone):
+    the collection holds a new tranche (its back-reference) and loses a deleted one."""
     total = _received(incentive) if incentive.disbursements else None
     if total != incentive.amount_received:
         tracked = audit.track(incentive, ["amount_received"])

@@ -236,6 +236,14 @@ class InterestRates:
         return in_force
 
 
+def tranches_text(tranches) -> str:
+    """[(day, amount)] → `2025-03-01 600000; 2025-09-15 400000`: payment tranches as the
+    import reads them and the export writes them."""
+    return "; ".join(
+        f"{day.isoformat()} {format(amount.normalize(), 'f')}" for day, amount in tranches
+    )
+
+
 def rate_tables() -> list[str]:
     """The names of the interest-rate tables admins keep."""
     query = select(InterestRate.series).distinct().order_by(InterestRate.series)
