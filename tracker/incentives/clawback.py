@@ -33,26 +33,12 @@ from fractions import Fraction
 
 from tracker.core.codes import minor_units
 from tracker.core.money import format_amount, plain_number, rounded
+from tracker.incentives.models import ClawbackInterest, ClawbackRule
 
 ONE = Fraction(1)
 YEAR_DAYS = 365  # interest counts actual days over a 365-day year (ACT/365)
 # The recapture schedule a blank one means: IRC §50's 100/80/60/40/20 %.
 DEFAULT_SCHEDULE = (100, 80, 60, 40, 20)
-
-
-class Rule:
-    NONE = "none"
-    LARGEST = "pro_rata"
-    PROPORTIONAL = "proportional"
-    CLIFF = "cliff"
-    SCHEDULE = "schedule"
-    PENALTY = "penalty"
-
-
-class Interest:
-    NONE = "none"
-    SIMPLE = "simple"
-    COMPOUND = "compound"
 
 
 @dataclass(frozen=True)
@@ -102,7 +88,7 @@ class Terms:
     floor_pct: Decimal | None = None  # cliff and schedule: below this share of target
     schedule: Sequence[Decimal] = ()  # schedule: % recaptured in year 1, 2, …
     cap: Decimal | None = None  # penalty: at most this (default: the basis)
-    interest: str = Interest.NONE
+    interest: str = ClawbackInterest.NONE
     rate_pct: Decimal | None = None  # a fixed yearly rate
     series: str | None = None  # or the rate table's series
 
@@ -203,7 +189,10 @@ def work_out(
     """
     working = Working(currency, basis, basis_label)
     _principal(working, terms, measures, basis, as_of, held_since)
-    if working.principal > 0 and terms.interest in (Interest.SIMPLE, Interest.COMPOUND):
+    if working.principal > 0 and terms.interest in (
+        ClawbackInterest.SIMPLE,
+        ClawbackInterest.COMPOUND,
+    ):
         _interest(working, terms, tranches, as_of, held_since, rate_on)
     working.steps.append(
         f"Exposure: {working.money(working.amount)} (principal and interest, rounded once)."
@@ -215,7 +204,7 @@ def _principal(working, terms, measures, basis, as_of, held_since) -> None:
     base = Fraction(basis)
     floor = Fraction(terms.floor_pct if terms.floor_pct is not None else 100) / 100
     rule = terms.rule
-    if rule == Rule.LARGEST:
+    if rule == ClawbackRule.PRO_RATA:
         worst = max(range(len(measures)), key=lambda i: measures[i].shortfall)
         working.share = measures[worst].shortfall
         if working.share > 0:
@@ -226,7 +215,7 @@ def _principal(working, terms, measures, basis, as_of, held_since) -> None:
             )
         else:
             working.steps.append("Largest shortfall: every obligation is at or above target.")
-    elif rule == Rule.PROPORTIONAL:
+    elif rule == ClawbackRule.PROPORTIONAL:
         weighted = any(m.weight is not None for m in measures)
         weights = [Fraction(m.weight or 0) if weighted else ONE for m in measures]
         total = sum(weights)
@@ -246,10 +235,10 @@ def _principal(working, terms, measures, basis, as_of, held_since) -> None:
                 f"Proportional, {how}: ({'; '.join(parts)}) ÷ total weight {total} = "
                 f"{pct(working.share)} of the {working.basis_label}."
             )
-    elif rule in (Rule.CLIFF, Rule.SCHEDULE):
+    elif rule in (ClawbackRule.CLIFF, ClawbackRule.SCHEDULE):
         below = [i for i, m in enumerate(measures) if m.achieved is None or m.achieved < floor]
         working.triggers.update(below)
-        name = "Cliff" if rule == Rule.CLIFF else "Recapture schedule"
+        name = "Cliff" if rule == ClawbackRule.CLIFF else "Recapture schedule"
         if not below:
             working.steps.append(
                 f"{name} with its floor at {pct(floor)} of target: every obligation is at or "
@@ -262,7 +251,7 @@ def _principal(working, terms, measures, basis, as_of, held_since) -> None:
                 f"{name} with its floor at {pct(floor)} of target: {first.label} stands at "
                 f"{achieved}, below the floor"
             )
-            if rule == Rule.CLIFF:
+            if rule == ClawbackRule.CLIFF:
                 working.share = ONE
                 working.steps.append(f"{fell}, so all of it is repaid.")
             else:
@@ -277,7 +266,7 @@ def _principal(working, terms, measures, basis, as_of, held_since) -> None:
                         f"{fell}, in year {year} held (since {held_since.isoformat()}); the "
                         f"schedule ({shown}) recaptures {pct(working.share)}."
                     )
-    if rule == Rule.PENALTY:
+    if rule == ClawbackRule.PENALTY:
         _penalty(working, terms, measures, base)
         return
     working.principal = base * working.share
@@ -325,7 +314,7 @@ def _interest(working, terms, tranches, as_of, held_since, rate_on) -> None:
     else:
         origin = "from each disbursement"
     received = sum(Fraction(t.amount) for t in tranches)
-    how = "compound" if terms.interest == Interest.COMPOUND else "simple"
+    how = "compound" if terms.interest == ClawbackInterest.COMPOUND else "simple"
     source = (
         f"the rate of the table “{terms.series}” in force at the start of each year"
         if terms.series
@@ -344,7 +333,7 @@ def _interest(working, terms, tranches, as_of, held_since, rate_on) -> None:
                 working.rate_missing = True
                 parts.append(f"no {terms.series} rate in force on {first.isoformat()}: none")
                 continue
-            base = balance if terms.interest == Interest.COMPOUND else principal
+            base = balance if terms.interest == ClawbackInterest.COMPOUND else principal
             charge = base * Fraction(rate) / 100 * years
             balance += charge
             span = f"{days}/{YEAR_DAYS} of a year"

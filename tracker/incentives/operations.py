@@ -1092,6 +1092,10 @@ def _checked_interest_rate(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _interest_rate_text(rate: InterestRate) -> str:
+    return f"{rate.series} {plain_number(rate.rate_pct)}% from {rate.effective_on.isoformat()}"
+
+
 def add_interest_rate(values: dict[str, Any], *, actor: User | None) -> InterestRate:
     """Add a yearly rate to a rate table (`series`, e.g. "EU recovery rate HU") in force from
     `effective_on`: one per table and day, between -100 and 100 % a year."""
@@ -1099,8 +1103,7 @@ def add_interest_rate(values: dict[str, Any], *, actor: User | None) -> Interest
     record_create(
         rate,
         INTEREST_RATE_FIELDS,
-        f"Added interest rate {rate.series} {plain_number(rate.rate_pct)}% from "
-        f"{rate.effective_on.isoformat()}",
+        f"Added interest rate {_interest_rate_text(rate)}",
         actor=actor,
     )
     return rate
@@ -1110,8 +1113,7 @@ def delete_interest_rate(rate: InterestRate, *, actor: User | None) -> None:
     """Delete a rate; clawback interest falls back to the table's rate before it."""
     delete_record(
         rate,
-        f"Deleted interest rate {rate.series} {plain_number(rate.rate_pct)}% from "
-        f"{rate.effective_on.isoformat()}",
+        f"Deleted interest rate {_interest_rate_text(rate)}",
         actor=actor,
     )
 
@@ -1127,8 +1129,7 @@ def restore_interest_rate(event: AuditEvent, *, actor: User | None) -> InterestR
     audit.record(
         "restore",
         rate,
-        f"Restored interest rate {rate.series} {plain_number(rate.rate_pct)}% from "
-        f"{rate.effective_on.isoformat()}",
+        f"Restored interest rate {_interest_rate_text(rate)}",
         audit.track(rate, INTEREST_RATE_FIELDS).created(),
         actor=actor,
     )

@@ -24,6 +24,7 @@ from tracker.extensions import db
 from tracker.incentives import clawback
 from tracker.incentives.models import (
     AgencyPromise,
+    ClawbackInterest,
     ClawbackRule,
     Disbursement,
     Incentive,
@@ -264,7 +265,8 @@ def terms_text(incentive: Incentive) -> str:
         ClawbackRule.SCHEDULE: (
             "recaptured by year held ("
             + ", ".join(
-                f"{p}%" for p in (incentive.clawback_schedule or "100, 80, 60, 40, 20").split(", ")
+                f"{plain_number(p)}%"
+                for p in (parse_schedule(incentive.clawback_schedule) or clawback.DEFAULT_SCHEDULE)
             )
             + ") if an obligation ends below "
             + floor_text
@@ -277,7 +279,7 @@ def terms_text(incentive: Incentive) -> str:
         ),
     }.get(rule, rule)
     interest = incentive.clawback_interest
-    if interest in (clawback.Interest.SIMPLE, clawback.Interest.COMPOUND):
+    if interest in (ClawbackInterest.SIMPLE, ClawbackInterest.COMPOUND):
         rate = (
             f"the rates of the table “{incentive.clawback_rate_series}”"
             if incentive.clawback_rate_series
@@ -293,7 +295,7 @@ def clawback_terms(incentive: Incentive) -> clawback.Terms:
         floor_pct=incentive.clawback_floor_pct,
         schedule=parse_schedule(incentive.clawback_schedule),
         cap=incentive.clawback_cap,
-        interest=incentive.clawback_interest or clawback.Interest.NONE,
+        interest=incentive.clawback_interest or ClawbackInterest.NONE,
         rate_pct=incentive.clawback_interest_pct,
         series=incentive.clawback_rate_series,
     )

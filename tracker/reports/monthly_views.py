@@ -126,6 +126,24 @@ def _back(month: monthly.Month):
     return redirect(url_for("monthly.report", month=month.key))
 
 
+def _confirmed(month: monthly.Month, write, done: str, **page):
+    """A confirmation page for `month`; once confirmed, `write()`, committed, then back to
+    the month with `done`, or with the rule's message and nothing written."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        cancel_url = url_for("monthly.report", month=month.key)
+        return render_template("confirm.html", form=form, cancel_url=cancel_url, **page)
+    try:
+        write()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back(month)
+    db.session.commit()
+    flash(done, "success")
+    return _back(month)
+
+
 @bp.route("/reports/monthly/close", methods=["GET", "POST"])
 @requires(CLOSE_MONTHS)
 def close():
@@ -133,35 +151,27 @@ def close():
     month, error_page = _month_or_page()
     if error_page:
         return error_page
-    form = ConfirmForm()
-    if form.validate_on_submit():
+
+    def write():
         on = today()
-        report = monthly.monthly_report(month, on, listed=LISTED)
         full = monthly.monthly_report(month, on)
         renderings = operations.Renderings(
-            html=_section(report),
+            html=_section(monthly.monthly_report(month, on, listed=LISTED)),
             pdf=report_pdf(full, prepared_on=on),
             xlsx=report_xlsx(full, prepared_on=on),
         )
-        try:
-            operations.close_month(month, renderings, actor=current_user._get_current_object())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _back(month)
-        db.session.commit()
-        flash(f"{month.label} is closed: its report reads as it does today.", "success")
-        return _back(month)
-    return render_template(
-        "confirm.html",
-        form=form,
+        operations.close_month(month, renderings, actor=current_user._get_current_object())
+
+    return _confirmed(
+        month,
+        write,
+        f"{month.label} is closed: its report reads as it does today.",
         title=f"Close the board report of {month.label}?",
         consequences=[
             "The page, the PDF and the workbook of the month are kept as they read today.",
             "Records edited later no longer change them; an admin can reopen the month.",
         ],
         submit="Close the month",
-        cancel_url=url_for("monthly.report", month=month.key),
     )
 
 
@@ -172,25 +182,14 @@ def reopen():
     month, error_page = _month_or_page()
     if error_page:
         return error_page
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            operations.reopen_month(month, actor=current_user._get_current_object())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _back(month)
-        db.session.commit()
-        flash(f"{month.label} is open again.", "success")
-        return _back(month)
-    return render_template(
-        "confirm.html",
-        form=form,
+    return _confirmed(
+        month,
+        lambda: operations.reopen_month(month, actor=current_user._get_current_object()),
+        f"{month.label} is open again.",
         title=f"Reopen the board report of {month.label}?",
         consequences=[
             "The kept report is dropped: the month's figures are worked out from the records "
             "again, with every edit made since.",
         ],
         submit="Reopen the month",
-        cancel_url=url_for("monthly.report", month=month.key),
     )
