@@ -65,7 +65,9 @@ def test_history_pages_query_count_does_not_grow_with_events(admin_client, count
             contact = operations.create_contact(partner, {"name": f"Person {i}"}, actor=owner)
             operations.delete_contact(contact, actor=owner)  # a Restore link for the admin
             follow_up = operations.create_follow_up(
-                engagement, {"title": f"Action {i}", "due_on": today()}, actor=owner
+                engagement,
+                {"title": f"Action {i}", "owner_id": owner.id, "due_on": today()},
+                actor=owner,
             )
             operations.set_follow_up_done(follow_up, True, actor=owner)
         db.session.commit()

@@ -459,3 +459,20 @@ def test_every_updatable_record_has_an_updater(app):
         "follow_ups",
     }
     assert {"contacts", "follow_ups"} <= set(operations.RESTORERS)
+
+
+def test_a_follow_up_needs_an_owner_and_keeps_one(app):
+    owner = make_user("owner")
+    engagement = make_engagement([make_partner()])
+    with pytest.raises(DomainError, match="Choose an owner") as caught:
+        operations.create_follow_up(engagement, {"title": "x", "due_on": today()}, actor=None)
+    assert caught.value.field == "owner_id"
+    follow_up = operations.create_follow_up(
+        engagement, {"title": "x", "owner_id": owner.id, "due_on": today()}, actor=None
+    )
+    with pytest.raises(DomainError, match="Choose an owner"):
+        operations.update_follow_up(follow_up, {"owner_id": None}, actor=None)
+    # One made before the rule, without an owner, can still be marked done.
+    older = make_follow_up(engagement)
+    operations.set_follow_up_done(older, True, actor=None)
+    assert older.done_on == today()

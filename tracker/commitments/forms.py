@@ -1,7 +1,5 @@
 """Forms for commitments (fields follow the kind), milestones, contributions and list filters."""
 
-from decimal import Decimal
-
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -24,6 +22,7 @@ from wtforms.validators import (
 from tracker.commitments.models import (
     MEASURES,
     OUR_COMPANY,
+    QUANTITY,
     CommitmentKind,
     CommitmentStatus,
     MilestoneStatus,
@@ -57,7 +56,7 @@ KIND_DESCRIPTIONS = {
     "towards a training incentive where there is one.",
 }
 
-MAX_QUANTITY = Decimal("1e13")  # below Numeric(18, 4)'s limit
+MAX_QUANTITY = QUANTITY["max"]  # below Numeric(18, 4)'s limit
 MAX_PEOPLE = 1_000_000
 
 

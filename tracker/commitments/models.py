@@ -5,6 +5,7 @@ columns of one kind are NULL on the others.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -81,6 +82,11 @@ class MilestoneStatus(Choice):
         return (cls.PLANNED, cls.IN_PROGRESS)
 
 
+# Limits the operations hold amounts and quantities to (`core.values.plain`), as the
+# forms do: no negative money or volumes, quantities within Numeric(18, 4).
+AT_LEAST_ZERO = {"min": 0}
+QUANTITY = {"min": 0, "max": Decimal("1e13")}
+
 # What a contribution without a partner stands for.
 OUR_COMPANY = "Our company"
 
@@ -115,6 +121,14 @@ KIND_FIELDS: dict[str, list[str]] = {
         "obligation_id",
     ],
 }
+# What a commitment cannot be saved without, besides its title, counterparty, owner and
+# currency (checked on their own): its term, and what its kind measures by.
+REQUIRED_FIELDS: dict[str, list[str]] = {
+    CommitmentKind.ANCHOR_VOLUME: ["committed_volume", "volume_unit"],
+    CommitmentKind.CO_INVESTMENT: ["budget"],
+    CommitmentKind.TRAINING_PROGRAMME: ["target_participants"],
+}
+REQUIRED_TERM = ["start_on", "end_on"]
 # A co-investment's value is its budget: it is derived, never entered.
 DERIVED_FIELDS: dict[str, list[str]] = {CommitmentKind.CO_INVESTMENT: ["value"]}
 
@@ -163,9 +177,11 @@ class Commitment(Searchable, db.Model):
     owner_id: Mapped[int] = mapped_column(
         ForeignKey("users.id"), index=True, info={"label": "Programme owner"}
     )
-    description: Mapped[str | None] = mapped_column(Text, info={"label": "Notes"})
+    description: Mapped[str | None] = mapped_column(
+        Text, info={"label": "Notes", "max_length": 10000}
+    )
     currency: Mapped[CurrencyCode]
-    value: Mapped[Money | None]
+    value: Mapped[Money | None] = mapped_column(info=AT_LEAST_ZERO)
     start_on: Mapped[date | None] = mapped_column(Date, index=True, info={"label": "Start"})
     end_on: Mapped[date | None] = mapped_column(Date, index=True, info={"label": "End"})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -203,12 +219,14 @@ class Commitment(Searchable, db.Model):
 class AnchorVolumeCommitment(Commitment):
     """Volume promised to a Tier-1 supplier per period, and what has been taken."""
 
-    committed_volume: Mapped[Quantity | None] = mapped_column(use_existing_column=True)
+    committed_volume: Mapped[Quantity | None] = mapped_column(
+        use_existing_column=True, info=QUANTITY
+    )
     volume_unit: Mapped[str | None] = mapped_column(String(30), use_existing_column=True)
     volume_period: Mapped[str | None] = mapped_column(
         String(8), use_existing_column=True, info={"label": "Per", "choices": VolumePeriod}
     )
-    volume_taken: Mapped[Quantity | None] = mapped_column(use_existing_column=True)
+    volume_taken: Mapped[Quantity | None] = mapped_column(use_existing_column=True, info=QUANTITY)
 
     __mapper_args__ = {"polymorphic_identity": CommitmentKind.ANCHOR_VOLUME.value}
 
@@ -216,7 +234,9 @@ class AnchorVolumeCommitment(Commitment):
 class CapacityExpansionCommitment(Commitment):
     """Support for a supplier adding capacity in a priority region."""
 
-    target_capacity: Mapped[Quantity | None] = mapped_column(use_existing_column=True)
+    target_capacity: Mapped[Quantity | None] = mapped_column(
+        use_existing_column=True, info=QUANTITY
+    )
     capacity_unit: Mapped[str | None] = mapped_column(String(30), use_existing_column=True)
 
     __mapper_args__ = {"polymorphic_identity": CommitmentKind.CAPACITY_EXPANSION.value}
@@ -233,8 +253,12 @@ class CoLocationCommitment(Commitment):
 class CoInvestment(Commitment):
     """A shared cost: joint facility, development, innovation programme."""
 
-    budget: Mapped[Money | None] = mapped_column(use_existing_column=True, info={"label": "Budget"})
-    spend_to_date: Mapped[Money | None] = mapped_column(use_existing_column=True)
+    budget: Mapped[Money | None] = mapped_column(
+        use_existing_column=True, info={"label": "Budget", **AT_LEAST_ZERO}
+    )
+    spend_to_date: Mapped[Money | None] = mapped_column(
+        use_existing_column=True, info=AT_LEAST_ZERO
+    )
 
     contributions: Mapped[list["Contribution"]] = relationship(
         back_populates="commitment", cascade="all, delete-orphan", order_by="Contribution.id"
@@ -288,9 +312,11 @@ class Contribution(db.Model):
     partner_id: Mapped[int | None] = mapped_column(
         ForeignKey("partners.id"), index=True, info={"label": "Party"}
     )
-    amount: Mapped[Money]
+    amount: Mapped[Money] = mapped_column(info=AT_LEAST_ZERO)
     currency: Mapped[CurrencyCode]
-    paid_to_date: Mapped[Money] = mapped_column(default=0, info={"label": "Paid so far"})
+    paid_to_date: Mapped[Money] = mapped_column(
+        default=0, info={"label": "Paid so far", **AT_LEAST_ZERO}
+    )
 
     commitment: Mapped[CoInvestment] = relationship(back_populates="contributions")
     partner: Mapped[Partner | None] = relationship()
@@ -323,7 +349,9 @@ class Milestone(db.Model):
         String(16), default=MilestoneStatus.PLANNED, index=True, info={"choices": MilestoneStatus}
     )
     completed_on: Mapped[date | None] = mapped_column(Date, index=True)
-    evidence_note: Mapped[str | None] = mapped_column(Text, info={"label": "Evidence"})
+    evidence_note: Mapped[str | None] = mapped_column(
+        Text, info={"label": "Evidence", "max_length": 5000}
+    )
     # Its place in the commitment's list, from 0 (ties fall back to the due date).
     position: Mapped[int] = mapped_column(Integer, default=0, info={"label": "Place in the list"})
 

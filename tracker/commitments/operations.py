@@ -30,6 +30,8 @@ from tracker.commitments.models import (
     MEASURES,
     MONEY_MEASURES,
     OUR_COMPANY,
+    REQUIRED_FIELDS,
+    REQUIRED_TERM,
     CoInvestment,
     Commitment,
     CommitmentKind,
@@ -42,7 +44,7 @@ from tracker.commitments.models import (
 )
 from tracker.core import audit, readings
 from tracker.core.codes import is_currency
-from tracker.core.errors import DomainError
+from tracker.core.errors import DomainError, NotPermitted
 from tracker.core.models import AuditEvent
 from tracker.core.money import RateBook, money
 from tracker.core.records import (
@@ -54,7 +56,7 @@ from tracker.core.records import (
     record_update,
 )
 from tracker.core.types import today
-from tracker.core.values import happened, plain, within_minor_units
+from tracker.core.values import happened, plain, require, within_minor_units
 from tracker.extensions import db
 from tracker.incentives.models import Obligation
 from tracker.partners.models import Partner, PartnerKind, PartnerStatus, Region
@@ -72,7 +74,7 @@ def check_may_edit(actor: User | None, commitment: Commitment) -> None:
     if actor is None or services.can_edit(actor, commitment):
         return
     owner = db.session.get(User, commitment.owner_id) if commitment.owner_id else None
-    raise DomainError(
+    raise NotPermitted(
         f"You may not edit {commitment.title}, which {owner.name if owner else 'another user'} "
         "owns.",
         "commitment",
@@ -81,7 +83,7 @@ def check_may_edit(actor: User | None, commitment: Commitment) -> None:
 
 def _check_may_create(actor: User | None) -> None:
     if actor is not None and not may_create_commitments(actor):
-        raise DomainError("Your role may not create commitments.")
+        raise NotPermitted("Your role may not create commitments.")
 
 
 def _check_owner(owner_id: int | None, actor: User | None, commitment: Commitment | None):
@@ -167,6 +169,7 @@ def check_commitment(commitment: Commitment | None, kind: str, values: dict) -> 
     """
     if not values.get("title"):
         raise DomainError("Enter a title.", "title")
+    require(values, *REQUIRED_TERM, *REQUIRED_FIELDS.get(kind, []))
     _check_currency(values.get("currency"))
     within_minor_units(Commitment, values, values["currency"])
     status = values.get("status")

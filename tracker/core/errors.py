@@ -30,3 +30,8 @@ class StaleRecord(DomainError):
 
 class NotFound(DomainError):
     """A record an operation was asked to act on does not exist (any more)."""
+
+
+class NotPermitted(DomainError):
+    """The actor's role allows the kind of change, but not on this record (a programme
+    owner editing another's commitment): a form shows the message, the API answers 403."""

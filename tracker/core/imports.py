@@ -36,10 +36,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 from xml.parsers import expat
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from openpyxl.utils import column_index_from_string, get_column_letter
 
@@ -48,7 +46,7 @@ from tracker.core.codes import country_names, currency_codes
 from tracker.core.errors import DomainError
 from tracker.core.tables import looks_like_formula
 from tracker.core.types import Choice
-from tracker.core.values import INVALID_EMAIL, INVALID_URL, out_of_range
+from tracker.core.values import email_address, out_of_range, web_address
 from tracker.extensions import db
 
 log = logging.getLogger(__name__)
@@ -285,15 +283,9 @@ def convert(spec: Field, raw: Any) -> Any:
             return text.upper()
         raise ValueError(f"“{text}” is not an ISO currency code (e.g. EUR, HUF, MXN)")
     if kind == "email":
-        try:
-            return validate_email(text, check_deliverability=False).normalized
-        except EmailNotValidError:
-            raise ValueError(INVALID_EMAIL) from None
+        return email_address(text)
     if kind == "url":
-        parsed = urlparse(text)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in text:
-            raise ValueError(INVALID_URL)
-        return text
+        return web_address(text)
     if kind == "phone" and not PHONE_RE.match(text):
         raise ValueError(f"“{text}” is not a phone number")
     return text

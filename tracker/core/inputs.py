@@ -14,8 +14,9 @@ from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 
-# C0 controls but tab, LF and CR; DEL and the C1 controls; the code points a text cannot hold.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates (a JSON "\\ud800"
+# escape, which no database can encode); the code points a text cannot hold.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n|\t|\u2028|\u2029)+[ \t]*")
 LINE_END = re.compile(r"\r\n|\r|\u2028|\u2029")
 # What an INTEGER column holds on every database we run on.

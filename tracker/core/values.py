@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
+from urllib.parse import urlparse
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text, inspect
 
 from tracker.core.audit import field_label
@@ -46,8 +48,9 @@ def plain(values: dict[str, Any], fields: Iterable[str], model: type) -> dict[st
     multi-line one's line ends plain LF; a number is finite, holds no more decimals than
     its column's scale and fits its column (stored at that scale, 200 → 200.00, as the
     database gives it back, so history and undo compare like with like); a date lies
-    between `FIRST_DATE` and `LAST_DATE`. A key that is not one of `fields` is a caller's
-    mistake (ValueError), not a rule."""
+    between `FIRST_DATE` and `LAST_DATE`. A column's `info` adds its limits: `max_length`
+    for a text, `min` and `max` for a number, `format` ("email", "url") for an address. A
+    key that is not one of `fields` is a caller's mistake (ValueError), not a rule."""
     unknown = set(values) - set(fields)
     if unknown:
         raise ValueError(f"Not fields an operation can set: {', '.join(sorted(unknown))}")
@@ -61,8 +64,49 @@ def plain(values: dict[str, Any], fields: Iterable[str], model: type) -> dict[st
             value = value or None
         elif value is not None and kind is not None:
             value = fitting(value, kind, name)
+        if value is not None and column is not None:
+            value = within_limits(value, column.info, name)
         result[name] = value
     return result
+
+
+def email_address(text: str) -> str:
+    """An e-mail address as typed, normalised; ValueError(`INVALID_EMAIL`) otherwise."""
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValueError(INVALID_EMAIL) from None
+
+
+def web_address(text: str) -> str:
+    """A full http(s) address; ValueError(`INVALID_URL`) otherwise."""
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in text:
+        raise ValueError(INVALID_URL)
+    return text
+
+
+FORMATS = {"email": email_address, "url": web_address}
+
+
+def within_limits(value: Any, info: dict, field: str) -> Any:
+    """`value` within the limits a column's `info` sets (see `plain`), or DomainError in
+    the forms' words."""
+    if isinstance(value, str):
+        limit = info.get("max_length")
+        if limit and len(value) > limit:
+            raise DomainError(f"Field cannot be longer than {limit} characters.", field)
+        check = FORMATS.get(info.get("format"))
+        if check is not None:
+            try:
+                return check(value)
+            except ValueError as error:
+                raise DomainError(str(error), field) from None
+    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+        low, high = info.get("min"), info.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise DomainError(out_of_range(low, high), field)
+    return value
 
 
 def fitting(value: Any, kind, field: str) -> Any:

@@ -176,7 +176,9 @@ class Incentive(Searchable, db.Model):
     )
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    description: Mapped[str | None] = mapped_column(Text, info={"label": "Notes"})
+    description: Mapped[str | None] = mapped_column(
+        Text, info={"label": "Notes", "max_length": 20000}
+    )
 
     currency: Mapped[CurrencyCode] = mapped_column(index=True)
     amount_offered: Mapped[Money | None]
@@ -303,7 +305,7 @@ class IncentiveStatusChange(db.Model):
     changed_on: Mapped[date] = mapped_column(Date)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
 
     incentive: Mapped[Incentive] = relationship(back_populates="status_changes")
     user: Mapped[User | None] = relationship()
@@ -366,7 +368,7 @@ class ComplianceReport(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Due"})
     submitted_on: Mapped[date | None] = mapped_column(Date, index=True)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info={"max_length": 5000})
 
     incentive: Mapped[Incentive] = relationship(back_populates="compliance_reports")
 
@@ -399,7 +401,7 @@ class AgencyPromise(db.Model):
     )
     delivered_on: Mapped[date | None] = mapped_column(Date)
     amount: Mapped[Money | None]  # disbursements and training funds carry money
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info={"max_length": 5000})
 
     incentive: Mapped[Incentive] = relationship(back_populates="promises")
 

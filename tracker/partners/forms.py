@@ -30,7 +30,7 @@ from tracker.core.codes import country_names
 from tracker.core.forms import EditForm, ManyOptions, form_choices, id_choices, optional_int
 from tracker.core.values import INVALID_EMAIL, INVALID_URL
 from tracker.partners.models import EngagementKind, PartnerKind, PartnerStatus
-from tracker.partners.operations import AT_LEAST_ONE_PARTNER
+from tracker.partners.operations import AT_LEAST_ONE_PARTNER, CHOOSE_AN_OWNER
 
 
 def country_choices(blank: str | None = None):
@@ -121,7 +121,7 @@ class EngagementForm(EditForm):
 class FollowUpForm(EditForm):
     title = StringField("Action", validators=[DataRequired(), Length(max=300)])
     owner_id = SelectField(
-        "Owner", coerce=optional_int, validators=[DataRequired(message="Choose an owner.")]
+        "Owner", coerce=optional_int, validators=[DataRequired(message=CHOOSE_AN_OWNER)]
     )
     due_on = DateField("Due", validators=[DataRequired(message="Enter the due date (YYYY-MM-DD).")])
 

@@ -101,11 +101,13 @@ class Partner(NameKeyed, Searchable, db.Model):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), index=True, info={"label": "Relationship owner"}
     )
-    website: Mapped[str | None] = mapped_column(String(300))
-    description: Mapped[str | None] = mapped_column(Text, info={"label": "Notes"})
+    website: Mapped[str | None] = mapped_column(String(300), info={"format": "url"})
+    description: Mapped[str | None] = mapped_column(
+        Text, info={"label": "Notes", "max_length": 5000}
+    )
     # Target days between engagements; NULL means the default for the kind.
     cadence_days: Mapped[int | None] = mapped_column(
-        Integer, info={"label": "Engagement cadence (days)"}
+        Integer, info={"label": "Engagement cadence (days)", "min": 1, "max": 730}
     )
     next_engagement_on: Mapped[date | None] = mapped_column(
         Date, index=True, info={"label": "Next planned engagement"}
@@ -141,9 +143,11 @@ class Contact(db.Model):
     )
     name: Mapped[str] = mapped_column(String(120), index=True)
     job_title: Mapped[str | None] = mapped_column(String(120))
-    email: Mapped[str | None] = mapped_column(String(254), info={"label": "E-mail"})
+    email: Mapped[str | None] = mapped_column(
+        String(254), info={"label": "E-mail", "format": "email"}
+    )
     phone: Mapped[str | None] = mapped_column(String(40))
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text, info={"max_length": 5000})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     partner: Mapped[Partner] = relationship(back_populates="contacts")
@@ -181,8 +185,8 @@ class Engagement(Searchable, db.Model):
     kind: Mapped[str] = mapped_column(String(16), index=True, info={"choices": EngagementKind})
     occurred_on: Mapped[date] = mapped_column(Date, index=True, info={"label": "Date"})
     subject: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
+    outcome: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), index=True, info={"label": "Logged by"}
     )

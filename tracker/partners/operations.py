@@ -72,6 +72,7 @@ ENGAGEMENT_FIELDS = ["kind", "occurred_on", "subject", "summary", "outcome"]
 ENGAGEMENT_PEOPLE = ["partner_ids", "attendee_ids"]
 FOLLOW_UP_FIELDS = ["title", "owner_id", "due_on", "done_on"]
 
+CHOOSE_AN_OWNER = "Choose an owner."
 # Messages the forms show too (a form's "required" and an operation's refusal read alike).
 AT_LEAST_ONE_PARTNER = "Choose at least one partner."
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
@@ -467,6 +468,10 @@ def _checked_follow_up(values: dict[str, Any], follow_up: FollowUp | None) -> di
     values = plain(values, FOLLOW_UP_FIELDS, FollowUp)
     merged = {**stored(follow_up, FOLLOW_UP_FIELDS), **values}
     require(merged, "title", "due_on")
+    # Someone owns every new follow-up, and an edit cannot leave one without (a follow-up
+    # made before this rule keeps no owner until someone is chosen).
+    if (follow_up is None or "owner_id" in values) and merged.get("owner_id") is None:
+        raise DomainError(CHOOSE_AN_OWNER, "owner_id")
     if changed(values, follow_up, "owner_id"):
         active_user(values["owner_id"], "owner_id")
     done_on = values.get("done_on")
