@@ -95,6 +95,8 @@ class Config:
         "PASSWORD_CHECK_RATE_LIMIT", "5 per minute;20 per hour"
     )
     RATELIMIT_HEADERS_ENABLED = True
+    # Requests per API token (an unauthenticated request: per address), across /api/v1.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
 
     PAGE_SIZE = env_int("PAGE_SIZE", 50)
     # Imports: the largest file accepted, and the request size (the file plus the form).
@@ -125,6 +127,7 @@ class TestConfig(Config):
     # The limiter is on, as in production, with room for the whole suite's sign-ins;
     # tests/auth/test_rate_limit.py tightens it.
     LOGIN_RATE_LIMIT = LOGIN_ACCOUNT_RATE_LIMIT = PASSWORD_CHECK_RATE_LIMIT = "100000 per minute"
+    API_RATE_LIMIT = "100000 per minute"
     # Many tests travel weeks ahead with a signed-in client; tests/auth/test_sessions.py
     # puts the real timeouts back.
     SESSION_IDLE_TIMEOUT = SESSION_LIFETIME = 10 * 365 * 24 * 60

@@ -7,14 +7,27 @@ import pytest
 from tests.conftest import csrf_token
 from tracker.auth.permissions import READ, ROLE_PERMISSIONS
 
-# Routes open to anyone: signing in, the health check, static files, and the calendar
-# feed, which calendar clients reach with the secret token in its URL.
-PUBLIC = {"auth.login", "main.healthz", "static", "monitoring.calendar"}
+# Routes open to anyone: signing in, the health check, static files, the calendar feed,
+# which calendar clients reach with the secret token in its URL, and the API's description
+# (its document and reference page, which hold no records).
+PUBLIC = {
+    "auth.login",
+    "main.healthz",
+    "static",
+    "monitoring.calendar",
+    "api-docs.openapi_json",
+    "api_reference.docs",
+}
 
 
-def _routes(app):
+def is_api_rule(rule) -> bool:
+    return rule.rule.startswith("/api/v1/")
+
+
+def _routes(app, *, api: bool = False):
+    """The pages (signed in by cookie), or with `api` the API's routes (by token)."""
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC:
+        if rule.endpoint in PUBLIC or is_api_rule(rule) != api:
             continue
         view = app.view_functions[rule.endpoint]
         yield rule, view
@@ -26,10 +39,10 @@ def _url(rule) -> str:
 
 
 def test_every_route_declares_a_permission(app):
-    undeclared = [
-        rule.rule for rule, view in _routes(app) if not hasattr(view, "required_permission")
-    ]
+    routes = [*_routes(app), *_routes(app, api=True)]
+    undeclared = [rule.rule for rule, view in routes if not hasattr(view, "required_permission")]
     assert undeclared == []
+    assert any(is_api_rule(rule) for rule, _view in routes)
 
 
 def test_anonymous_visitors_are_sent_to_login_everywhere(app, client):

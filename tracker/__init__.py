@@ -87,9 +87,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker import auth, commitments, incentives, main, monitoring, partners, reports
+    from tracker import api, auth, commitments, incentives, main, monitoring, partners, reports
     from tracker.reports import audit_views, import_views, monthly_views
 
+    api.init_app(app)
     for package in (
         auth,
         main,
@@ -107,13 +108,23 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
+
+    from tracker.api.base import http_error, is_api_request
 
     def render_error(error):
+        if is_api_request():
+            return http_error(error)
         code = getattr(error, "code", 500)
         return render_template("error.html", error=error, code=code), code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error):
+        """The API answers every error in its JSON shape; pages keep Werkzeug's own."""
+        return http_error(error) if is_api_request() else error.get_response()
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -153,6 +164,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (
         commands.create_user_command,
+        commands.create_token_command,
         commands.seed_demo_command,
         commands.refresh_command,
         commands.scan_command,

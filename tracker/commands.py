@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from tracker.auth import operations
+from tracker.auth.services import find_user_by_email
 from tracker.core.errors import DomainError
 from tracker.extensions import db
 from tracker.reports.imports import KINDS
@@ -32,6 +33,40 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
         click.echo(f"Error: {error.message}", err=True)
         sys.exit(1)
     click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("create-token")
+@click.option("--email", required=True, help="The user the token acts for.")
+@click.option("--name", default="Command line", show_default=True, help="What will use it.")
+@click.option("--read-only", is_flag=True, help="Read only: the token can change nothing.")
+@click.option(
+    "--expires-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The first day it no longer works (YYYY-MM-DD); left out, until revoked.",
+)
+@with_appcontext
+def create_token_command(email: str, name: str, read_only: bool, expires_on) -> None:
+    """Make a personal API token for a user and print it, alone, on the last line (it is
+    not kept: only its SHA-256 is). Exits 1 with a one-line reason, writing nothing."""
+    user = find_user_by_email(email)
+    try:
+        if user is None:
+            raise DomainError(f"No user has the e-mail {email.strip()}.")
+        token, secret = operations.create_token(
+            user,
+            name,
+            read_only=read_only,
+            expires_on=expires_on.date() if expires_on else None,
+            actor=None,
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    access = "read-only" if token.read_only else "read and write"
+    click.echo(f"API token “{token.name}” for {user.email} ({access}). Shown once:")
+    click.echo(secret)
 
 
 def runs_production(app) -> bool:
@@ -243,7 +278,6 @@ def import_command(kind: str, file: str, dry_run: bool, as_email: str | None) ->
 
     from flask import current_app
 
-    from tracker.auth.services import find_user_by_email
     from tracker.reports import imports
 
     user = None

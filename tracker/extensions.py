@@ -4,6 +4,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -29,3 +30,14 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class JsonApi(Api):
+    """flask-smorest's Api, leaving error pages to `tracker.api` (its errors have our
+    shape, and the HTML pages keep theirs)."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+api = JsonApi()

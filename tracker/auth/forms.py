@@ -1,7 +1,7 @@
 """Login, account and user-administration forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from tracker.auth.models import Role, User
@@ -54,4 +54,20 @@ class ChangePasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired(), PASSWORD_LENGTH])
     confirm = PasswordField(
         "Repeat new password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=80)],
+        description="What will use it, e.g. “Power BI refresh” or “ERP sync”.",
+    )
+    read_only = BooleanField(
+        "Read-only", description="It can read everything your role can, and change nothing."
+    )
+    expires_on = DateField(
+        "Expires on",
+        validators=[Optional()],
+        description="The first day it no longer works. Leave empty to keep it until revoked.",
     )

@@ -1,11 +1,11 @@
 """Users and their roles."""
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.types import Choice, one_of, utcnow
 from tracker.extensions import db
@@ -60,3 +60,34 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} ({self.role})>"
+
+
+class ApiToken(db.Model):
+    """A personal API token: its user's role, or only reading with `read_only`.
+
+    The secret is shown once, when made; only its SHA-256 is kept (a token is 256 random
+    bits, so a fast hash is as safe as a slow one and costs nothing per request). `prefix`,
+    the token's first characters, tells a user's tokens apart in lists.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The first day the token no longer works; NULL: until revoked.
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+    def usable_on(self, day: date) -> bool:
+        return self.revoked_at is None and (self.expires_on is None or day < self.expires_on)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

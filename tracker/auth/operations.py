@@ -1,25 +1,30 @@
-"""Every write to a user: creating one, editing name, role and status, passwords, sessions and
-the calendar link. The admin pages, the password page, sign-out, `flask create-user` and the
-undo on /admin/audit call only these.
+"""Every write to a user: creating one, editing name, role and status, passwords,
+sessions, the calendar link and personal API tokens. The admin pages, the account pages,
+sign-out, `flask create-user`, `flask create-token` and the undo on /admin/audit call only
+these.
 
 Users carry no version on purpose: every sign-in stamps `last_login_at`, so a version would
 make every admin edit look stale. `expected_version` is accepted for the undo contract and
 ignored.
 """
 
+import secrets
+from datetime import date
+
 from sqlalchemy import select, update
 
-from tracker.auth.models import Role, User, new_session_token
+from tracker.auth.models import ApiToken, Role, User, new_session_token
 from tracker.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     is_common_password,
     verify_password,
 )
-from tracker.auth.services import find_user_by_email, normalise_email
+from tracker.auth.services import find_user_by_email, normalise_email, token_digest
 from tracker.core import audit
 from tracker.core.errors import DomainError
 from tracker.core.records import flush
+from tracker.core.types import today, utcnow
 from tracker.extensions import db
 
 # What a user's history shows on a create; what an edit (and an undo) may change. Never the
@@ -214,6 +219,81 @@ def regenerate_calendar_token(user: User, *, actor: User | None) -> None:
     user.calendar_token = new_session_token()
     flush(user)
     audit.record("update", user, "Regenerated calendar link", actor=actor)
+
+
+# --- Personal API tokens ---------------------------------------------------------------------
+
+# Messages, and the prefix that makes a token recognisable (secret scanners, logs).
+TOKEN_PREFIX = "et_"  # noqa: S105
+TOKEN_NAME_NEEDED = "Name the token after what will use it, e.g. “Power BI refresh”."  # noqa: S105
+TOKEN_EXPIRY_PAST = "The expiry must be after today."  # noqa: S105
+TOKEN_LIMIT = 50
+
+
+def create_token(
+    user: User,
+    name: str | None,
+    *,
+    read_only: bool = False,
+    expires_on: date | None = None,
+    actor: User | None,
+) -> tuple[ApiToken, str]:
+    """A new API token for `user` and its secret, which is not kept anywhere: show it once.
+    DomainError without a name, with an expiry not after today, for an inactive user, or
+    past `TOKEN_LIMIT` live tokens."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(TOKEN_NAME_NEEDED, "name")
+    if len(name) > 80:
+        raise DomainError("Keep the name under 80 characters.", "name")
+    if expires_on is not None and expires_on <= today():
+        raise DomainError(TOKEN_EXPIRY_PAST, "expires_on")
+    if not user.active:
+        raise DomainError(f"{user.email} is deactivated and cannot have API tokens.", "email")
+    live = select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if len(db.session.scalars(live).all()) >= TOKEN_LIMIT:
+        raise DomainError(
+            f"Revoke an unused token first: {TOKEN_LIMIT} is the most one user keeps."
+        )
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name,
+        token_hash=token_digest(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        read_only=bool(read_only),
+        expires_on=expires_on,
+    )
+    db.session.add(token)
+    flush(token)
+    access = "read-only" if token.read_only else "read and write"
+    until = f", until {expires_on.isoformat()}" if expires_on else ""
+    # The secret is never in the history; the prefix tells the tokens apart.
+    audit.record("update", user, f"API token “{token}” created ({access}{until})", actor=actor)
+    return token, secret
+
+
+def revoke_token(token: ApiToken, *, actor: User | None) -> None:
+    """Stop `token` working at once; revoking one already revoked changes nothing."""
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = utcnow()
+    flush(token)
+    audit.record("update", token.user, f"API token “{token}” revoked", actor=actor)
+
+
+def mark_token_used(token: ApiToken) -> bool:
+    """Stamp when `token` was last used, at most once a minute (not a write per request);
+    True when it did, for the caller to commit."""
+    now = utcnow()
+    last = token.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is None or (now - last).total_seconds() >= 60:
+        token.last_used_at = now
+        flush(token)
+        return True
+    return False
 
 
 # The undo on /admin/audit: how each table's fields are set back.

@@ -1,11 +1,12 @@
 """Finding and authenticating users; the writes are in `tracker.auth.operations`."""
 
+import hashlib
 import hmac
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from tracker.auth.models import User
+from tracker.auth.models import ApiToken, User
 from tracker.auth.passwords import (
     burn_verification,
     hash_password,
@@ -13,7 +14,7 @@ from tracker.auth.passwords import (
     verify_password,
 )
 from tracker.core.errors import DomainError
-from tracker.core.types import utcnow
+from tracker.core.types import today, utcnow
 from tracker.extensions import db
 
 
@@ -67,3 +68,33 @@ def active_user(user_id: int | None, field: str) -> User | None:
     if not user.active:
         raise DomainError(f"{user.name} is no longer active: choose an active user.", field)
     return user
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def token_digest(secret: str) -> str:
+    """What is stored of a token: its SHA-256, in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def usable_token(secret: str) -> ApiToken | None:
+    """The token with this secret when it still works (not revoked, not expired, its user
+    active), else None: the caller gives no hint which."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    if token is None or not token.usable_on(today()) or not token.user.active:
+        return None
+    return token
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """A user's tokens, live ones first, newest first."""
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(
+                ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc()
+            )
+        )
+    )

@@ -1,12 +1,27 @@
 """Signing in and out, the own-account page, and user administration."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from tracker.auth import operations, services
 from tracker.auth.exports import USERS, users_query
-from tracker.auth.forms import ChangePasswordForm, LoginForm, UserEditForm, UserForm
-from tracker.auth.models import User
+from tracker.auth.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    LoginForm,
+    UserEditForm,
+    UserForm,
+)
+from tracker.auth.models import ApiToken, User
 from tracker.auth.permissions import MANAGE_USERS, READ, requires
 from tracker.auth.sessions import end_expired_session, start_session
 from tracker.auth.throttling import mark_wrong_password, throttle_password_check, throttle_sign_in
@@ -135,3 +150,60 @@ def edit_user(user_id: int):
             flash(f"User {user.email} updated.", "success")
             return redirect(url_for("auth.users"))
     return render_template("admin/user_form.html", form=form, user=user)
+
+
+# --- Personal API tokens ---------------------------------------------------------------------
+
+
+@bp.route("/account/tokens/new", methods=["GET", "POST"])
+@requires(READ)
+def new_token():
+    """Make an API token; its secret is shown on the answer to the post, once, never again."""
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        me = current_user._get_current_object()
+        try:
+            token, secret = operations.create_token(
+                me,
+                form.name.data,
+                read_only=form.read_only.data,
+                expires_on=form.expires_on.data,
+                actor=me,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            response = make_response(
+                render_template("auth/token_created.html", token=token, secret=secret), 201
+            )
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    return render_template("auth/token_form.html", form=form)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@requires(READ)
+def revoke_token(token_id: int):
+    """Revoke one of your own tokens (another user's is no token of yours: 404)."""
+    token = db.get_or_404(ApiToken, token_id)
+    if token.user_id != current_user.id:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        operations.revoke_token(token, actor=current_user._get_current_object())
+        db.session.commit()
+        flash(f"API token “{token.name}” revoked: it no longer works.", "success")
+        return redirect(url_for("monitoring.account"))
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=f"Revoke the API token “{token.name}”?",
+        consequences=[
+            "Whatever uses it is refused from the next request on. This cannot be undone: "
+            "make a new token to give access again."
+        ],
+        submit="Revoke the token",
+        cancel_url=url_for("monitoring.account"),
+    )

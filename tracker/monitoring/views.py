@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.auth import operations as auth_operations
+from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, requires
 from tracker.core import audit
@@ -158,7 +159,8 @@ def job_runs():
 @requires(READ)
 def account():
     feed = url_for("monitoring.calendar", token=current_user.calendar_token, _external=True)
-    return render_template("monitoring/account.html", feed=feed)
+    tokens = auth_services.tokens_of(current_user)
+    return render_template("monitoring/account.html", feed=feed, tokens=tokens, today=today())
 
 
 @bp.post("/account/calendar-token")
