@@ -64,6 +64,8 @@ class Config:
     ALERT_WEBHOOK_URL = os.environ.get("ALERT_WEBHOOK_URL")
     ALERT_MAX_ATTEMPTS = env_int("ALERT_MAX_ATTEMPTS", 10)
     SCAN_INTERVAL_MINUTES = env_int("SCAN_INTERVAL_MINUTES", 5)
+    # How often outgoing webhook deliveries that are due are sent (admin page /admin/webhooks).
+    WEBHOOK_INTERVAL_SECONDS = env_int("WEBHOOK_INTERVAL_SECONDS", 60)
     DIGEST_HOUR = env_int("DIGEST_HOUR", 7)  # UTC
     DIGEST_LIMIT = env_int("DIGEST_LIMIT", 100)  # alerts listed in one user's digest
 

@@ -104,3 +104,37 @@ def webhook(app, monkeypatch):
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+class Receiver:
+    """What a subscriber's server got: each request's headers and body bytes. It answers
+    the statuses in `answers` in turn, then 200."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.requests: list[tuple[dict, bytes]] = []
+        self.answers: list[int] = []
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on loopback standing for another system's webhook endpoint."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.requests.append((dict(self.headers), body))
+            self.send_response(got.answers.pop(0) if got.answers else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    got = Receiver(f"http://127.0.0.1:{server.server_port}/events")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield got
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)

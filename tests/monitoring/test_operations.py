@@ -137,7 +137,9 @@ def test_rule_edit_on_an_old_version_is_refused():
 
 def test_undo_contract():
     assert operations.UPDATERS["reminder_rules"] is operations.update_reminder_rule
-    assert list(operations.UPDATERS) == ["reminder_rules"] and operations.RESTORERS == {}
+    assert operations.UPDATERS["webhook_subscriptions"] is operations.update_subscription
+    assert list(operations.UPDATERS) == ["reminder_rules", "webhook_subscriptions"]
+    assert operations.RESTORERS == {}
 
 
 def test_stale_rule_form_is_refused_with_409_on_that_rule(admin_client):

@@ -340,7 +340,12 @@ def id_list(**options) -> fields.List:
 
 
 def id_filter(description: str) -> fields.Integer:
-    return fields.Integer(load_default=None, metadata={"description": description}, **ID)
+    """A record's id in the query string (text there, so not `strict` as in a body)."""
+    return fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, LARGEST_INTEGER),
+        metadata={"description": description},
+    )
 
 
 def text_filter(description: str, **options) -> fields.String:

@@ -21,12 +21,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, inspect
 
 from tracker.core.models import EMPTY, AuditEvent, default_label, read_change  # noqa: F401
 from tracker.core.money import format_amount
 from tracker.core.types import is_money, shown_places, storage_type
 from tracker.extensions import db
+
+# Sent with every event as it is added (before the commit): whoever watches changes (the
+# outgoing webhooks of `tracker.monitoring.webhooks`) adds its own rows to the same
+# transaction, so a change rolled back sends nothing.
+recorded = Namespace().signal("audit-recorded")
 
 # Never part of a change: bookkeeping columns.
 UNTRACKED = frozenset({"id", "version", "created_at", "updated_at"})
@@ -292,6 +298,7 @@ def record(
         reverts=reverts,
     )
     db.session.add(event)
+    recorded.send(event)
     return event
 
 

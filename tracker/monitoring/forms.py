@@ -1,11 +1,20 @@
-"""Forms for reminder rules and the alerts list's filters."""
+"""Forms for reminder rules, webhook subscriptions and the alerts list's filters."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.core.forms import EditForm, form_choices
-from tracker.monitoring.models import ItemKind, ReminderRule
+from tracker.core.values import INVALID_URL
+from tracker.monitoring.models import ItemKind, ReminderRule, WebhookEvent
 
 OFFSETS_LENGTH = Length(max=ReminderRule.days_before.type.length)
 
@@ -23,6 +32,27 @@ class ReminderRuleForm(EditForm):
     notify_partner_owner = BooleanField("The partner's owner")
     notify_managers = BooleanField("All managers")
     enabled = BooleanField("Watch this kind of item")
+
+
+class WebhookForm(EditForm):
+    """A webhook subscription; its events become the space-separated `events` column."""
+
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=80)], description="e.g. “ERP sync”."
+    )
+    url = URLField(
+        "URL",
+        validators=[DataRequired(), Length(max=500), URL(message=INVALID_URL)],
+        description="Where each event is POSTed as JSON (https:// in production).",
+    )
+    events = SelectMultipleField(
+        "Events",
+        choices=[SelectChoice(event.value, event.value) for event in WebhookEvent],
+        validators=[Optional()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    active = BooleanField("Active", default=True, description="Paused: nothing is sent.")
 
 
 SCOPES = [SelectChoice("mine", "Mine"), SelectChoice("everyone", "Everyone's")]

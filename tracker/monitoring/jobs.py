@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 
 from tracker.core.types import in_utc, local_zone, today, utcnow
 from tracker.extensions import db
-from tracker.monitoring import notify, services
+from tracker.monitoring import notify, services, webhooks
 from tracker.monitoring.locks import job_lock
 from tracker.monitoring.models import JobRun
 
 log = logging.getLogger(__name__)
 
-SCAN, DIGEST = "scan", "digest"
+SCAN, DIGEST, WEBHOOKS = "scan", "digest", "webhooks"
 
 
 def _record(job: str) -> JobRun:
@@ -43,19 +43,39 @@ def run_scan() -> JobRun | None:
             result = services.scan()
             sent, failed = notify.deliver_emails()
             hooks_sent, hooks_failed = notify.deliver_webhooks()
+            delivered, undelivered = webhooks.deliver_due()
         except Exception as error:  # recorded, never raised into the scheduler
             db.session.rollback()
             log.exception("scan failed")
             _finish(run, "failed", f"{type(error).__name__}: {error}")
             return run
         run.raised, run.resolved = len(result.raised), result.resolved
-        run.sent, run.failed = sent + hooks_sent, failed + hooks_failed
+        run.sent = sent + hooks_sent + delivered
+        run.failed = failed + hooks_failed + undelivered
         run.raised_alerts = result.raised  # for the CLI; not a column
         _finish(
             run,
             "partial" if result.errors else "success",
             "\n".join(result.errors) if result.errors else None,
         )
+        return run
+
+
+def run_webhooks() -> JobRun | None:
+    """Send the webhook deliveries that are due (every minute, between scans). None when
+    another process is sending them; a run with nothing due is not recorded."""
+    with job_lock(WEBHOOKS) as got:
+        if not got or not webhooks.any_due():
+            return None
+        run = _record(WEBHOOKS)
+        try:
+            run.sent, run.failed = webhooks.deliver_due()
+        except Exception as error:  # recorded, never raised into the scheduler
+            db.session.rollback()
+            log.exception("webhook deliveries failed")
+            _finish(run, "failed", f"{type(error).__name__}: {error}")
+            return run
+        _finish(run, "success" if not run.failed else "partial")
         return run
 
 

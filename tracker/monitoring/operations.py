@@ -1,9 +1,11 @@
-"""What people change in monitoring: acknowledging alerts and editing the reminder rules.
+"""What people change in monitoring: acknowledging alerts, editing the reminder rules, and
+the outgoing webhook subscriptions.
 
 The scan's own writes (raising and resolving alerts, delivery state, the default rules)
 are the system's and stay in `services` and `jobs`.
 """
 
+import secrets
 from typing import NamedTuple
 
 from sqlalchemy import select, update
@@ -13,10 +15,18 @@ from tracker.auth.models import User
 from tracker.auth.permissions import may_manage_settings
 from tracker.core import audit
 from tracker.core.errors import DomainError
-from tracker.core.records import check_version, flush
+from tracker.core.records import check_version, flush, record_create, record_update
 from tracker.core.types import utcnow
+from tracker.core.values import plain, require, stored
 from tracker.extensions import db
-from tracker.monitoring.models import Alert, ItemKind, ReminderRule
+from tracker.monitoring.models import (
+    Alert,
+    ItemKind,
+    ReminderRule,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from tracker.monitoring.services import parse_offsets
 
 RULE_FIELDS = [
@@ -108,6 +118,85 @@ def update_reminder_rule(
     return rule
 
 
+# --- Outgoing webhooks ---------------------------------------------------------------------------
+
+SUBSCRIPTION_FIELDS = ["name", "url", "events", "active"]
+CHOOSE_EVENTS = "Choose at least one event to send."
+
+
+def _checked_subscription(values: dict, subscription: WebhookSubscription | None) -> dict:
+    values = plain(values, SUBSCRIPTION_FIELDS, WebhookSubscription)
+    if "events" in values:
+        events = (values["events"] or "").split()
+        if not events:
+            raise DomainError(CHOOSE_EVENTS, "events")
+        unknown = [e for e in events if e not in WebhookEvent.values()]
+        if unknown:
+            raise DomainError(f"Not an event the tracker sends: {unknown[0]}.", "events")
+        values["events"] = " ".join(e for e in WebhookEvent.values() if e in events)
+    merged = {**stored(subscription, SUBSCRIPTION_FIELDS), **values}
+    require(merged, "name", "url", "events")
+    return values
+
+
+def create_subscription(values: dict, *, actor: User | None) -> tuple[WebhookSubscription, str]:
+    """A webhook subscription (name, an http(s) URL, events as space-separated
+    `WebhookEvent` values) and its signing secret, made here: show it to the admin once."""
+    values = _checked_subscription(values, None)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    subscription = WebhookSubscription(
+        **values, secret=secret, created_by_id=getattr(actor, "id", None)
+    )
+    record_create(
+        subscription,
+        ["name", "url", "events"],
+        f"Created webhook {subscription.name}",
+        actor=actor,
+    )
+    return subscription, secret
+
+
+def update_subscription(
+    subscription: WebhookSubscription,
+    values: dict,
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> WebhookSubscription:
+    """Change a subscription's name, URL, events or whether it is active (paused: nothing
+    is queued for it, and what is queued waits)."""
+    check_version(subscription, expected_version)
+    values = _checked_subscription(values, subscription)
+    tracked = audit.track(subscription, SUBSCRIPTION_FIELDS)
+    for name, value in values.items():
+        setattr(subscription, name, value)
+    flush(subscription)
+    record_update(subscription, tracked, f"Updated webhook {subscription.name}", actor=actor)
+    return subscription
+
+
+def delete_subscription(subscription: WebhookSubscription, *, actor: User | None) -> None:
+    """Delete a subscription and its deliveries (what was pending is not sent)."""
+    audit.record("delete", subscription, f"Deleted webhook {subscription.name}", actor=actor)
+    db.session.delete(subscription)
+    flush()
+
+
+def redeliver(delivery: WebhookDelivery, *, actor: User | None) -> WebhookDelivery:
+    """Send a delivery again at the next run, with a fresh set of attempts (a failed one
+    after its receiver is mended, or a delivered one the receiver lost)."""
+    delivery.status, delivery.attempts = "pending", 0
+    delivery.next_attempt_at = utcnow()
+    flush(delivery)
+    audit.record(
+        "update",
+        delivery.subscription,
+        f"Queued delivery {delivery.id} of webhook {delivery.subscription.name} again",
+        actor=actor,
+    )
+    return delivery
+
+
 # The undo on /admin/audit: how each table's fields are set back.
-UPDATERS = {"reminder_rules": update_reminder_rule}
+UPDATERS = {"reminder_rules": update_reminder_rule, "webhook_subscriptions": update_subscription}
 RESTORERS = {}

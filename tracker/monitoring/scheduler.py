@@ -1,4 +1,5 @@
-"""APScheduler wiring: the scan every few minutes and the digest once a day.
+"""APScheduler wiring: the scan every few minutes, webhook deliveries every minute, and the
+digest once a day.
 
 In production the scheduler runs as its own process (`flask --app tracker
 scheduler`); under `make run`, where one development server is the whole
@@ -37,6 +38,14 @@ def build(app: Flask, *, blocking: bool):
         coalesce=True,
         max_instances=1,
         next_run_time=datetime.now(UTC),  # scan at start: catch up after downtime
+    )
+    scheduler.add_job(
+        _in_app(app, jobs.run_webhooks),
+        "interval",
+        seconds=app.config["WEBHOOK_INTERVAL_SECONDS"],
+        id="webhooks",
+        coalesce=True,
+        max_instances=1,
     )
     scheduler.add_job(
         _in_app(app, jobs.run_digest),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import groupby
 
-from sqlalchemy import Row, exists, func, or_, select, update
+from sqlalchemy import Row, case, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -22,8 +22,16 @@ from tracker.core.errors import DomainError
 from tracker.core.items import StoredItem
 from tracker.core.types import today, utcnow
 from tracker.extensions import db
+from tracker.monitoring import webhooks
 from tracker.monitoring.items import DatedItem, dated_items, items_query
-from tracker.monitoring.models import Alert, AlertRecipient, ItemKind, ReminderRule
+from tracker.monitoring.models import (
+    Alert,
+    AlertRecipient,
+    ItemKind,
+    ReminderRule,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tracker.partners.models import Partner
 
 log = logging.getLogger(__name__)
@@ -227,13 +235,15 @@ def scan(as_of: date | None = None) -> ScanResult:
     if len(raised_ids) >= recount_at:
         _recount_alerts(len(raised_ids))
     result.resolved = resolve_done()
-    db.session.commit()
     if raised_ids:
         result.raised = list(
             db.session.scalars(
                 select(Alert).where(Alert.id.in_(raised_ids)).order_by(Alert.due_on, Alert.id)
             )
         )
+        # Their webhook deliveries commit with them: an alert raised is always sent.
+        webhooks.queue_alerts(result.raised)
+    db.session.commit()
     return result
 
 
@@ -485,3 +495,42 @@ def digests(limit: int) -> list[Digest]:
         messages = tuple(row.message for row in group)
         found.append(Digest(first.user_id, first.name, first.email, first.total, messages))
     return found
+
+
+# --- Outgoing webhooks -------------------------------------------------------------------
+
+
+def webhook_subscriptions() -> list:
+    """Every subscription with its deliveries counted by outcome: (subscription, pending,
+    delivered, failed, last delivered at)."""
+    counts = (
+        select(
+            WebhookDelivery.subscription_id,
+            func.count(case((WebhookDelivery.status == "pending", 1))).label("pending"),
+            func.count(case((WebhookDelivery.status == "delivered", 1))).label("delivered"),
+            func.count(case((WebhookDelivery.status == "failed", 1))).label("failed"),
+            func.max(WebhookDelivery.delivered_at).label("last"),
+        )
+        .group_by(WebhookDelivery.subscription_id)
+        .subquery()
+    )
+    query = (
+        select(
+            WebhookSubscription,
+            func.coalesce(counts.c.pending, 0),
+            func.coalesce(counts.c.delivered, 0),
+            func.coalesce(counts.c.failed, 0),
+            counts.c.last,
+        )
+        .outerjoin(counts, counts.c.subscription_id == WebhookSubscription.id)
+        .order_by(WebhookSubscription.name, WebhookSubscription.id)
+    )
+    return db.session.execute(query).all()
+
+
+def deliveries_query(subscription_id: int):
+    return (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == subscription_id)
+        .order_by(WebhookDelivery.id.desc())
+    )

@@ -4,7 +4,17 @@ import re
 from contextlib import suppress
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,8 +31,14 @@ from tracker.core.types import today, utcnow
 from tracker.extensions import db, limiter
 from tracker.monitoring import ical, jobs, operations, services
 from tracker.monitoring.exports import ALERTS, JOB_RUNS, job_runs_query
-from tracker.monitoring.forms import AlertFilterForm, ReminderRuleForm
-from tracker.monitoring.models import ItemKind, ReminderRule
+from tracker.monitoring.forms import AlertFilterForm, ReminderRuleForm, WebhookForm
+from tracker.monitoring.models import (
+    ItemKind,
+    ReminderRule,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 bp = Blueprint("monitoring", __name__)
 
@@ -212,3 +228,117 @@ def calendar():
     response.headers["Content-Disposition"] = "inline; filename=deadlines.ics"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- Outgoing webhooks -------------------------------------------------------------------
+
+
+@bp.get("/admin/webhooks")
+@requires(MANAGE_SETTINGS)
+def webhooks():
+    return render_template(
+        "monitoring/webhooks.html", subscriptions=services.webhook_subscriptions()
+    )
+
+
+def _webhook_values(form: WebhookForm) -> dict:
+    return {
+        "name": form.name.data,
+        "url": form.url.data,
+        "events": " ".join(form.events.data or []),
+        "active": form.active.data,
+    }
+
+
+@bp.route("/admin/webhooks/new", methods=["GET", "POST"])
+@bp.route("/admin/webhooks/<int:subscription_id>/edit", methods=["GET", "POST"])
+@requires(MANAGE_SETTINGS)
+def edit_webhook(subscription_id: int | None = None):
+    """Make or change a subscription; a new one's signing secret is shown once."""
+    subscription = db.get_or_404(WebhookSubscription, subscription_id) if subscription_id else None
+    form = WebhookForm(obj=subscription)
+    if request.method == "GET":
+        form.events.data = subscription.event_list if subscription else WebhookEvent.values()
+    conflict, status = None, 200
+    if form.validate_on_submit():
+        me = current_user._get_current_object()
+        try:
+            if subscription is None:
+                subscription, secret = operations.create_subscription(
+                    _webhook_values(form), actor=me
+                )
+            else:
+                operations.update_subscription(
+                    subscription,
+                    _webhook_values(form),
+                    actor=me,
+                    expected_version=form.expected_version,
+                )
+                secret = None
+        except StaleRecord as error:
+            conflict, status = show_conflict(form, error), 409
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            if secret is None:
+                flash(f"Webhook {subscription.name} saved.", "success")
+                return redirect(url_for("monitoring.webhook", subscription_id=subscription.id))
+            response = make_response(
+                render_template(
+                    "monitoring/webhook_created.html", subscription=subscription, secret=secret
+                ),
+                201,
+            )
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    return (
+        render_template(
+            "monitoring/webhook_form.html", form=form, subscription=subscription, conflict=conflict
+        ),
+        status,
+    )
+
+
+@bp.get("/admin/webhooks/<int:subscription_id>")
+@requires(MANAGE_SETTINGS)
+def webhook(subscription_id: int):
+    """A subscription and its deliveries, newest first, each with its outcome."""
+    subscription = db.get_or_404(WebhookSubscription, subscription_id)
+    page = paginate(services.deliveries_query(subscription.id))
+    return render_template("monitoring/webhook.html", subscription=subscription, page=page)
+
+
+@bp.route("/admin/webhooks/<int:subscription_id>/delete", methods=["GET", "POST"])
+@requires(MANAGE_SETTINGS)
+def delete_webhook(subscription_id: int):
+    subscription = db.get_or_404(WebhookSubscription, subscription_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        operations.delete_subscription(subscription, actor=current_user._get_current_object())
+        db.session.commit()
+        flash(f"Webhook {subscription.name} deleted.", "success")
+        return redirect(url_for("monitoring.webhooks"))
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=f"Delete the webhook “{subscription.name}”?",
+        consequences=[
+            f"Nothing more is sent to {subscription.url}, and the deliveries still waiting "
+            "are dropped with the list of past ones."
+        ],
+        submit="Delete the webhook",
+        cancel_url=url_for("monitoring.webhook", subscription_id=subscription.id),
+    )
+
+
+@bp.post("/admin/webhook-deliveries/<int:delivery_id>/redeliver")
+@requires(MANAGE_SETTINGS)
+def redeliver_webhook(delivery_id: int):
+    delivery = db.get_or_404(WebhookDelivery, delivery_id)
+    if ConfirmForm().validate_on_submit():
+        operations.redeliver(delivery, actor=current_user._get_current_object())
+        db.session.commit()
+        flash(f"Delivery {delivery.id} is sent again within a minute.", "success")
+    return redirect(url_for("monitoring.webhook", subscription_id=delivery.subscription_id))
