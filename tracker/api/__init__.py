@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
             "servers": [{"url": "/"}],
         },
     )
+    app.json.ensure_ascii = False  # “Győr”, not "Gy\u0151r"
     api.ERROR_SCHEMA = records.ApiErrorSchema  # the default error response: our shape
     api.init_app(app)
     api.spec.components.security_scheme(

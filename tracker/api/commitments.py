@@ -138,7 +138,7 @@ def _commitments(args):
 
 
 commitments = blueprint(
-    "commitments", "Anchor volumes, capacity, co-location, co-investments, training."
+    "Commitments", "Anchor volumes, capacity, co-location, co-investments, training."
 )
 crud(
     commitments,
@@ -186,7 +186,7 @@ crud(
     ),
 )
 
-contributions = blueprint("contributions", "Each party's share of a co-investment.")
+contributions = blueprint("Contributions", "Each party's share of a co-investment.")
 crud(
     contributions,
     "/contributions",
@@ -211,7 +211,7 @@ crud(
     ),
 )
 
-milestones = blueprint("milestones", "The steps of a commitment, and their evidence.")
+milestones = blueprint("Milestones", "The steps of a commitment, and their evidence.")
 crud(
     milestones,
     "/milestones",

@@ -86,7 +86,7 @@ LOADED = (
 # --- Incentives ------------------------------------------------------------------------------
 
 incentives = blueprint(
-    "incentives", "Grants, tax reliefs, loans and training funds, and their pipeline."
+    "Incentives", "Grants, tax reliefs, loans and training funds, and their pipeline."
 )
 IncentiveArgs = list_args(
     "IncentiveArgs",
@@ -202,7 +202,7 @@ def transition(values: dict, record_id: int):
 
 # --- Obligations, reports, promises, disbursements -------------------------------------------
 
-obligations = blueprint("obligations", "What an award obliges the company to: jobs, investment…")
+obligations = blueprint("Obligations", "What an award obliges the company to: jobs, investment…")
 crud(
     obligations,
     "/obligations",
@@ -232,7 +232,7 @@ crud(
     ),
 )
 
-compliance_reports = blueprint("compliance_reports", "Reports an award asks for, and when.")
+compliance_reports = blueprint("Compliance reports", "Reports an award asks for, and when.")
 crud(
     compliance_reports,
     "/compliance-reports",
@@ -278,7 +278,9 @@ crud(
     ),
 )
 
-promises = blueprint("promises", "What an agency promised in return: tranches, permits, sites…")
+promises = blueprint(
+    "Agency promises", "What an agency promised in return: tranches, permits, sites…"
+)
 crud(
     promises,
     "/promises",
@@ -307,7 +309,7 @@ crud(
     ),
 )
 
-disbursements = blueprint("disbursements", "Tranches an agency paid; their sum is received so far.")
+disbursements = blueprint("Disbursements", "Tranches an agency paid; their sum is received so far.")
 crud(
     disbursements,
     "/disbursements",

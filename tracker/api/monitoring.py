@@ -24,7 +24,7 @@ from tracker.monitoring.models import Alert
 
 # --- Alerts ---------------------------------------------------------------------------------
 
-alerts = blueprint("alerts", "What the scheduled scans raised: deadlines near and passed.")
+alerts = blueprint("Alerts", "What the scheduled scans raised: deadlines near and passed.")
 AlertOut = record_schema(
     "Alert",
     Alert,
@@ -116,7 +116,7 @@ def acknowledge(values: dict):
 
 # --- Rates -----------------------------------------------------------------------------------
 
-fx_rates = blueprint("fx_rates", "Rates into the reporting currency, by the day they apply from.")
+fx_rates = blueprint("FX rates", "Rates into the reporting currency, by the day they apply from.")
 FxRateOut = record_schema("FxRate", FxRate, incentive_operations.FX_RATE_FIELDS)
 
 
@@ -173,7 +173,7 @@ crud(
     ),
 )
 
-interest_rates = blueprint("interest_rates", "Rate tables clawback interest can run on.")
+interest_rates = blueprint("Interest rates", "Rate tables clawback interest can run on.")
 crud(
     interest_rates,
     "/interest-rates",

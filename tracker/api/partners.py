@@ -31,7 +31,7 @@ from tracker.partners.models import Contact, Engagement, FollowUp, Partner, Regi
 
 # --- Regions ---------------------------------------------------------------------------------
 
-regions = blueprint("regions", "Regions a cluster grows in.")
+regions = blueprint("Regions", "Regions a cluster grows in.")
 RegionOut = record_schema("Region", Region, operations.REGION_FIELDS)
 RegionArgs = list_args("RegionArgs", ["name", "country"], "country")
 
@@ -65,7 +65,7 @@ crud(
 
 # --- Partners --------------------------------------------------------------------------------
 
-partners = blueprint("partners", "Agencies, alliances, councils and suppliers.")
+partners = blueprint("Partners", "Agencies, alliances, councils and suppliers.")
 PartnerOut = record_schema("Partner", Partner, operations.PARTNER_FIELDS)
 PartnerArgs = list_args(
     "PartnerArgs",
@@ -135,7 +135,7 @@ def archive_partner(record_id: int):
 
 # --- Contacts --------------------------------------------------------------------------------
 
-contacts = blueprint("contacts", "The people at a partner.")
+contacts = blueprint("Contacts", "The people at a partner.")
 ContactOut = record_schema(
     "Contact", Contact, operations.CONTACT_FIELDS, partner_id=fields.Integer(required=True)
 )
@@ -180,7 +180,7 @@ crud(
 
 # --- Engagements -----------------------------------------------------------------------------
 
-engagements = blueprint("engagements", "Meetings, calls and visits with partners.")
+engagements = blueprint("Engagements", "Meetings, calls and visits with partners.")
 EngagementOut = record_schema(
     "Engagement",
     Engagement,
@@ -253,7 +253,7 @@ crud(
 
 # --- Follow-ups ------------------------------------------------------------------------------
 
-follow_ups = blueprint("follow_ups", "Actions agreed at engagements.")
+follow_ups = blueprint("Follow-ups", "Actions agreed at engagements.")
 FollowUpOut = record_schema(
     "FollowUp",
     FollowUp,

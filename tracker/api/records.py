@@ -34,10 +34,11 @@ from tracker.extensions import db
 GUARDED = (401, 403, 429)
 
 
-def blueprint(name: str, description: str) -> Blueprint:
-    """An API blueprint whose operations' rule errors roll back and answer 422 (or 404,
-    409, 412: see `domain_error`)."""
-    blp = Blueprint(f"api_{name}", __name__, description=description)
+def blueprint(title: str, description: str) -> Blueprint:
+    """An API blueprint, named `title` in the reference (its group of operations), whose
+    operations' rule errors roll back and answer 422 (or 403, 404, 409, 412: see
+    `domain_error`)."""
+    blp = Blueprint(title, __name__, description=description)
 
     @blp.errorhandler(DomainError)
     def rule_broken(error: DomainError):
