@@ -202,3 +202,20 @@ def test_only_the_events_chosen_reach_an_active_subscription(app, receiver):
     db.session.commit()
     assert db.session.scalars(select(WebhookDelivery)).all() == []
     del alerts_only
+
+
+def test_deleting_a_subscription_asks_first_and_drops_its_deliveries(app, admin_client, receiver):
+    subscription, _secret = _subscribe(receiver, "record.created")
+    from tracker.partners import operations as partners
+
+    partners.create_partner({"name": "X", "kind": "other", "country_code": "HU"}, actor=None)
+    db.session.commit()
+    url = f"/admin/webhooks/{subscription.id}/delete"
+    page = admin_client.get(url).get_data(as_text=True)
+    assert "Delete the webhook “ERP”?" in page and receiver.url in page
+    assert db.session.scalars(select(WebhookDelivery)).all() != []
+    response = post_form(admin_client, url, {})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/webhooks"
+    db.session.expire_all()
+    assert db.session.scalars(select(WebhookDelivery)).all() == []
+    assert jobs.run_webhooks() is None and receiver.requests == []

@@ -26,7 +26,13 @@ from tracker.auth.permissions import MANAGE_USERS, READ, requires
 from tracker.auth.sessions import end_expired_session, start_session
 from tracker.auth.throttling import mark_wrong_password, throttle_password_check, throttle_sign_in
 from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm, apply_domain_error, form_values, save_once
+from tracker.core.forms import (
+    ConfirmForm,
+    apply_domain_error,
+    confirm_then,
+    form_values,
+    save_once,
+)
 from tracker.core.tables import export_list
 from tracker.core.urls import safe_next
 from tracker.extensions import db
@@ -190,20 +196,15 @@ def revoke_token(token_id: int):
     token = db.get_or_404(ApiToken, token_id)
     if token.user_id != current_user.id:
         abort(404)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        operations.revoke_token(token, actor=current_user._get_current_object())
-        db.session.commit()
-        flash(f"API token “{token.name}” revoked: it no longer works.", "success")
-        return redirect(url_for("monitoring.account"))
-    return render_template(
-        "confirm.html",
-        form=form,
+    me = current_user._get_current_object()
+    return confirm_then(
+        lambda: operations.revoke_token(token, actor=me),
+        done=f"API token “{token.name}” revoked: it no longer works.",
+        cancel_url=url_for("monitoring.account"),
         title=f"Revoke the API token “{token.name}”?",
         consequences=[
             "Whatever uses it is refused from the next request on. This cannot be undone: "
             "make a new token to give access again."
         ],
         submit="Revoke the token",
-        cancel_url=url_for("monitoring.account"),
     )

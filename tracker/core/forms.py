@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import flash
+from flask import flash, redirect, render_template
 from flask_wtf import FlaskForm
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
@@ -274,3 +274,26 @@ def save_edit(
     else:
         result.saved = True
     return result
+
+
+def confirm_then(
+    write: Callable[[], Any], *, done: str, cancel_url: str, then: str | None = None, **page
+):
+    """The steps of every view that asks before it acts (revoke, delete, close a month).
+
+    Shows `confirm.html` with `page` (its title, consequences, submit label) and a Cancel
+    back to `cancel_url`; once confirmed, `write()`, commit, flash `done` and go to `then`
+    (by default `cancel_url`). A rule's `DomainError` is flashed instead and nothing is
+    written."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("confirm.html", form=form, cancel_url=cancel_url, **page)
+    try:
+        write()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(cancel_url)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(then or cancel_url)

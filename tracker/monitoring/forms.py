@@ -51,8 +51,12 @@ class WebhookForm(EditForm):
         validators=[Optional()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+        render_kw={"class": "check-list"},
+        description="Record changes (as each record's history shows them) and raised alerts.",
     )
-    active = BooleanField("Active", default=True, description="Paused: nothing is sent.")
+    active = BooleanField(
+        "Active", default=True, description="Untick to pause: nothing is sent while paused."
+    )
 
 
 SCOPES = [SelectChoice("mine", "Mine"), SelectChoice("everyone", "Everyone's")]

@@ -8,7 +8,7 @@ are the system's and stay in `services` and `jobs`.
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import User
@@ -176,8 +176,12 @@ def update_subscription(
 
 
 def delete_subscription(subscription: WebhookSubscription, *, actor: User | None) -> None:
-    """Delete a subscription and its deliveries (what was pending is not sent)."""
+    """Delete a subscription and its deliveries (what was pending is not sent): the
+    deliveries in one statement, however many there are."""
     audit.record("delete", subscription, f"Deleted webhook {subscription.name}", actor=actor)
+    db.session.execute(
+        delete(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
+    )
     db.session.delete(subscription)
     flush()
 

@@ -24,7 +24,13 @@ from tracker.auth.models import User
 from tracker.auth.permissions import MANAGE_SETTINGS, READ, requires
 from tracker.core import audit
 from tracker.core.errors import DomainError, StaleRecord
-from tracker.core.forms import ConfirmForm, apply_domain_error, form_values, show_conflict
+from tracker.core.forms import (
+    ConfirmForm,
+    apply_domain_error,
+    confirm_then,
+    form_values,
+    show_conflict,
+)
 from tracker.core.listing import paginate
 from tracker.core.tables import export_list
 from tracker.core.types import today, utcnow
@@ -314,22 +320,18 @@ def webhook(subscription_id: int):
 @requires(MANAGE_SETTINGS)
 def delete_webhook(subscription_id: int):
     subscription = db.get_or_404(WebhookSubscription, subscription_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        operations.delete_subscription(subscription, actor=current_user._get_current_object())
-        db.session.commit()
-        flash(f"Webhook {subscription.name} deleted.", "success")
-        return redirect(url_for("monitoring.webhooks"))
-    return render_template(
-        "confirm.html",
-        form=form,
+    me = current_user._get_current_object()
+    return confirm_then(
+        lambda: operations.delete_subscription(subscription, actor=me),
+        done=f"Webhook {subscription.name} deleted.",
+        cancel_url=url_for("monitoring.webhook", subscription_id=subscription.id),
+        then=url_for("monitoring.webhooks"),
         title=f"Delete the webhook “{subscription.name}”?",
         consequences=[
             f"Nothing more is sent to {subscription.url}, and the deliveries still waiting "
             "are dropped with the list of past ones."
         ],
         submit="Delete the webhook",
-        cancel_url=url_for("monitoring.webhook", subscription_id=subscription.id),
     )
 
 

@@ -5,8 +5,6 @@ from io import BytesIO
 from flask import (
     Blueprint,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     send_file,
@@ -16,10 +14,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.auth.permissions import CLOSE_MONTHS, MANAGE_SETTINGS, READ, requires
-from tracker.core.errors import DomainError
-from tracker.core.forms import ConfirmForm
+from tracker.core.forms import confirm_then
 from tracker.core.types import today
-from tracker.extensions import db
 from tracker.reports import monthly, operations
 from tracker.reports.monthly_pdf import report_pdf
 from tracker.reports.monthly_xlsx import report_xlsx
@@ -122,26 +118,12 @@ def xlsx():
     )
 
 
-def _back(month: monthly.Month):
-    return redirect(url_for("monthly.report", month=month.key))
-
-
 def _confirmed(month: monthly.Month, write, done: str, **page):
     """A confirmation page for `month`; once confirmed, `write()`, committed, then back to
     the month with `done`, or with the rule's message and nothing written."""
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        cancel_url = url_for("monthly.report", month=month.key)
-        return render_template("confirm.html", form=form, cancel_url=cancel_url, **page)
-    try:
-        write()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(month)
-    db.session.commit()
-    flash(done, "success")
-    return _back(month)
+    return confirm_then(
+        write, done=done, cancel_url=url_for("monthly.report", month=month.key), **page
+    )
 
 
 @bp.route("/reports/monthly/close", methods=["GET", "POST"])
