@@ -73,11 +73,33 @@ def empty_tables() -> None:
     db.session.rollback()
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # TRUNCATE costs per table named (all 38: 137 ms a test), so only those a test
+        # used: holding a row, or with an id sequence handed out (1.7 ms to ask).
+        used = _used_tables(tables)
+        if used:
+            db.session.execute(text(f"TRUNCATE {', '.join(used)} RESTART IDENTITY CASCADE"))
     else:
         for name in tables:
             db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
     db.session.commit()
+
+
+def _used_tables(tables: list[str]) -> list[str]:
+    """The tables holding a row or whose id sequence has handed one out (PostgreSQL)."""
+    probe = " UNION ALL ".join(
+        f"SELECT '{name}' FROM (SELECT 1 FROM {name} LIMIT 1) AS t{i}"  # noqa: S608
+        for i, name in enumerate(tables)
+    )
+    holding = set(db.session.scalars(text(probe)))
+    handed_out = set(
+        db.session.scalars(
+            text(
+                "SELECT sequencename FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        )
+    )
+    return [name for name in tables if name in holding or f"{name}_id_seq" in handed_out]
 
 
 @pytest.fixture

@@ -126,5 +126,6 @@ def job_health() -> dict:
         "last_success": last_success,
         "scan_stale": stale,
         "interval": interval,
+        "webhook_seconds": current_app.config["WEBHOOK_INTERVAL_SECONDS"],
         "today": today(),
     }
