@@ -19,6 +19,7 @@ from tracker.core.records import check_version, flush, record_create, record_upd
 from tracker.core.types import utcnow
 from tracker.core.values import plain, require, stored
 from tracker.extensions import db
+from tracker.monitoring import webhooks
 from tracker.monitoring.models import (
     Alert,
     ItemKind,
@@ -153,6 +154,7 @@ def create_subscription(values: dict, *, actor: User | None) -> tuple[WebhookSub
         f"Created webhook {subscription.name}",
         actor=actor,
     )
+    webhooks.forget_subscriptions()
     return subscription, secret
 
 
@@ -172,6 +174,7 @@ def update_subscription(
         setattr(subscription, name, value)
     flush(subscription)
     record_update(subscription, tracked, f"Updated webhook {subscription.name}", actor=actor)
+    webhooks.forget_subscriptions()
     return subscription
 
 
@@ -184,6 +187,7 @@ def delete_subscription(subscription: WebhookSubscription, *, actor: User | None
     )
     db.session.delete(subscription)
     flush()
+    webhooks.forget_subscriptions()
 
 
 def redeliver(delivery: WebhookDelivery, *, actor: User | None) -> WebhookDelivery:
