@@ -219,3 +219,22 @@ def test_deleting_a_subscription_asks_first_and_drops_its_deliveries(app, admin_
     db.session.expire_all()
     assert db.session.scalars(select(WebhookDelivery)).all() == []
     assert jobs.run_webhooks() is None and receiver.requests == []
+
+
+def test_subscriptions_are_read_once_a_transaction_however_many_changes(
+    app, receiver, count_queries
+):
+    from tracker.partners import operations as partners
+
+    with count_queries() as counter:
+        for n in range(5):  # as an import writes: each row in its own savepoint
+            with db.session.begin_nested():
+                partners.create_partner(
+                    {"name": f"P{n}", "kind": "other", "country_code": "HU"}, actor=None
+                )
+        _subscribe(receiver, "record.created")  # one made meanwhile is seen at once
+        partners.create_partner({"name": "Late", "kind": "other", "country_code": "HU"}, actor=None)
+        db.session.commit()
+    reads = [s for s in counter.statements if "FROM webhook_subscriptions" in s]
+    assert len(reads) == 2
+    assert [d.event for d in db.session.scalars(select(WebhookDelivery))] == ["record.created"]

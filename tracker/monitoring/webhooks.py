@@ -63,7 +63,7 @@ def event_of(action: str) -> str:
 
 
 # The active subscriptions, read once per transaction (an import of 5,000 rows records
-# 5,000 events) and forgotten when it ends or a subscription changes.
+# 5,000 events, each in its own savepoint) and forgotten when it ends or one changes.
 _ACTIVE = "webhook_subscriptions"
 
 
@@ -76,14 +76,16 @@ def _listening(event: str) -> list[WebhookSubscription]:
     return [s for s in info[_ACTIVE] if event in s.event_list]
 
 
-def forget_subscriptions(session=None, *_args) -> None:
-    """Read the subscriptions again at the next event (after a commit, a rollback, or a
-    change to a subscription)."""
-    (session or db.session).info.pop(_ACTIVE, None)
+def forget_subscriptions() -> None:
+    """Read the subscriptions again at the next event (a subscription changed)."""
+    db.session.info.pop(_ACTIVE, None)
 
 
-for _moment in ("after_commit", "after_rollback", "after_soft_rollback"):
-    sa_event.listen(Session, _moment, forget_subscriptions)
+@sa_event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session, transaction) -> None:
+    # Only the outermost: an import writes each row in a savepoint of one transaction.
+    if transaction.parent is None:
+        session.info.pop(_ACTIVE, None)
 
 
 def _queue(event: str, payload: dict) -> int:
