@@ -14,7 +14,7 @@ browser is ignored here, so no page can make a signed-in browser write through t
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from functools import wraps
 from typing import Any
 
@@ -240,11 +240,6 @@ def expected_version(record) -> int | None:
     return -1
 
 
-def with_etag(response, record):
-    response.set_etag(str(record.version))
-    return response
-
-
 # --- Fields from columns ---------------------------------------------------------------------
 
 
@@ -428,7 +423,3 @@ def page_of(
         found = [item(r) if item else r for r in db.session.scalars(window).unique().all()]
     pages = max(1, -(-total // per_page))
     return Page(found, args["page"], per_page, total, pages)
-
-
-def decimal_text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
