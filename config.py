@@ -7,6 +7,7 @@ deployment that forgot its settings refuses to start rather than run unsafe).
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -58,8 +59,19 @@ class Config:
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     SMTP_STARTTLS = env_bool("SMTP_STARTTLS", False)
-    # Links in e-mails point here.
+    # Links in e-mails and webhook payloads point here (the scheduler sends them outside any
+    # request); pages and the calendar feed use the address the request came to.
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # How many reverse proxies in front of the app to believe (X-Forwarded-For, -Proto,
+    # -Host, -Port, -Prefix): 1 behind one nginx or load balancer. 0 trusts none, so a
+    # client cannot pick its own address; set it to what sits in front, no more.
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Logs: one line per request and per job run, as text or one JSON object a line.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+    # /metrics (Prometheus) answers these networks, or a request bearing METRICS_TOKEN.
+    METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
     # An incoming-webhook URL (Teams, Slack, …) that also receives every alert.
     ALERT_WEBHOOK_URL = os.environ.get("ALERT_WEBHOOK_URL")
     ALERT_MAX_ATTEMPTS = env_int("ALERT_MAX_ATTEMPTS", 10)
@@ -82,9 +94,11 @@ class Config:
     SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 60)
     SESSION_LIFETIME = env_int("SESSION_LIFETIME", 24 * 60)
 
-    # Login throttling (Flask-Limiter; tracker/auth/throttling.py). Use a shared store such as
-    # redis://host:6379 when several web processes serve the app.
+    # Throttling (Flask-Limiter; tracker/auth/throttling.py, the API's per-token budget).
+    # memory:// counts in each process: with several web processes or hosts, name a shared
+    # store, redis://host:6379/0, so every budget is counted once across them.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     # Sign-in attempts from one address, whichever accounts they name.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute;100 per hour")
@@ -139,6 +153,8 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 1024
 
 
+LOG_FORMATS = ("text", "json")
+
 # A session cookie is only as hard to forge as its signing key is to guess.
 MIN_SECRET_KEY_BYTES = 32
 
@@ -163,6 +179,33 @@ class ProductionConfig(Config):
                 f"at least {MIN_SECRET_KEY_BYTES}, or sessions can be forged by guessing it. "
                 f"Set it to a long random value, e.g. {make_one}."
             )
+        check_base_url(os.environ.get("APP_BASE_URL"))
+
+
+def check_base_url(value: str | None) -> None:
+    """APP_BASE_URL must be the address users open: e-mails and webhooks link there."""
+    if not value:
+        raise RuntimeError(
+            "APP_BASE_URL is not set. Production refuses to start without it: links in e-mails "
+            "and webhooks point there. Set it to the address users open, e.g. "
+            "https://tracker.example.com."
+        )
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise RuntimeError(
+            f"APP_BASE_URL {value!r} is not an http(s) address: set it to the address users "
+            "open, e.g. https://tracker.example.com."
+        )
+    if parts.query or parts.fragment:
+        raise RuntimeError(
+            f"APP_BASE_URL {value!r} has a query or fragment: give the address alone, e.g. "
+            "https://tracker.example.com (a path such as /tracker is allowed)."
+        )
+
+
+def check_log_format(value: str) -> None:
+    if value.strip().lower() not in LOG_FORMATS:
+        raise RuntimeError(f"LOG_FORMAT {value!r}: use one of {', '.join(LOG_FORMATS)}.")
 
 
 CONFIGS = {

@@ -40,6 +40,7 @@ def _users(app) -> int:
 @pytest.mark.parametrize("tracker_env", [None, "production"])
 def test_seed_demo_refuses_to_run_in_production(tmp_path, monkeypatch, tracker_env):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-" + "x" * 32)
+    monkeypatch.setenv("APP_BASE_URL", "https://tracker.example.com")
     if tracker_env is None:
         monkeypatch.delenv("TRACKER_ENV", raising=False)
     else:

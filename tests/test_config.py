@@ -1,5 +1,6 @@
 """Configuration: environment overrides and production's refusal to run unsafe."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 
 def test_production_refuses_a_short_secret_key(monkeypatch):
+    monkeypatch.setenv("APP_BASE_URL", "https://tracker.example.com")
     monkeypatch.setenv("SECRET_KEY", "x" * (MIN_SECRET_KEY_BYTES - 1))
     with pytest.raises(RuntimeError, match="SECRET_KEY is too short") as refused:
         ProductionConfig.check()
@@ -55,6 +57,7 @@ def test_environment_variables_override_defaults(tmp_path):
         "PATH": "/usr/bin:/bin",
         "TRACKER_ENV": "production",
         "SECRET_KEY": "from-the-environment-and-long-enough",
+        "APP_BASE_URL": "https://tracker.example.com",
         "DATABASE_URL": "postgresql://u@db.example:5432/tracker",
         "REPORTING_CURRENCY": "usd",
         "SCHEDULER_ENABLED": "yes",
@@ -103,3 +106,41 @@ def test_production_start_without_secret_key_fails_with_clear_message():
 )
 def test_database_url_normalisation(given, expected):
     assert database_url(given, "sqlite:///default.db") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "APP_BASE_URL is not set"),
+        ("", "APP_BASE_URL is not set"),
+        ("tracker.example.com", "is not an http(s) address"),
+        ("ftp://tracker.example.com", "is not an http(s) address"),
+        ("https://", "is not an http(s) address"),
+        ("https://tracker.example.com/?x=1", "has a query or fragment"),
+    ],
+)
+def test_production_refuses_a_missing_or_wrong_base_url(monkeypatch, value, message):
+    monkeypatch.setenv("SECRET_KEY", "x" * MIN_SECRET_KEY_BYTES)
+    if value is None:
+        monkeypatch.delenv("APP_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("APP_BASE_URL", value)
+    with pytest.raises(RuntimeError, match=re.escape(message)) as refused:
+        ProductionConfig.check()
+    assert "https://tracker.example.com" in str(refused.value)  # says what to give
+
+
+@pytest.mark.parametrize("value", ["https://tracker.example.com", "http://10.0.0.5:8000/tracker"])
+def test_production_accepts_a_base_url(monkeypatch, value):
+    monkeypatch.setenv("SECRET_KEY", "x" * MIN_SECRET_KEY_BYTES)
+    monkeypatch.setenv("APP_BASE_URL", value)
+    ProductionConfig.check()
+
+
+def test_an_unknown_log_format_stops_the_start_with_the_choices():
+    result = _run_python(
+        "from tracker import create_app; create_app()",
+        {"PATH": "/usr/bin:/bin", "TRACKER_ENV": "development", "LOG_FORMAT": "xml"},
+    )
+    assert result.returncode != 0
+    assert "LOG_FORMAT 'xml': use one of text, json." in result.stderr

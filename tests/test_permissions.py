@@ -7,12 +7,15 @@ import pytest
 from tests.conftest import csrf_token
 from tracker.auth.permissions import READ, ROLE_PERMISSIONS
 
-# Routes open to anyone: signing in, the health check, static files, the calendar feed,
+# Routes open to anyone: signing in, the health checks, static files, the calendar feed,
 # which calendar clients reach with the secret token in its URL, and the API's description
-# (its document and reference page, which hold no records).
+# (its document and reference page, which hold no records). /metrics is for the monitoring
+# system, by address or its own token (tests/test_operations_shape.py).
 PUBLIC = {
     "auth.login",
     "main.healthz",
+    "main.readyz",
+    "metrics",
     "static",
     "monitoring.calendar",
     "api-docs.openapi_json",

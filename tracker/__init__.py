@@ -3,8 +3,10 @@
 import os
 
 from flask import Flask, render_template
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS, ProductionConfig
+from config import CONFIGS, ProductionConfig, check_log_format
+from tracker.core import logs
 from tracker.core.inputs import CleanRequest, IdConverter
 from tracker.core.types import time_zone
 
@@ -52,12 +54,22 @@ def create_app(config_class=None) -> Flask:
         time_zone(app.config["TRACKER_TIMEZONE"])
     except ValueError as error:
         raise RuntimeError(f"TRACKER_TIMEZONE: {error}") from None
+    check_log_format(app.config["LOG_FORMAT"])
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address, scheme, host and path prefix as the proxies saw them: the
+        # sign-in throttle counts per real client, and redirects and links keep the host.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
     app.request_class = CleanRequest
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
 
+    logs.init_app(app)
     register_extensions(app)
     register_blueprints(app)
+    register_metrics(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_template_helpers(app)
@@ -68,15 +80,17 @@ def create_app(config_class=None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import importlib
 
+    from alembic.script import ScriptDirectory
+
     from tracker.auth.services import load_user_from_cookie
     from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True
-    )
+    migrations = os.path.join(app.root_path, "..", "migrations")
+    migrate.init_app(app, db, directory=migrations, render_as_batch=True)
+    app.extensions["migration_heads"] = set(ScriptDirectory(migrations).get_heads())
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -104,6 +118,12 @@ def register_blueprints(app: Flask) -> None:
         audit_views,
     ):
         app.register_blueprint(package.bp)
+
+
+def register_metrics(app: Flask) -> None:
+    from tracker.main import metrics
+
+    metrics.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -201,12 +201,13 @@ def scheduler_command() -> None:
     """Run the monitoring scheduler in the foreground, as its own process (one replica)."""
     from flask import current_app
 
+    from tracker.monitoring.locks import HOLDER
     from tracker.monitoring.scheduler import build
 
     app = current_app._get_current_object()
     click.echo(
-        f"Scheduler running: scan every {app.config['SCAN_INTERVAL_MINUTES']} min, digest at "
-        f"{app.config['DIGEST_HOUR']:02d}:00 UTC. Ctrl-C stops it."
+        f"Scheduler {HOLDER} running: scan every {app.config['SCAN_INTERVAL_MINUTES']} min, "
+        f"digest at {app.config['DIGEST_HOUR']:02d}:00 UTC. Ctrl-C stops it."
     )
     build(app, blocking=True).start()
 

@@ -310,21 +310,6 @@ def test_an_archived_partners_pages_answer(manager_client):
 # --- Health --------------------------------------------------------------------------------
 
 
-def test_healthz_answers_503_json_when_the_database_is_down(app, client):
-    from tests.conftest import TestConfig
-    from tracker import create_app
-
-    class Down(TestConfig):
-        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://nobody@127.0.0.1:1/none"
-
-    down = create_app(Down)
-    response = down.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.is_json
-    assert response.get_json()["status"] == "unavailable"
-    assert client.get("/healthz").get_json() == {"status": "ok"}
-
-
 @pytest.mark.parametrize(
     "target",
     ["/partners\r\nSet-Cookie: x=1", "/partners\nx", "/\u202epartners", "/partners\x85"],

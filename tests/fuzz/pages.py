@@ -53,6 +53,8 @@ ID_MODELS = {
 # The JSON API answers tokens, not the session cookie these crawls sign in with; it is
 # fuzzed from its own OpenAPI document (tests/api/test_schemathesis.py).
 API_PREFIX = "/api/v1/"
+# Readiness answers 503 by design until a scheduler has scanned (tests/test_production.py).
+NOT_CRAWLED = {"main.readyz"}
 
 # Query parameters any page might read, besides those its own forms and links name.
 COMMON_PARAMETERS = ("page", "sort", "dir", "q", "format", "next", "back", "token")
@@ -78,7 +80,9 @@ def get_rules(app: Flask) -> list[Rule]:
         (
             rule
             for rule in app.url_map.iter_rules()
-            if "GET" in rule.methods and not rule.rule.startswith(API_PREFIX)
+            if "GET" in rule.methods
+            and not rule.rule.startswith(API_PREFIX)
+            and rule.endpoint not in NOT_CRAWLED
         ),
         key=lambda rule: (rule.rule, rule.endpoint),
     )

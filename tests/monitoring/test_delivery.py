@@ -1,5 +1,6 @@
 """E-mail over a real loopback SMTP server, the chat webhook, the digest, and retries."""
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -250,3 +251,15 @@ def test_mail_headers_fold_every_control_character():
 
     assert header_text("a\r\nBcc: b\x00c\x1b\x7f\x85d\u2028e\tf") == "a Bcc: b c d e f"
     assert header_text("  Ünïcode 🚀 עברית  ") == "Ünïcode 🚀 עברית"
+
+
+def test_the_e_mails_a_scan_sends_are_logged_under_the_scan_run(smtp_server, caplog):
+    owner = make_user("owner", email="jan@example.com")
+    _due_follow_up(owner)
+    caplog.set_level(logging.INFO, logger="tracker.monitoring")
+    run = jobs.run_scan()
+    [sent] = [r for r in caplog.records if r.name == "tracker.monitoring.notify"]
+    assert sent.getMessage() == f"alert {run.raised_alerts[0].id} e-mailed to user {owner.id}"
+    assert sent.request_id == f"job-scan-{run.id}"
+    [ended] = [r for r in caplog.records if r.name == "tracker.monitoring.jobs"]
+    assert ended.request_id == sent.request_id and (ended.raised, ended.sent) == (1, 1)

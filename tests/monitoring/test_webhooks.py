@@ -6,6 +6,7 @@ receiver on loopback checks each signature as a subscriber would."""
 import hashlib
 import hmac
 import json
+import logging
 import re
 from datetime import timedelta
 
@@ -238,3 +239,22 @@ def test_subscriptions_are_read_once_a_transaction_however_many_changes(
     reads = [s for s in counter.statements if "FROM webhook_subscriptions" in s]
     assert len(reads) == 2
     assert [d.event for d in db.session.scalars(select(WebhookDelivery))] == ["record.created"]
+
+
+def test_a_delivery_names_the_request_that_caused_it_in_the_log(app, receiver, caplog):
+    _subscribe(receiver)
+    api = api_client_for(app, "manager")
+    response = api.post(
+        "/api/v1/partners",
+        json={"name": "Cell Maker Kft.", "kind": "tier1_supplier", "country_code": "HU"},
+        headers={"X-Request-ID": "erp-sync-000123"},
+    )
+    assert response.headers["X-Request-ID"] == "erp-sync-000123"
+    [delivery] = db.session.scalars(select(WebhookDelivery)).all()
+    assert delivery.request_id == "erp-sync-000123"
+
+    caplog.set_level(logging.INFO, logger="tracker.monitoring")
+    run = jobs.run_webhooks()
+    [line] = [r for r in caplog.records if r.name == "tracker.monitoring.webhooks"]
+    assert line.getMessage() == f"webhook delivery {delivery.id} delivered: HTTP 200"
+    assert (line.caused_by, line.request_id) == ("erp-sync-000123", f"job-webhooks-{run.id}")

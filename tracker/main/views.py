@@ -42,12 +42,50 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers: 200 when the database answers, 503 when it does not, JSON both
-    ways. Reveals nothing else (the error goes to the log)."""
+    """Liveness: the process answers. Nothing else is checked (see /readyz)."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness, for load balancers and monitoring: the database answers, its schema is at
+    the migrations' head, and the scheduler's scan succeeded recently. JSON either way;
+    503 when any check fails. Errors go to the log, not to the caller."""
+    checks = {"database": _database_check()}
+    if checks["database"]["ok"]:
+        checks["migrations"] = _migrations_check()
+    if checks.get("migrations", {}).get("ok"):
+        checks["scheduler"] = _scheduler_check()
+    ready = all(check["ok"] for check in checks.values())
+    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    return body, 200 if ready else 503, {"Cache-Control": "no-store"}
+
+
+def _database_check() -> dict:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        current_app.logger.exception("health check: the database does not answer")
-        return {"status": "unavailable"}, 503
-    return {"status": "ok"}
+        current_app.logger.exception("readiness: the database does not answer")
+        return {"ok": False}
+    return {"ok": True}
+
+
+def _migrations_check() -> dict:
+    from alembic.migration import MigrationContext
+
+    heads = current_app.extensions["migration_heads"]
+    current = set(MigrationContext.configure(db.session.connection()).get_current_heads())
+    return {"ok": current == heads, "current": sorted(current), "head": sorted(heads)}
+
+
+def _scheduler_check() -> dict:
+    from tracker.monitoring.jobs import job_health
+
+    health = job_health()
+    last = health["last_success"]["scan"]
+    return {
+        "ok": not health["scan_stale"],
+        "last_scan": last.isoformat() if last else None,
+        "max_age_seconds": 2 * 60 * health["interval"],
+    }

@@ -39,6 +39,7 @@ JOB_COLUMNS = [
     Column("Failed", lambda j: j.failed, "integer"),
     Column("Error", lambda j: j.error),
     Column("Host", lambda j: j.host),
+    Column("Process", lambda j: j.process),
 ]
 
 

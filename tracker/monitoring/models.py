@@ -134,6 +134,8 @@ class JobRun(db.Model):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(200))
+    # The scheduler process that ran it: host, process id and a token of that process's life.
+    process: Mapped[str | None] = mapped_column(String(200))
 
 
 class SchedulerLease(db.Model):
@@ -210,5 +212,7 @@ class WebhookDelivery(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The request whose change it announces (its X-Request-ID), for following it in the logs.
+    request_id: Mapped[str | None] = mapped_column(String(128))
 
     subscription: Mapped[WebhookSubscription] = relationship(back_populates="deliveries")

@@ -118,6 +118,12 @@ def deliver_emails() -> tuple[int, int]:
             recipient.emailed_at = utcnow()
             recipient.last_error = None
             sent += 1
+            log.info(
+                "alert %s e-mailed to user %s",
+                recipient.alert_id,
+                recipient.user_id,
+                extra={"alert_id": recipient.alert_id, "user_id": recipient.user_id},
+            )
         db.session.commit()
     return sent, failed
 
@@ -206,4 +212,7 @@ def send_digest() -> tuple[int, int]:
             failed += 1
         else:
             sent += 1
+            log.info(
+                "digest e-mailed to user %s", digest.user_id, extra={"user_id": digest.user_id}
+            )
     return sent, failed

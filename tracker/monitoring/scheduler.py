@@ -19,19 +19,19 @@ from tracker.monitoring import jobs
 log = logging.getLogger(__name__)
 
 
-def _in_app(app: Flask, job):
+def _in_app(app: Flask, job, **kwargs):
     def run():
         with app.app_context():
-            job()
+            job(**kwargs)
 
-    run.__name__ = job.__name__
+    run.__name__ = run.__qualname__ = job.__name__
     return run
 
 
 def build(app: Flask, *, blocking: bool):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(
-        _in_app(app, jobs.run_scan),
+        _in_app(app, jobs.run_scan, scheduled=True),
         "interval",
         minutes=app.config["SCAN_INTERVAL_MINUTES"],
         id="scan",

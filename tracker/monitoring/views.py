@@ -220,7 +220,7 @@ def calendar():
     user = db.session.scalar(select(User).where(User.calendar_token == token))
     if user is None or not user.active:
         abort(404)
-    base = current_app.config["APP_BASE_URL"].rstrip("/")
+    base = request.url_root.rstrip("/")  # the address this feed was fetched from
     labels = {kind.value: kind.label for kind in ItemKind}
     items = services.items_for_user(user, due_from=today() - CALENDAR_PAST)
     events = (

@@ -24,6 +24,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.core import logs
 from tracker.core.audit import recorded
 from tracker.core.models import AuditEvent
 from tracker.core.types import utcnow
@@ -95,7 +96,11 @@ def _queue(event: str, payload: dict) -> int:
         body = json.dumps(
             {"event": event, **payload}, ensure_ascii=False, sort_keys=True, default=str
         )
-        db.session.add(WebhookDelivery(subscription=subscription, event=event, body=body))
+        db.session.add(
+            WebhookDelivery(
+                subscription=subscription, event=event, body=body, request_id=logs.current_id()
+            )
+        )
     return len(subscriptions)
 
 
@@ -214,10 +219,17 @@ def deliver_due(now: datetime | None = None) -> tuple[int, int]:
             status, error = _send(delivery), None
         except (OSError, ValueError) as problem:  # refused, timed out, not HTTP
             status, error = None, f"{type(problem).__name__}: {problem}"[:500]
+        caused_by = {"delivery_id": delivery.id, "caused_by": delivery.request_id}
         if _attempted(delivery, status, error, now):
             delivered += 1
+            log.info("webhook delivery %s delivered: HTTP %s", delivery.id, status, extra=caused_by)
         else:
             failed += 1
-            log.warning("webhook delivery %s not delivered: %s", delivery.id, delivery.last_error)
+            log.warning(
+                "webhook delivery %s not delivered: %s",
+                delivery.id,
+                delivery.last_error,
+                extra=caused_by,
+            )
         db.session.commit()
     return delivered, failed
