@@ -6,7 +6,9 @@ FLASK := TRACKER_ENV=development $(BIN)/flask --app tracker
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format browser bench clean
+SERVE_PORT ?= 8000
+
+.PHONY: run serve test install install-test lint format browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +33,15 @@ run: install
 	$(FLASK) refresh
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) serve --host $(HOST) --port $(PORT)
+
+## The production shape on this machine: the Procfile's release step (migrations), then its
+## web (gunicorn, gunicorn.conf.py) on http://127.0.0.1:8000 and its scheduler, under honcho;
+## embedded SQLite with the demo data. The README's "Deployment" section has the real thing.
+serve: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" TRACKER_ENV=development $(BIN)/honcho start -f Procfile release
+	$(FLASK) seed-demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" TRACKER_ENV=development APP_BASE_URL=http://127.0.0.1:$(SERVE_PORT) \
+		$(BIN)/honcho start -f Procfile -p $(SERVE_PORT) web scheduler
 
 ## The whole suite: on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set.
 test: install-test browser
