@@ -43,6 +43,14 @@ LATENCY = Histogram(
 )
 
 
+def _family(kind, name: str, documentation: str, labels: list[str], samples):
+    """A metric family of `kind` holding each (label values, value) of `samples`."""
+    family = kind(name, documentation, labels=labels)
+    for values, value in samples:
+        family.add_metric(list(values), value)
+    return family
+
+
 class StoredFigures:
     """Jobs and alerts as the database holds them (`jobs.figures`)."""
 
@@ -55,36 +63,34 @@ class StoredFigures:
             yield GaugeMetricFamily("tracker_database_up", "Whether the database answered.", 0)
             return
         yield GaugeMetricFamily("tracker_database_up", "Whether the database answered.", 1)
-        runs = CounterMetricFamily(
+        yield _family(
+            CounterMetricFamily,
             "tracker_job_runs",
             "Scheduled job runs recorded, by job and outcome.",
-            labels=["job", "outcome"],
+            ["job", "outcome"],
+            (((job, outcome), count) for job, outcome, count in figures["runs"]),
         )
-        for job, outcome, count in figures["runs"]:
-            runs.add_metric([job, outcome], count)
-        yield runs
-        success = GaugeMetricFamily(
+        yield _family(
+            GaugeMetricFamily,
             "tracker_job_last_success_timestamp_seconds",
             "When each job last finished successfully (Unix time).",
-            labels=["job"],
+            ["job"],
+            (((job,), at.timestamp()) for job, at in figures["last_success"].items()),
         )
-        for job, at in figures["last_success"].items():
-            success.add_metric([job], at.timestamp())
-        yield success
-        duration = GaugeMetricFamily(
+        yield _family(
+            GaugeMetricFamily,
             "tracker_job_last_duration_seconds",
             "How long each job's last run took.",
-            labels=["job"],
+            ["job"],
+            (((job,), seconds) for job, seconds in figures["last_duration"].items()),
         )
-        for job, seconds in figures["last_duration"].items():
-            duration.add_metric([job], seconds)
-        yield duration
-        alerts = GaugeMetricFamily(
-            "tracker_alerts", "Alerts raised, by kind and state.", labels=["kind", "state"]
+        yield _family(
+            GaugeMetricFamily,
+            "tracker_alerts",
+            "Alerts raised, by kind and state.",
+            ["kind", "state"],
+            (((kind, state), count) for kind, state, count in figures["alerts"]),
         )
-        for kind, state, count in figures["alerts"]:
-            alerts.add_metric([kind, state], count)
-        yield alerts
         yield GaugeMetricFamily(
             "tracker_webhook_deliveries_pending",
             "Outgoing webhook deliveries waiting to be sent.",
@@ -132,13 +138,9 @@ def init_app(app: Flask) -> None:
     """Count every request and serve /metrics."""
     app.extensions["metrics_networks"] = networks(app.config["METRICS_ALLOWED_NETWORKS"])
 
-    @app.before_request
-    def start_timer():
-        g.metrics_started = time.perf_counter()
-
     @app.after_request
     def count(response):
-        started = g.get("metrics_started")
+        started = g.get("request_started")  # set first thing by tracker.core.logs
         if started is not None:
             endpoint = request.endpoint or "unmatched"
             REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
