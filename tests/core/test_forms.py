@@ -47,3 +47,31 @@ def test_it_writes_what_the_wtforms_select_writes(app):
         ]
         assert "<script>" not in str(form.one())
         assert [selected for _, selected, _ in _options(str(form.several()))] == [True, False, True]
+
+
+def test_import_columns_take_their_limits_from_the_record_they_write():
+    """A text column of an import file is held to its model column's length and a number to
+    its column's `min`/`max`: the same limit as the form (`core.forms.fits`), the operation
+    (`core.values.plain`) and the API. A field declares its own only for what is not a
+    column (a partner named by name, say) or a rule the column does not hold."""
+    from sqlalchemy import inspect
+
+    from tracker.core.imports import FREE_TEXT
+    from tracker.core.values import longest
+    from tracker.reports.imports import KINDS
+
+    checked = 0
+    for kind in KINDS.values():
+        assert kind.model is not None, kind.name
+        columns = inspect(kind.model).columns
+        for spec in kind.fields:
+            column = columns.get(spec.attr)
+            if column is None:
+                continue
+            if spec.value_type in FREE_TEXT:
+                assert spec.max_length == longest(column), (kind.name, spec.header)
+                checked += 1
+            if column.info.get("max") is not None:
+                assert spec.maximum == column.info["max"], (kind.name, spec.header)
+                checked += 1
+    assert checked > 20

@@ -476,3 +476,31 @@ def test_a_follow_up_needs_an_owner_and_keeps_one(app):
     older = make_follow_up(engagement)
     operations.set_follow_up_done(older, True, actor=None)
     assert older.done_on == today()
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "limit"),
+    [
+        ({"name": "N" * 201, "kind": "other", "country_code": "HU"}, "name", 200),
+        (
+            {
+                "name": "Ok",
+                "kind": "other",
+                "country_code": "HU",
+                "website": "https://x.hu/" + "a" * 300,
+            },
+            "website",
+            300,
+        ),
+    ],
+)
+def test_an_operation_holds_text_to_its_columns_length(values, field, limit):
+    """A `String(n)` column's length is a rule of the operation, not only of the form, the
+    import and the API that stand in front of it (SQLite would store the excess)."""
+    with pytest.raises(DomainError) as refused:
+        operations.create_partner(values, actor=None)
+    assert (refused.value.field, refused.value.message) == (
+        field,
+        f"Field cannot be longer than {limit} characters.",
+    )
+    assert db.session.scalars(select(Partner)).all() == []

@@ -4,12 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import ApiToken, Role, User
 from tracker.auth.passwords import MIN_PASSWORD_LENGTH
-from tracker.core.forms import EditForm, form_choices
+from tracker.core.forms import EditForm, fits, form_choices
 
-EMAIL_LENGTH = Length(max=User.email.type.length)
-NAME_LENGTH = Length(max=User.name.type.length)
+EMAIL_LENGTH = fits(User.email)
+NAME_LENGTH = fits(User.name)
 
 PASSWORD_LENGTH = Length(
     min=MIN_PASSWORD_LENGTH,
@@ -60,7 +60,7 @@ class ChangePasswordForm(FlaskForm):
 class ApiTokenForm(FlaskForm):
     name = StringField(
         "Name",
-        validators=[DataRequired(), Length(max=80)],
+        validators=[DataRequired(), fits(ApiToken.name)],
         description="What will use it, e.g. “Power BI refresh” or “ERP sync”.",
     )
     read_only = BooleanField(

@@ -23,8 +23,13 @@ from tracker.commitments.models import (
     MEASURES,
     OUR_COMPANY,
     QUANTITY,
+    AnchorVolumeCommitment,
+    CapacityExpansionCommitment,
+    CoLocationCommitment,
+    Commitment,
     CommitmentKind,
     CommitmentStatus,
+    Milestone,
     MilestoneStatus,
     VolumePeriod,
     fields_for,
@@ -33,6 +38,7 @@ from tracker.core.forms import (
     EditForm,
     ManyOptions,
     NumberField,
+    fits,
     form_choices,
     id_choices,
     optional_int,
@@ -108,7 +114,7 @@ class CommitmentForm(EditForm):
     against contributions, who may own it) are `tracker.commitments.operations`'."""
 
     kind = HiddenField("Kind")
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), fits(Commitment.title)])
     status = SelectField(
         "Status", choices=form_choices(CommitmentStatus), default=CommitmentStatus.PLANNED.value
     )
@@ -138,7 +144,11 @@ class CommitmentForm(EditForm):
 
     committed_volume = _quantity("Committed volume", required=True, description="Per period.")
     volume_unit = StringField(
-        "Unit", validators=[DataRequired(message="Enter the unit."), Length(max=30)]
+        "Unit",
+        validators=[
+            DataRequired(message="Enter the unit."),
+            fits(AnchorVolumeCommitment.volume_unit),
+        ],
     )
     volume_period = SelectField(
         "Per", choices=form_choices(VolumePeriod), default=VolumePeriod.YEAR.value
@@ -146,9 +156,11 @@ class CommitmentForm(EditForm):
     volume_taken = _quantity("Volume taken so far", description="Since the start, in the unit.")
 
     target_capacity = _quantity("Target capacity")
-    capacity_unit = StringField("Capacity unit", validators=[Optional(), Length(max=30)])
+    capacity_unit = StringField(
+        "Capacity unit", validators=[Optional(), fits(CapacityExpansionCommitment.capacity_unit)]
+    )
 
-    site_name = StringField("Site", validators=[Optional(), Length(max=200)])
+    site_name = StringField("Site", validators=[Optional(), fits(CoLocationCommitment.site_name)])
 
     budget = _money("Total budget", required=True, description="In the currency above.")
     spend_to_date = _money("Spend to date", description="In the currency above.")
@@ -171,7 +183,7 @@ class CommitmentForm(EditForm):
         "of a past day reads the figures of that day.",
     )
 
-    description = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+    description = TextAreaField("Notes", validators=[Optional(), fits(Commitment.description)])
 
     def __init__(
         self,
@@ -213,7 +225,7 @@ class CommitmentForm(EditForm):
 
 
 class MilestoneForm(EditForm):
-    title = StringField("Milestone", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Milestone", validators=[DataRequired(), fits(Milestone.title)])
     due_on = DateField("Due", validators=[DataRequired(message="Enter the due date (YYYY-MM-DD).")])
     status = SelectField(
         "Status", choices=form_choices(MilestoneStatus), default=MilestoneStatus.PLANNED.value
@@ -225,7 +237,7 @@ class MilestoneForm(EditForm):
     )
     evidence_note = TextAreaField(
         "Evidence",
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), fits(Milestone.evidence_note)],
         description="What shows it happened: a signed document, a report, an approval.",
     )
 

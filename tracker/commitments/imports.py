@@ -28,6 +28,7 @@ from tracker.extensions import db
 
 
 class MilestoneImport(ImportKind):
+    model = Milestone
     name = "milestones"
     noun = "milestones"
     permission = CREATE_COMMITMENTS
@@ -38,7 +39,7 @@ class MilestoneImport(ImportKind):
     )
     fields = [
         Field("Commitment", "commitment", required=True, max_length=200),
-        Field("Milestone", "title", required=True, max_length=200, aliases=("title",)),
+        Field("Milestone", "title", required=True, aliases=("title",)),
         Field("Due", "due_on", "date", required=True, aliases=("due date", "due on")),
         Field("Status", "status", "choice", choices=MilestoneStatus, help="Empty: Planned."),
         Field(
@@ -47,7 +48,7 @@ class MilestoneImport(ImportKind):
             "date",
             help="Only for a done milestone; empty: the date stored, or today.",
         ),
-        Field("Evidence", "evidence_note", max_length=5000, aliases=("evidence note",)),
+        Field("Evidence", "evidence_note", aliases=("evidence note",)),
     ]
     _shown = {"status": choice_label(MilestoneStatus)}
 

@@ -11,13 +11,21 @@ from flask_wtf import FlaskForm
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 from wtforms import DecimalField, HiddenField, SelectChoice
+from wtforms.validators import Length
 from wtforms.widgets import Select
 
 from tracker.core.audit import field_label, value_text
 from tracker.core.errors import DomainError, StaleRecord
 from tracker.core.records import earlier_submission, remember_submission
 from tracker.core.types import Choice
+from tracker.core.values import longest
 from tracker.extensions import db
+
+
+def fits(column) -> Length:
+    """The form's length check for a field that fills `column`: the column's own limit
+    (`values.longest`), so the form, the operation, an import and the API agree."""
+    return Length(max=longest(column))
 
 
 class ConfirmForm(FlaskForm):

@@ -31,7 +31,7 @@ import secrets
 import time
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,13 +40,14 @@ from xml.parsers import expat
 
 from flask import current_app
 from openpyxl.utils import column_index_from_string, get_column_letter
+from sqlalchemy import inspect
 
 from tracker.core import derived
 from tracker.core.codes import country_names, currency_codes
 from tracker.core.errors import DomainError
 from tracker.core.tables import looks_like_formula
 from tracker.core.types import Choice
-from tracker.core.values import email_address, out_of_range, web_address
+from tracker.core.values import email_address, longest, out_of_range, web_address
 from tracker.extensions import db
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,10 @@ class FileRejected(Exception):
 # --- Columns -------------------------------------------------------------------------
 
 
+# The value types read as typed text, held to their column's length.
+FREE_TEXT = frozenset({"text", "email", "url", "phone"})
+
+
 @dataclass(frozen=True)
 class Field:
     """A column of an import file.
@@ -117,6 +122,21 @@ class Field:
     range_message: str | None = None  # the form's words for out of range, where it has its own
     help: str = ""
     aliases: tuple[str, ...] = ()
+
+    def held_to(self, model: type) -> "Field":
+        """This column with the limits of `model`'s column `attr` (its length, its `min` and
+        `max`) where it sets none of its own: one rule for the form, the operation, the API
+        and the import. A reference (a partner's name, say) keeps what it declares."""
+        column = inspect(model).columns.get(self.attr)
+        if column is None:
+            return self
+        return replace(
+            self,
+            max_length=self.max_length
+            or (longest(column) if self.value_type in FREE_TEXT else None),
+            minimum=self.minimum if self.minimum is not None else column.info.get("min"),
+            maximum=self.maximum if self.maximum is not None else column.info.get("max"),
+        )
 
     def describe(self) -> str:
         """What the column accepts, in words, for the import page and the template."""
@@ -438,6 +458,13 @@ class ImportKind:
     fields: list[Field]
     key_help: str
     list_endpoint: str
+    # The record a row writes: its columns' limits become its fields' (`Field.held_to`).
+    model: type | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.model is not None:
+            cls.fields = [spec.held_to(cls.model) for spec in cls.fields]
 
     def prepare(self, context: Context) -> None:
         """Load what the rows refer to, in a fixed number of queries."""

@@ -65,7 +65,7 @@ def plain(values: dict[str, Any], fields: Iterable[str], model: type) -> dict[st
         elif value is not None and kind is not None:
             value = fitting(value, kind, name)
         if value is not None and column is not None:
-            value = within_limits(value, column.info, name)
+            value = within_limits(value, column, name)
         result[name] = value
     return result
 
@@ -89,11 +89,20 @@ def web_address(text: str) -> str:
 FORMATS = {"email": email_address, "url": web_address}
 
 
-def within_limits(value: Any, info: dict, field: str) -> Any:
-    """`value` within the limits a column's `info` sets (see `plain`), or DomainError in
-    the forms' words."""
+def longest(column) -> int | None:
+    """The most characters `column` (a column or a model attribute) holds: its `info`'s
+    `max_length`, else its `String(n)`. Operations, forms (`core.forms.fits`) and import
+    columns all read it here."""
+    column = getattr(column, "expression", column)
+    return column.info.get("max_length") or getattr(storage_type(column.type), "length", None)
+
+
+def within_limits(value: Any, column, field: str) -> Any:
+    """`value` within the limits `column` sets (see `plain`), or DomainError in the forms'
+    words."""
+    info = column.info
     if isinstance(value, str):
-        limit = info.get("max_length")
+        limit = longest(column)
         if limit and len(value) > limit:
             raise DomainError(f"Field cannot be longer than {limit} characters.", field)
         check = FORMATS.get(info.get("format"))

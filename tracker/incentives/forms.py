@@ -27,15 +27,23 @@ from tracker.core.forms import (
     EditForm,
     ManyOptions,
     NumberField,
+    fits,
     form_choices,
     id_choices,
     optional_int,
 )
 from tracker.incentives.models import (
+    AgencyPromise,
     ClawbackInterest,
     ClawbackRule,
+    ComplianceReport,
+    Disbursement,
+    Incentive,
     IncentiveKind,
     IncentiveStatus,
+    IncentiveStatusChange,
+    InterestRate,
+    Obligation,
     ObligationKind,
     PromiseKind,
     PromiseStatus,
@@ -77,7 +85,7 @@ class CurrencyField(StringField):
 
 
 class IncentiveForm(EditForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    title = StringField("Title", validators=[DataRequired(), fits(Incentive.title)])
     kind = SelectField("Kind", choices=form_choices(IncentiveKind), validators=[DataRequired()])
     granting_partner_id = SelectField(
         "Granted by",
@@ -115,7 +123,7 @@ class IncentiveForm(EditForm):
     )
     clawback_schedule = StringField(
         "Recapture schedule (% by year held)",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), fits(Incentive.clawback_schedule)],
         description="Schedule: e.g. 100, 80, 60, 40, 20 (empty: that one).",
     )
     clawback_cap = amount_field(
@@ -134,38 +142,45 @@ class IncentiveForm(EditForm):
         validate_choice=False,  # an unknown table gets the operation's message
         description="Rates by year that admins keep (Admin → Interest rates).",
     )
-    clawback_terms = TextAreaField("Clawback terms (as agreed)", validators=[Optional()])
+    clawback_terms = TextAreaField(
+        "Clawback terms (as agreed)", validators=[Optional(), fits(Incentive.clawback_terms)]
+    )
     is_state_aid = BooleanField("EU state aid")
     aid_scheme_number = StringField(
-        "Aid scheme number", validators=[Optional(), Length(max=20)], description="e.g. SA.58314"
+        "Aid scheme number",
+        validators=[Optional(), fits(Incentive.aid_scheme_number)],
+        description="e.g. SA.58314",
     )
     aid_type = StringField(
         "Aid instrument",
-        validators=[Optional(), Length(max=60)],
+        validators=[Optional(), fits(Incentive.aid_type)],
         description="e.g. direct grant, interest subsidy, tax advantage",
     )
     aid_objective = StringField(
         "Objective",
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), fits(Incentive.aid_objective)],
         description="e.g. regional development, R&D&I, training",
     )
     beneficiary = StringField(
         "Beneficiary",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), fits(Incentive.beneficiary)],
         description="The group entity that receives the aid",
     )
     beneficiary_national_id = StringField(
-        "Beneficiary's national ID", validators=[Optional(), Length(max=40)]
+        "Beneficiary's national ID",
+        validators=[Optional(), fits(Incentive.beneficiary_national_id)],
     )
     project_number = StringField(
-        "Project or contract number", validators=[Optional(), Length(max=60)]
+        "Project or contract number", validators=[Optional(), fits(Incentive.project_number)]
     )
     eligible_cost = amount_field("Total eligible cost")
     aid_intensity_pct = NumberField(
         "Aid intensity (%)", validators=[Optional(), NumberRange(min=0, max=100)]
     )
     nace_code = StringField(
-        "NACE sector code", validators=[Optional(), Length(max=10)], description="e.g. 27.20"
+        "NACE sector code",
+        validators=[Optional(), fits(Incentive.nace_code)],
+        description="e.g. 27.20",
     )
     aid_granted_on = DateField("Aid granted on", validators=[Optional()])
     is_de_minimis = BooleanField("De minimis aid")
@@ -173,7 +188,7 @@ class IncentiveForm(EditForm):
         "Gross grant equivalent",
         description="For a loan or guarantee: the aid it holds, which de minimis counts.",
     )
-    description = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
+    description = TextAreaField("Notes", validators=[Optional(), fits(Incentive.description)])
 
     def __init__(self, *args, partners=(), regions=(), users=(), rate_tables=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,7 +204,7 @@ class IncentiveForm(EditForm):
 class TransitionForm(FlaskForm):
     to_status = SelectField("Move to", validators=[DataRequired()])
     changed_on = DateField("On", validators=[DataRequired(message="Enter the date (YYYY-MM-DD).")])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField("Note", validators=[Optional(), fits(IncentiveStatusChange.note)])
     confirm_over_ceiling = BooleanField("I know this passes the de minimis ceiling")
 
     def __init__(self, *args, allowed=(), **kwargs):
@@ -202,7 +217,7 @@ class TransitionForm(FlaskForm):
 
 class ObligationForm(EditForm):
     kind = SelectField("Kind", choices=form_choices(ObligationKind), validators=[DataRequired()])
-    description = StringField("Description", validators=[Optional(), Length(max=300)])
+    description = StringField("Description", validators=[Optional(), fits(Obligation.description)])
     target_value = NumberField(
         "Target",
         validators=[
@@ -211,7 +226,9 @@ class ObligationForm(EditForm):
         ],
     )
     unit = StringField(
-        "Unit", validators=[DataRequired(), Length(max=30)], description="jobs, EUR, hours, %…"
+        "Unit",
+        validators=[DataRequired(), fits(Obligation.unit)],
+        description="jobs, EUR, hours, %…",
     )
     actual_value = NumberField(
         "Actual so far",
@@ -250,7 +267,9 @@ FREQUENCIES = [
 
 class ReportScheduleForm(EditForm):
     title = StringField(
-        "Report", validators=[DataRequired(), Length(max=160)], default="Annual compliance report"
+        "Report",
+        validators=[DataRequired(), fits(ComplianceReport.title)],
+        default="Annual compliance report",
     )
     first_due_on = DateField("First due", validators=[DataRequired(message="Enter the date.")])
     frequency = SelectField("Repeats", choices=FREQUENCIES, default="yearly")
@@ -261,17 +280,19 @@ class ReportScheduleForm(EditForm):
 
 class ReportSubmittedForm(EditForm):
     submitted_on = DateField("Submitted on", validators=[DataRequired(message="Enter the date.")])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+    note = TextAreaField("Note", validators=[Optional(), fits(ComplianceReport.note)])
 
 
 class PromiseForm(EditForm):
     kind = SelectField("Kind", choices=form_choices(PromiseKind), validators=[DataRequired()])
-    description = StringField("What was promised", validators=[DataRequired(), Length(max=300)])
+    description = StringField(
+        "What was promised", validators=[DataRequired(), fits(AgencyPromise.description)]
+    )
     due_on = DateField("By", validators=[DataRequired(message="Enter the date.")])
     amount = amount_field("Amount (in the incentive's currency)")
     status = SelectField("Status", choices=form_choices(PromiseStatus))
     delivered_on = DateField("Delivered on", validators=[Optional()])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+    note = TextAreaField("Note", validators=[Optional(), fits(AgencyPromise.note)])
 
 
 class IncentiveFilterForm(FlaskForm):
@@ -325,7 +346,7 @@ class DisbursementForm(EditForm):
     promise_id = SelectField(
         "Delivers the promised tranche", coerce=optional_int, validators=[Optional()]
     )
-    note = StringField("Note", validators=[Optional(), Length(max=300)])
+    note = StringField("Note", validators=[Optional(), fits(Disbursement.note)])
 
     def __init__(self, *args, promises=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -339,7 +360,7 @@ class DisbursementForm(EditForm):
 class InterestRateForm(EditForm):
     series = StringField(
         "Rate table",
-        validators=[DataRequired(message="Name the table."), Length(max=60)],
+        validators=[DataRequired(message="Name the table."), fits(InterestRate.series)],
         description="e.g. EU recovery rate HU",
     )
     effective_on = DateField("In force from", validators=[DataRequired(message="Enter the date.")])

@@ -38,6 +38,7 @@ NEGATIVE = operations.NEGATIVE_AMOUNT  # the form's words, checked before the ro
 
 
 class IncentiveImport(ImportKind):
+    model = Incentive
     name = "incentives"
     noun = "incentives"
     permission = WRITE_INCENTIVES
@@ -47,7 +48,7 @@ class IncentiveImport(ImportKind):
         "updated. A status change must be the next step of the pipeline."
     )
     fields = [
-        Field("Title", "title", required=True, max_length=500),
+        Field("Title", "title", required=True),
         Field("Granting partner", "granting_partner", required=True, max_length=200),
         Field(
             "Granting partner country",
@@ -107,34 +108,30 @@ class IncentiveImport(ImportKind):
         Field(
             "Clawback rate table",
             "clawback_rate_series",
-            max_length=60,
             help="The name of an interest rate table, instead of a fixed rate.",
         ),
         Field(
             "Recapture schedule",
             "clawback_schedule",
-            max_length=200,
             help="Percentages by year held, e.g. 100, 80, 60, 40, 20.",
         ),
         Field(
             "Penalty cap", "clawback_cap", "decimal", minimum=0, places=3, range_message=NEGATIVE
         ),
-        Field("Clawback terms", "clawback_terms", max_length=5000),
+        Field("Clawback terms", "clawback_terms"),
         Field("State aid", "is_state_aid", "boolean", help="EU state aid."),
-        Field("Aid scheme number", "aid_scheme_number", max_length=20, help="e.g. SA.58314."),
-        Field("Aid instrument", "aid_type", max_length=60, aliases=("Aid type",)),
-        Field("Objective", "aid_objective", max_length=100, aliases=("Aid objective",)),
-        Field("Beneficiary", "beneficiary", max_length=200),
+        Field("Aid scheme number", "aid_scheme_number", help="e.g. SA.58314."),
+        Field("Aid instrument", "aid_type", aliases=("Aid type",)),
+        Field("Objective", "aid_objective", aliases=("Aid objective",)),
+        Field("Beneficiary", "beneficiary"),
         Field(
             "Beneficiary's national ID",
             "beneficiary_national_id",
-            max_length=40,
             aliases=("National ID", "Beneficiary ID"),
         ),
         Field(
             "Project or contract number",
             "project_number",
-            max_length=60,
             aliases=("Project number", "Contract number"),
         ),
         Field(
@@ -155,7 +152,7 @@ class IncentiveImport(ImportKind):
             places=2,
             aliases=("Aid intensity",),
         ),
-        Field("NACE sector code", "nace_code", max_length=10, aliases=("NACE code", "NACE")),
+        Field("NACE sector code", "nace_code", aliases=("NACE code", "NACE")),
         Field("De minimis", "is_de_minimis", "boolean"),
         Field("Aid granted on", "aid_granted_on", "date"),
         Field(
@@ -175,7 +172,7 @@ class IncentiveImport(ImportKind):
             help="Money received, each as YYYY-MM-DD amount, separated by semicolons "
             "(2025-03-01 600000; 2025-09-15 400000): their sum is what was received.",
         ),
-        Field("Description", "description", max_length=5000, aliases=("notes",)),
+        Field("Description", "description", aliases=("notes",)),
     ]
     # Money is read to three places, the finest minor unit; the operation holds each amount
     # to its currency's own (whole yen, cents of a euro).

@@ -193,7 +193,7 @@ class Incentive(Searchable, db.Model):
     term_start_on: Mapped[date | None] = mapped_column(Date, info={"label": "Term starts"})
     term_end_on: Mapped[date | None] = mapped_column(Date, index=True, info={"label": "Term ends"})
 
-    clawback_terms: Mapped[str | None] = mapped_column(Text)
+    clawback_terms: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     clawback_rule: Mapped[str] = mapped_column(
         String(16), default=ClawbackRule.NONE, info={"choices": ClawbackRule}
     )

@@ -9,14 +9,14 @@ from wtforms import (
     StringField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.core.forms import EditForm, form_choices
+from tracker.core.forms import EditForm, fits, form_choices
 from tracker.core.values import INVALID_URL
-from tracker.monitoring.models import ItemKind, ReminderRule, WebhookEvent
+from tracker.monitoring.models import ItemKind, ReminderRule, WebhookEvent, WebhookSubscription
 
-OFFSETS_LENGTH = Length(max=ReminderRule.days_before.type.length)
+OFFSETS_LENGTH = fits(ReminderRule.days_before)
 
 
 class ReminderRuleForm(EditForm):
@@ -38,11 +38,13 @@ class WebhookForm(EditForm):
     """A webhook subscription; its events become the space-separated `events` column."""
 
     name = StringField(
-        "Name", validators=[DataRequired(), Length(max=80)], description="e.g. “ERP sync”."
+        "Name",
+        validators=[DataRequired(), fits(WebhookSubscription.name)],
+        description="e.g. “ERP sync”.",
     )
     url = URLField(
         "URL",
-        validators=[DataRequired(), Length(max=500), URL(message=INVALID_URL)],
+        validators=[DataRequired(), fits(WebhookSubscription.url), URL(message=INVALID_URL)],
         description="Where each event is POSTed as JSON (https:// in production).",
     )
     events = SelectMultipleField(

@@ -27,9 +27,18 @@ from wtforms.validators import (
 )
 
 from tracker.core.codes import country_names
-from tracker.core.forms import EditForm, ManyOptions, form_choices, id_choices, optional_int
+from tracker.core.forms import EditForm, ManyOptions, fits, form_choices, id_choices, optional_int
 from tracker.core.values import INVALID_EMAIL, INVALID_URL
-from tracker.partners.models import EngagementKind, PartnerKind, PartnerStatus
+from tracker.partners.models import (
+    Contact,
+    Engagement,
+    EngagementKind,
+    FollowUp,
+    Partner,
+    PartnerKind,
+    PartnerStatus,
+    Region,
+)
 from tracker.partners.operations import AT_LEAST_ONE_PARTNER, CHOOSE_AN_OWNER
 
 
@@ -39,19 +48,19 @@ def country_choices(blank: str | None = None):
 
 
 class RegionForm(EditForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Name", validators=[DataRequired(), fits(Region.name)])
     country_code = SelectField(
         "Country", choices=country_choices(blank="Choose a country"), validators=[DataRequired()]
     )
     sector_focus = StringField(
         "Sector focus",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), fits(Region.sector_focus)],
         description="e.g. EV batteries and e-drive; automotive electronics",
     )
 
 
 class PartnerForm(EditForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), fits(Partner.name)])
     kind = SelectField("Kind", choices=form_choices(PartnerKind), validators=[DataRequired()])
     status = SelectField(
         "Status", choices=form_choices(PartnerStatus), default=PartnerStatus.ACTIVE.value
@@ -66,7 +75,7 @@ class PartnerForm(EditForm):
         validators=[
             Optional(),
             URL(message=INVALID_URL),
-            Length(max=300),
+            fits(Partner.website),
         ],
     )
     cadence_days = IntegerField(
@@ -75,7 +84,7 @@ class PartnerForm(EditForm):
         description="Target days between engagements. Empty: the default for the kind.",
     )
     next_engagement_on = DateField("Next planned engagement", validators=[Optional()])
-    description = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    description = TextAreaField("Notes", validators=[Optional(), fits(Partner.description)])
 
     def __init__(self, *args, regions=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,15 +93,15 @@ class PartnerForm(EditForm):
 
 
 class ContactForm(EditForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
-    email = EmailField("E-mail", validators=[Optional(), Email(INVALID_EMAIL), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), fits(Contact.name)])
+    job_title = StringField("Job title", validators=[Optional(), fits(Contact.job_title)])
+    email = EmailField("E-mail", validators=[Optional(), Email(INVALID_EMAIL), fits(Contact.email)])
     phone = StringField(
         "Phone",
-        validators=[Optional(), Length(max=40)],
+        validators=[Optional(), fits(Contact.phone)],
         description="International format, e.g. +36 96 555 0100",
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField("Notes", validators=[Optional(), fits(Contact.notes)])
 
 
 class EngagementForm(EditForm):
@@ -100,7 +109,7 @@ class EngagementForm(EditForm):
     occurred_on = DateField(
         "Date", validators=[DataRequired(message="Enter the date (YYYY-MM-DD).")]
     )
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
+    subject = StringField("Subject", validators=[DataRequired(), fits(Engagement.subject)])
     partner_ids = SelectMultipleField(
         "Partners",
         coerce=int,
@@ -109,8 +118,8 @@ class EngagementForm(EditForm):
         widget=ManyOptions(multiple=True),
     )
     attendee_ids = SelectMultipleField("Our attendees", coerce=int, validators=[Optional()])
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=20000)])
-    outcome = TextAreaField("Outcome", validators=[Optional(), Length(max=20000)])
+    summary = TextAreaField("Summary", validators=[Optional(), fits(Engagement.summary)])
+    outcome = TextAreaField("Outcome", validators=[Optional(), fits(Engagement.outcome)])
 
     def __init__(self, *args, partners=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,7 +128,7 @@ class EngagementForm(EditForm):
 
 
 class FollowUpForm(EditForm):
-    title = StringField("Action", validators=[DataRequired(), Length(max=300)])
+    title = StringField("Action", validators=[DataRequired(), fits(FollowUp.title)])
     owner_id = SelectField(
         "Owner", coerce=optional_int, validators=[DataRequired(message=CHOOSE_AN_OWNER)]
     )

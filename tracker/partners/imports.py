@@ -76,22 +76,23 @@ def partner_lookup(context: Context) -> dict[tuple[str, str], Partner]:
 
 
 class PartnerImport(ImportKind):
+    model = Partner
     name = "partners"
     noun = "partners"
     permission = WRITE_PARTNERS
     list_endpoint = "partners.index"
     key_help = "A partner is matched by its name (any case) and country: a match is updated."
     fields = [
-        Field("Name", "name", required=True, max_length=200),
+        Field("Name", "name", required=True),
         Field("Country", "country_code", "country", required=True, aliases=("country code",)),
         Field("Kind", "kind", "choice", required=True, choices=PartnerKind),
         Field("Status", "status", "choice", choices=PartnerStatus, help="Empty: Active."),
         Field("Region", "region_id", help="The name of a region in the partner's country."),
         Field("Owner", "owner_id", "email", help="The e-mail of the relationship owner."),
-        Field("Website", "website", "url", max_length=300),
-        Field("Cadence (days)", "cadence_days", "integer", minimum=1, maximum=730),
+        Field("Website", "website", "url"),
+        Field("Cadence (days)", "cadence_days", "integer"),
         Field("Next planned engagement", "next_engagement_on", "date"),
-        Field("Notes", "description", max_length=5000, aliases=("description",)),
+        Field("Notes", "description", aliases=("description",)),
     ]
     _shown = {
         "kind": choice_label(PartnerKind),
@@ -135,6 +136,7 @@ class PartnerImport(ImportKind):
 
 
 class ContactImport(ImportKind):
+    model = Contact
     name = "contacts"
     noun = "contacts"
     permission = WRITE_PARTNERS
@@ -146,17 +148,16 @@ class ContactImport(ImportKind):
     fields = [
         Field("Partner", "partner", required=True, max_length=200, aliases=("partner name",)),
         Field("Partner country", "partner_country", "country", required=True),
-        Field("Name", "name", required=True, max_length=120, aliases=("contact name",)),
-        Field("Job title", "job_title", max_length=120),
-        Field("E-mail", "email", "email", max_length=254, aliases=("email",)),
+        Field("Name", "name", required=True, aliases=("contact name",)),
+        Field("Job title", "job_title"),
+        Field("E-mail", "email", "email", aliases=("email",)),
         # Checked by the operation, so a bad number reads as the form words it.
         Field(
             "Phone",
             "phone",
-            max_length=40,
             help="Digits, spaces and + ( ) - . / only, e.g. +36 96 555 0100.",
         ),
-        Field("Notes", "notes", max_length=5000),
+        Field("Notes", "notes"),
     ]
 
     def may_import(self, user) -> bool:
