@@ -34,12 +34,12 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
 from tracker.auth import operations as auth_operations
 from tracker.auth.permissions import can
 from tracker.auth.services import usable_token
-from tracker.core.errors import DomainError, NotFound, NotPermitted, StaleRecord
+from tracker.core.errors import DomainError, NotFound, NotPermitted, StaleRecord, record_noun
 from tracker.core.inputs import LARGEST_INTEGER, clean
 from tracker.core.listing import LAST_PAGE, Sorting, apply_sorting
 from tracker.core.types import storage_type
@@ -143,7 +143,7 @@ def domain_error(error: DomainError):
 
 
 def _stale_message(record) -> str:
-    noun = getattr(record, "__tablename__", "record").replace("_", " ").removesuffix("s")
+    noun = record_noun(record)
     version = getattr(record, "version", None)
     now = f" (it is at version {version} now)" if version is not None else ""
     return (
@@ -180,14 +180,6 @@ def _token():
     if token is None:
         raise Unauthorized(BAD_TOKEN)
     return token
-
-
-class Unauthorized(HTTPException):
-    code = 401
-
-
-class Forbidden(HTTPException):
-    code = 403
 
 
 def api_user():

@@ -10,6 +10,11 @@ class DomainError(ValueError):
         self.field = field
 
 
+def record_noun(record) -> str:
+    """What a record is called in a message: its table's name in words, singular."""
+    return getattr(record, "__tablename__", "records").replace("_", " ").removesuffix("s")
+
+
 class StaleRecord(DomainError):
     """The record changed since the editor loaded it: nothing was written.
 
@@ -18,12 +23,11 @@ class StaleRecord(DomainError):
     """
 
     def __init__(self, record, message: str | None = None):
-        noun = getattr(record, "__tablename__", "record").replace("_", " ").rstrip("s")
         super().__init__(
             message
-            or f"Someone else changed this {noun} after you opened it, so nothing was saved. "
-            "The values stored now are shown beside yours: check them, then save again to "
-            "apply yours."
+            or f"Someone else changed this {record_noun(record)} after you opened it, so "
+            "nothing was saved. The values stored now are shown beside yours: check them, "
+            "then save again to apply yours."
         )
         self.record = record
 
