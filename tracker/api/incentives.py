@@ -200,23 +200,46 @@ def transition(values: dict, record_id: int):
     return saved(incentive)
 
 
+def _under_an_incentive(model, noun, item, name: str, sorted_by: tuple, **spec) -> Crud:
+    """The API of a record kept under an incentive: listed by incentive and one date
+    (`sorted_by`: its sort key and column), created under one (`incentive_id`), written with
+    the incentives' permission."""
+    key, column = sorted_by
+    return Crud(
+        model=model,
+        noun=noun,
+        item=item,
+        read=READ,
+        write=WRITE_INCENTIVES,
+        list_args=list_args(
+            f"{name}Args", [key], key, incentive_id=id_filter("The incentive's id.")
+        ),
+        list_query=lambda args: _of_incentive(model, args, {key: column}),
+        tiebreak=model.id,
+        parent=PARENT,
+        **spec,
+    )
+
+
+def _of_incentive(model, args, sortable):
+    query = select(model)
+    if args["incentive_id"]:
+        query = query.where(model.incentive_id == args["incentive_id"])
+    return query, sortable
+
+
 # --- Obligations, reports, promises, disbursements -------------------------------------------
 
 obligations = blueprint("Obligations", "What an award obliges the company to: jobs, investment…")
 crud(
     obligations,
     "/obligations",
-    Crud(
-        model=Obligation,
-        noun="obligation",
-        item=ObligationOut,
-        read=READ,
-        write=WRITE_INCENTIVES,
-        list_args=list_args(
-            "ObligationArgs", ["due"], "due", incentive_id=id_filter("The incentive's id.")
-        ),
-        list_query=lambda args: _of_incentive(Obligation, args, {"due": Obligation.due_on}),
-        tiebreak=Obligation.id,
+    _under_an_incentive(
+        Obligation,
+        "obligation",
+        ObligationOut,
+        "Obligation",
+        ("due", Obligation.due_on),
         create_body=body_schema(
             "ObligationCreate",
             Obligation,
@@ -225,7 +248,6 @@ crud(
             **INCENTIVE_ID,
         ),
         create=operations.create_obligation,
-        parent=PARENT,
         update_body=body_schema("ObligationUpdate", Obligation, operations.OBLIGATION_FIELDS),
         update=operations.update_obligation,
         delete=operations.delete_obligation,
@@ -236,19 +258,12 @@ compliance_reports = blueprint("Compliance reports", "Reports an award asks for,
 crud(
     compliance_reports,
     "/compliance-reports",
-    Crud(
-        model=ComplianceReport,
-        noun="compliance report",
-        item=ReportOut,
-        read=READ,
-        write=WRITE_INCENTIVES,
-        list_args=list_args(
-            "ReportArgs", ["due"], "due", incentive_id=id_filter("The incentive's id.")
-        ),
-        list_query=lambda args: _of_incentive(
-            ComplianceReport, args, {"due": ComplianceReport.due_on}
-        ),
-        tiebreak=ComplianceReport.id,
+    _under_an_incentive(
+        ComplianceReport,
+        "compliance report",
+        ReportOut,
+        "Report",
+        ("due", ComplianceReport.due_on),
         create_body=body_schema(
             "ReportCreate",
             ComplianceReport,
@@ -272,7 +287,6 @@ crud(
             values["until"],
             actor=actor,
         )[0],
-        parent=PARENT,
         update_body=body_schema("ReportUpdate", ComplianceReport, operations.REPORT_FIELDS),
         update=operations.update_report,
     ),
@@ -284,17 +298,12 @@ promises = blueprint(
 crud(
     promises,
     "/promises",
-    Crud(
-        model=AgencyPromise,
-        noun="promise",
-        item=PromiseOut,
-        read=READ,
-        write=WRITE_INCENTIVES,
-        list_args=list_args(
-            "PromiseArgs", ["due"], "due", incentive_id=id_filter("The incentive's id.")
-        ),
-        list_query=lambda args: _of_incentive(AgencyPromise, args, {"due": AgencyPromise.due_on}),
-        tiebreak=AgencyPromise.id,
+    _under_an_incentive(
+        AgencyPromise,
+        "promise",
+        PromiseOut,
+        "Promise",
+        ("due", AgencyPromise.due_on),
         create_body=body_schema(
             "PromiseCreate",
             AgencyPromise,
@@ -303,7 +312,6 @@ crud(
             **INCENTIVE_ID,
         ),
         create=operations.create_promise,
-        parent=PARENT,
         update_body=body_schema("PromiseUpdate", AgencyPromise, operations.PROMISE_FIELDS),
         update=operations.update_promise,
     ),
@@ -313,17 +321,12 @@ disbursements = blueprint("Disbursements", "Tranches an agency paid; their sum i
 crud(
     disbursements,
     "/disbursements",
-    Crud(
-        model=Disbursement,
-        noun="disbursement",
-        item=DisbursementOut,
-        read=READ,
-        write=WRITE_INCENTIVES,
-        list_args=list_args(
-            "DisbursementArgs", ["paid"], "paid", incentive_id=id_filter("The incentive's id.")
-        ),
-        list_query=lambda args: _of_incentive(Disbursement, args, {"paid": Disbursement.paid_on}),
-        tiebreak=Disbursement.id,
+    _under_an_incentive(
+        Disbursement,
+        "disbursement",
+        DisbursementOut,
+        "Disbursement",
+        ("paid", Disbursement.paid_on),
         create_body=body_schema(
             "DisbursementCreate",
             Disbursement,
@@ -332,17 +335,9 @@ crud(
             **INCENTIVE_ID,
         ),
         create=operations.add_disbursement,
-        parent=PARENT,
         delete=operations.delete_disbursement,
     ),
 )
-
-
-def _of_incentive(model, args, sortable):
-    query = select(model)
-    if args["incentive_id"]:
-        query = query.where(model.incentive_id == args["incentive_id"])
-    return query, sortable
 
 
 BLUEPRINTS = (incentives, obligations, compliance_reports, promises, disbursements)
