@@ -309,3 +309,25 @@ def test_behind_a_trusted_proxy_links_use_the_scheme_and_host_the_user_opened(be
     assert response.status_code == 200
     feed = response.get_data(as_text=True)
     assert f"URL:https://tracker.example.com/engagements/{engagement_id}" in feed
+
+
+def test_a_failure_page_quotes_the_request_id_the_log_holds(tmp_path, caplog):
+    class Failing(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'failing.db'}"
+        PROPAGATE_EXCEPTIONS = False  # answer with the 500 page, as production does
+
+    app = create_app(Failing)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("the disk is full")
+
+    response = app.test_client().get("/boom", headers={"X-Request-ID": "support-case-4711"})
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "quote this reference: <code>support-case-4711</code>" in page
+    assert "the disk is full" not in page  # the cause goes to the log only
+    [failure] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert failure.request_id == "support-case-4711" and "the disk is full" in caplog.text
+    with app.app_context():
+        db.engine.dispose()
