@@ -288,19 +288,13 @@ def edit_contribution(commitment_id: int | None = None, contribution_id: int | N
         update=operations.update_contribution,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash(f"Contribution of {result.record.party_name} saved.", "success")
-        return redirect(funding_url)
-    return (
-        render_template(
-            "commitments/contribution_form.html",
-            form=form,
-            commitment=commitment,
-            contribution=contribution,
-            conflict=result.conflict,
-        ),
-        result.status,
+    return result.answer(
+        lambda record: f"Contribution of {record.party_name} saved.",
+        lambda _record: funding_url,
+        "commitments/contribution_form.html",
+        form=form,
+        commitment=commitment,
+        contribution=contribution,
     )
 
 
@@ -352,19 +346,13 @@ def edit_milestone(commitment_id: int | None = None, milestone_id: int | None = 
         update=operations.update_milestone,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash(f"Milestone “{result.record.title}” saved.", "success")
-        return redirect(milestones_url)
-    return (
-        render_template(
-            "commitments/milestone_form.html",
-            form=form,
-            commitment=commitment,
-            milestone=milestone,
-            conflict=result.conflict,
-        ),
-        result.status,
+    return result.answer(
+        lambda record: f"Milestone “{record.title}” saved.",
+        lambda _record: milestones_url,
+        "commitments/milestone_form.html",
+        form=form,
+        commitment=commitment,
+        milestone=milestone,
     )
 
 

@@ -239,6 +239,18 @@ class FormSave:
     conflict: list | None = None
     status: int = 200
 
+    def answer(self, message, then, template: str, **context):
+        """The view's answer to the post. Saved: `message` flashed (a text, or made from the
+        record; not again for a repeated post) and a redirect to `then(record)` (a URL, or a
+        response). Not saved: `template` again with the form's errors, the conflict rows
+        and the status (409 for a stale save)."""
+        if self.saved:
+            if not self.repeated:
+                flash(message(self.record) if callable(message) else message, "success")
+            target = then(self.record)
+            return redirect(target) if isinstance(target, str) else target
+        return render_template(template, conflict=self.conflict, **context), self.status
+
 
 def save_edit(
     form: EditForm,

@@ -207,15 +207,12 @@ def edit(incentive_id: int | None = None):
         update=operations.update_incentive,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash(f"Incentive {result.record.title} saved.", "success")
-        return redirect(url_for("incentives.show", incentive_id=result.record.id))
-    return (
-        render_template(
-            "incentives/form.html", form=form, incentive=incentive, conflict=result.conflict
-        ),
-        result.status,
+    return result.answer(
+        lambda record: f"Incentive {record.title} saved.",
+        lambda record: url_for("incentives.show", incentive_id=record.id),
+        "incentives/form.html",
+        form=form,
+        incentive=incentive,
     )
 
 
@@ -269,19 +266,13 @@ def edit_obligation(incentive_id: int | None = None, obligation_id: int | None =
         update=operations.update_obligation,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash("Obligation saved.", "success")
-        return _to_obligations(result.record.incentive_id)
-    return (
-        render_template(
-            "incentives/obligation_form.html",
-            form=form,
-            incentive=incentive,
-            obligation=obligation,
-            conflict=result.conflict,
-        ),
-        result.status,
+    return result.answer(
+        "Obligation saved.",
+        lambda record: _to_obligations(record.incentive_id),
+        "incentives/obligation_form.html",
+        form=form,
+        incentive=incentive,
+        obligation=obligation,
     )
 
 
@@ -304,18 +295,13 @@ def update_actual(obligation_id: int):
         ),
         user=me,
     )
-    if result.saved:
-        flash("Actual updated; the exposure is recomputed.", "success")
-        return _to_obligations(obligation.incentive_id)
-    return (
-        render_template(
-            "incentives/actual_form.html",
-            form=form,
-            obligation=obligation,
-            history=readings.history(obligation, "actual_value"),
-            conflict=result.conflict,
-        ),
-        result.status,
+    return result.answer(
+        "Actual updated; the exposure is recomputed.",
+        lambda record: _to_obligations(record.incentive_id),
+        "incentives/actual_form.html",
+        form=form,
+        obligation=obligation,
+        history=readings.history(obligation, "actual_value"),
     )
 
 
@@ -372,13 +358,12 @@ def new_disbursement(incentive_id: int):
         update=None,  # a tranche recorded wrongly is deleted and recorded again
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash("Disbursement recorded.", "success")
-        return _to_disbursements(incentive.id)
-    return (
-        render_template("incentives/disbursement_form.html", form=form, incentive=incentive),
-        result.status,
+    return result.answer(
+        "Disbursement recorded.",
+        lambda _record: _to_disbursements(incentive.id),
+        "incentives/disbursement_form.html",
+        form=form,
+        incentive=incentive,
     )
 
 
@@ -431,11 +416,13 @@ def new_reports(incentive_id: int):
         update=None,  # this form only creates
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash(f"{len(scheduled)} compliance report(s) scheduled.", "success")
-        return redirect(url_for("incentives.show", incentive_id=incentive.id, _anchor="reports"))
-    return render_template("incentives/report_form.html", form=form, incentive=incentive)
+    return result.answer(
+        lambda _record: f"{len(scheduled)} compliance report(s) scheduled.",
+        lambda _record: url_for("incentives.show", incentive_id=incentive.id, _anchor="reports"),
+        "incentives/report_form.html",
+        form=form,
+        incentive=incentive,
+    )
 
 
 @bp.route("/reports/<int:report_id>/submit", methods=["GET", "POST"])
@@ -455,16 +442,14 @@ def submit_report(report_id: int):
         update=lambda record, values, **who: operations.submit_report(record, **values, **who),
         user=me,
     )
-    if result.saved:
-        flash("Report marked submitted.", "success")
-        return redirect(
-            url_for("incentives.show", incentive_id=report.incentive_id, _anchor="reports")
-        )
-    return (
-        render_template(
-            "incentives/submit_form.html", form=form, report=report, conflict=result.conflict
+    return result.answer(
+        "Report marked submitted.",
+        lambda record: url_for(
+            "incentives.show", incentive_id=record.incentive_id, _anchor="reports"
         ),
-        result.status,
+        "incentives/submit_form.html",
+        form=form,
+        report=report,
     )
 
 
@@ -488,21 +473,15 @@ def edit_promise(incentive_id: int | None = None, promise_id: int | None = None)
         update=operations.update_promise,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash("Agency promise saved.", "success")
-        return redirect(
-            url_for("incentives.show", incentive_id=result.record.incentive_id, _anchor="promises")
-        )
-    return (
-        render_template(
-            "incentives/promise_form.html",
-            form=form,
-            incentive=incentive,
-            promise=promise,
-            conflict=result.conflict,
+    return result.answer(
+        "Agency promise saved.",
+        lambda record: url_for(
+            "incentives.show", incentive_id=record.incentive_id, _anchor="promises"
         ),
-        result.status,
+        "incentives/promise_form.html",
+        form=form,
+        incentive=incentive,
+        promise=promise,
     )
 
 

@@ -96,15 +96,12 @@ def edit_region(region_id: int | None = None):
         update=operations.update_region,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash(f"Region {result.record.name} saved.", "success")
-        return redirect(url_for("partners.regions"))
-    return (
-        render_template(
-            "partners/region_form.html", form=form, region=region, conflict=result.conflict
-        ),
-        result.status,
+    return result.answer(
+        lambda record: f"Region {record.name} saved.",
+        lambda _record: url_for("partners.regions"),
+        "partners/region_form.html",
+        form=form,
+        region=region,
     )
 
 
@@ -162,15 +159,12 @@ def edit_partner(partner_id: int | None = None):
         update=operations.update_partner,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash(f"Partner {result.record.name} saved.", "success")
-        return redirect(url_for("partners.show", partner_id=result.record.id))
-    return (
-        render_template(
-            "partners/partner_form.html", form=form, partner=partner, conflict=result.conflict
-        ),
-        result.status,
+    return result.answer(
+        lambda record: f"Partner {record.name} saved.",
+        lambda record: url_for("partners.show", partner_id=record.id),
+        "partners/partner_form.html",
+        form=form,
+        partner=partner,
     )
 
 
@@ -256,21 +250,13 @@ def edit_contact(partner_id: int | None = None, contact_id: int | None = None):
         update=operations.update_contact,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash(f"Contact {result.record.name} saved.", "success")
-        return redirect(
-            url_for("partners.show", partner_id=result.record.partner.id, _anchor="contacts")
-        )
-    return (
-        render_template(
-            "partners/contact_form.html",
-            form=form,
-            partner=partner,
-            contact=contact,
-            conflict=result.conflict,
-        ),
-        result.status,
+    return result.answer(
+        lambda record: f"Contact {record.name} saved.",
+        lambda record: url_for("partners.show", partner_id=record.partner.id, _anchor="contacts"),
+        "partners/contact_form.html",
+        form=form,
+        partner=partner,
+        contact=contact,
     )
 
 
@@ -364,18 +350,12 @@ def edit_engagement(engagement_id: int | None = None):
         ),
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash("Engagement saved.", "success")
-        return redirect(url_for("partners.engagement", engagement_id=result.record.id))
-    return (
-        render_template(
-            "partners/engagement_form.html",
-            form=form,
-            engagement=engagement,
-            conflict=result.conflict,
-        ),
-        result.status,
+    return result.answer(
+        "Engagement saved.",
+        lambda record: url_for("partners.engagement", engagement_id=record.id),
+        "partners/engagement_form.html",
+        form=form,
+        engagement=engagement,
     )
 
 
@@ -436,19 +416,13 @@ def _follow_up_form(engagement: Engagement, follow_up: FollowUp | None):
         update=operations.update_follow_up,
         user=me,
     )
-    if result.saved:
-        if not result.repeated:
-            flash("Follow-up added." if follow_up is None else "Follow-up saved.", "success")
-        return redirect(url_for("partners.engagement", engagement_id=engagement.id))
-    return (
-        render_template(
-            "partners/follow_up_form.html",
-            form=form,
-            engagement=engagement,
-            follow_up=follow_up,
-            conflict=result.conflict,
-        ),
-        result.status,
+    return result.answer(
+        "Follow-up added." if follow_up is None else "Follow-up saved.",
+        lambda _record: url_for("partners.engagement", engagement_id=engagement.id),
+        "partners/follow_up_form.html",
+        form=form,
+        engagement=engagement,
+        follow_up=follow_up,
     )
 
 
