@@ -258,3 +258,22 @@ def test_a_delivery_names_the_request_that_caused_it_in_the_log(app, receiver, c
     [line] = [r for r in caplog.records if r.name == "tracker.monitoring.webhooks"]
     assert line.getMessage() == f"webhook delivery {delivery.id} delivered: HTTP 200"
     assert (line.caused_by, line.request_id) == ("erp-sync-000123", f"job-webhooks-{run.id}")
+
+
+def test_the_scan_leaves_deliveries_to_whoever_is_sending_them(app, receiver):
+    """The scan sends due deliveries too; while the webhooks job (here, held by the test)
+    is sending, it leaves them, so none goes out twice."""
+    from tracker.monitoring.locks import job_lock
+
+    _subscribe(receiver, "record.created")
+    from tracker.partners import operations as partners
+
+    partners.create_partner({"name": "X", "kind": "other", "country_code": "HU"}, actor=None)
+    db.session.commit()
+    with job_lock(jobs.WEBHOOKS) as held:
+        assert held
+        run = jobs.run_scan()
+        assert run.sent == 0 and receiver.requests == []
+    assert jobs.run_webhooks().sent == 1
+    assert len(receiver.requests) == 1
+    assert jobs.run_scan().sent == 0 and len(receiver.requests) == 1

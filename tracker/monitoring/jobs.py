@@ -91,7 +91,7 @@ def run_scan(scheduled: bool = False) -> JobRun | None:
             result = services.scan()
             sent, failed = notify.deliver_emails()
             hooks_sent, hooks_failed = notify.deliver_webhooks()
-            delivered, undelivered = webhooks.deliver_due()
+            delivered, undelivered = _deliver_webhooks()
             run.raised, run.resolved = len(result.raised), result.resolved
             run.sent = sent + hooks_sent + delivered
             run.failed = failed + hooks_failed + undelivered
@@ -99,6 +99,14 @@ def run_scan(scheduled: bool = False) -> JobRun | None:
             if result.errors:
                 run.outcome, run.error = "partial", "\n".join(result.errors)
         return run
+
+
+def _deliver_webhooks() -> tuple[int, int]:
+    """Send the webhook deliveries that are due, unless another process or thread is
+    sending them: the scan and the webhooks job share this lock, so a delivery they both
+    find due goes out once."""
+    with job_lock(WEBHOOKS) as got:
+        return webhooks.deliver_due() if got else (0, 0)
 
 
 def run_webhooks() -> JobRun | None:
