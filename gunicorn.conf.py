@@ -12,7 +12,6 @@ host. The README's "Deployment" section explains them.
 """
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -78,11 +77,18 @@ if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json":
     }
 
 
+# The files prometheus-client keeps per process; only these are cleared at start, whatever
+# else a PROMETHEUS_MULTIPROC_DIR set by hand may hold (give it a directory of its own).
+METRIC_FILES = ("counter_*.db", "gauge_*.db", "histogram_*.db", "summary_*.db")
+
+
 def on_starting(server):
     """Start with no counts left by an earlier run in the metrics directory."""
     directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)
+    for pattern in METRIC_FILES:
+        for stale in directory.glob(pattern):
+            stale.unlink(missing_ok=True)
     storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     if storage.startswith("memory://") and workers > 1:
         server.log.warning(

@@ -55,6 +55,10 @@ def gunicorn(tmp_path):
         capture_output=True,
         check=True,
     )
+    # Someone else's file in the metrics directory, and a stale count from an earlier run.
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "notes.txt").write_text("not prometheus-client's")
+    (tmp_path / "metrics" / "counter_999999.db").write_bytes(b"")
     log = (tmp_path / "gunicorn.log").open("w")
     server = subprocess.Popen(  # noqa: S603
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"],
@@ -98,5 +102,8 @@ def test_gunicorn_serves_the_app_and_counts_requests_in_the_metrics_directory(gu
     )
     healthz = 'tracker_http_requests_total{endpoint="main.healthz",method="GET",status="200"}'
     assert float(samples[healthz]) >= 20  # and the start-up probes
-    assert list((log.parent / "metrics").glob("counter_*.db"))  # counted in files, not memory
+    metrics = log.parent / "metrics"
+    assert list(metrics.glob("counter_*.db"))  # counted in files, not in memory
+    assert not (metrics / "counter_999999.db").exists()  # the stale count was cleared
+    assert (metrics / "notes.txt").read_text() == "not prometheus-client's"  # nothing else
     assert "GET /healthz 200" in log.read_text()  # the app's own line per request
