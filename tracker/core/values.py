@@ -48,9 +48,10 @@ def plain(values: dict[str, Any], fields: Iterable[str], model: type) -> dict[st
     multi-line one's line ends plain LF; a number is finite, holds no more decimals than
     its column's scale and fits its column (stored at that scale, 200 → 200.00, as the
     database gives it back, so history and undo compare like with like); a date lies
-    between `FIRST_DATE` and `LAST_DATE`. A column's `info` adds its limits: `max_length`
-    for a text, `min` and `max` for a number, `format` ("email", "url") for an address. A
-    key that is not one of `fields` is a caller's mistake (ValueError), not a rule."""
+    between `FIRST_DATE` and `LAST_DATE`. A text holds no more characters than its column
+    (`longest`: its `String(n)`, or its `info`'s `max_length`); the `info` adds `min` and
+    `max` for a number and `format` ("email", "url") for an address. A key that is not one
+    of `fields` is a caller's mistake (ValueError), not a rule."""
     unknown = set(values) - set(fields)
     if unknown:
         raise ValueError(f"Not fields an operation can set: {', '.join(sorted(unknown))}")
