@@ -80,17 +80,15 @@ def create_app(config_class=None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import importlib
 
-    from alembic.script import ScriptDirectory
-
     from tracker.auth.services import load_user_from_cookie
     from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
     db.init_app(app)
-    migrations = os.path.join(app.root_path, "..", "migrations")
-    migrate.init_app(app, db, directory=migrations, render_as_batch=True)
-    app.extensions["migration_heads"] = set(ScriptDirectory(migrations).get_heads())
+    migrate.init_app(
+        app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
