@@ -35,6 +35,78 @@ def database_url(value: str | None, default: str) -> str:
     return value
 
 
+# Trade blocs by ISO country code: a supply link whose supplier shares no bloc with its
+# buyer's country is offshore (`tracker.clusters`). TRADE_BLOCS replaces the list, as
+# "EU:AT,BE,…;USMCA:CA,MX,US".
+DEFAULT_TRADE_BLOCS = {
+    "EU": "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE",
+    "EFTA": "CH IS LI NO",
+    "USMCA": "CA MX US",
+}
+
+
+def trade_blocs(value: str | None) -> dict[str, frozenset[str]]:
+    """`TRADE_BLOCS` read: "NAME:CC,CC;NAME:CC" → {name: country codes}. A bloc without a
+    name or a code that is not two letters stops the start."""
+    if not value or not value.strip():
+        return {name: frozenset(codes.split()) for name, codes in DEFAULT_TRADE_BLOCS.items()}
+    blocs = {}
+    for part in value.split(";"):
+        if not part.strip():
+            continue
+        name, _, codes = part.partition(":")
+        countries = {code.strip().upper() for code in codes.split(",") if code.strip()}
+        if (
+            not name.strip()
+            or not countries
+            or any(len(code) != 2 or not code.isalpha() for code in countries)
+        ):
+            raise RuntimeError(
+                f"TRADE_BLOCS: {part.strip()!r} is not NAME:CC,CC (two-letter country codes)."
+            )
+        blocs[name.strip()] = frozenset(countries)
+    return blocs
+
+
+# Logistics emission estimates (`tracker.clusters.routes`): per transport mode, kg CO2e per
+# tonne-km and the detour factor from the great-circle distance to the real route.
+# EMISSION_FACTORS="road:0.107:1.2;rail:0.03:1.3;…" replaces them; say where yours come
+# from in EMISSION_FACTORS_SOURCE, which the pages quote.
+DEFAULT_EMISSION_FACTORS = "road:0.107:1.2;rail:0.03:1.3;sea:0.016:1.8;air:0.57:1.05"
+DEFAULT_EMISSION_FACTORS_SOURCE = (
+    "Defra/DECC GHG Conversion Factors for Company Reporting (2012), Annex 7, freight: "
+    "articulated HGV, UK average load, 0.107 kg CO2e per tonne-km; rail freight 0.03; "
+    "container ship 0.016; long-haul air freight 0.57. Detour factors are rules of thumb: "
+    "road 1.2, rail 1.3, sea 1.8 (canals and coasts), air 1.05."
+)
+
+
+def emission_factors(value: str | None) -> dict[str, tuple[float, float]]:
+    """`EMISSION_FACTORS` read: "mode:kg_per_tonne_km:detour;…" for road, rail, sea and air.
+    An unknown mode or a factor that is not a positive number stops the start."""
+    factors = {}
+    for part in (value or DEFAULT_EMISSION_FACTORS).split(";"):
+        if not part.strip():
+            continue
+        bits = [bit.strip() for bit in part.split(":")]
+        try:
+            mode, per_tonne_km, detour = bits[0].lower(), float(bits[1]), float(bits[2])
+        except (IndexError, ValueError):
+            mode, per_tonne_km, detour = "", 0.0, 0.0
+        if (
+            len(bits) != 3
+            or mode not in ("road", "rail", "sea", "air")
+            or not 0 < per_tonne_km < 100
+            or not 1 <= detour < 10
+        ):
+            raise RuntimeError(
+                f"EMISSION_FACTORS: {part.strip()!r} is not mode:kg_per_tonne_km:detour, "
+                "e.g. road:0.107:1.2 (modes: road, rail, sea, air; a detour of at least 1)."
+            )
+        factors[mode] = (per_tonne_km, detour)
+    return factors
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -122,6 +194,13 @@ class Config:
     # days, or when progress lags the time elapsed by more than this many percentage points.
     COMMITMENT_AMBER_DAYS = env_int("COMMITMENT_AMBER_DAYS", 14)
     COMMITMENT_LAG_TOLERANCE = env_int("COMMITMENT_LAG_TOLERANCE", 10)
+    TRADE_BLOCS = trade_blocs(os.environ.get("TRADE_BLOCS"))
+    # The layers of suppliers buying from each other a cluster aims for (the scorecard's depth).
+    CLUSTER_LAYERS_TARGET = max(1, env_int("CLUSTER_LAYERS_TARGET", 3))
+    EMISSION_FACTORS = emission_factors(os.environ.get("EMISSION_FACTORS"))
+    EMISSION_FACTORS_SOURCE = (
+        os.environ.get("EMISSION_FACTORS_SOURCE") or DEFAULT_EMISSION_FACTORS_SOURCE
+    )
 
 
 class DevelopmentConfig(Config):

@@ -94,7 +94,7 @@ def test_readyz_fails_when_the_schema_is_behind_the_migrations(client, at_head):
     migrations = response.get_json()["checks"]["migrations"]
     assert migrations["ok"] is False
     assert migrations["current"] == ["0017_webhooks"]
-    assert migrations["head"] == ["0018_process_and_request_ids"]
+    assert migrations["head"] == ["0019_clusters"]
     assert "scheduler" not in response.get_json()["checks"]  # not asked of an old schema
 
 

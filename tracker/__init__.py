@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "tracker.incentives.models",
     "tracker.commitments.models",
     "tracker.monitoring.models",
+    "tracker.clusters.models",
     "tracker.reports.models",
 )
 
@@ -99,7 +100,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker import api, auth, commitments, incentives, main, monitoring, partners, reports
+    from tracker import (
+        api,
+        auth,
+        clusters,
+        commitments,
+        incentives,
+        main,
+        monitoring,
+        partners,
+        reports,
+    )
     from tracker.reports import audit_views, import_views, monthly_views
 
     api.init_app(app)
@@ -111,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
         commitments,
         monitoring,
         reports,
+        clusters,
         monthly_views,
         import_views,
         audit_views,

@@ -36,6 +36,9 @@ class ApiClient:
     def post(self, path, **kwargs):
         return self.open("POST", path, **kwargs)
 
+    def put(self, path, **kwargs):
+        return self.open("PUT", path, **kwargs)
+
     def patch(self, path, **kwargs):
         return self.open("PATCH", path, **kwargs)
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from tracker.auth.models import ApiToken, User
+from tracker.clusters.models import Capability, PartnerCapability, SupplyLink
 from tracker.commitments.models import Commitment, Contribution, Milestone
 from tracker.core.models import AuditEvent, FxRate
 from tracker.extensions import db
@@ -25,7 +26,7 @@ from tracker.incentives.models import (
 )
 from tracker.main.navigation import AREAS
 from tracker.monitoring.models import WebhookDelivery, WebhookSubscription
-from tracker.partners.models import Contact, Engagement, FollowUp, Partner, Region
+from tracker.partners.models import Contact, Engagement, FollowUp, Partner, Region, Sector
 
 # The record each id in a rule names; test_every_id_in_the_url_map_has_a_table holds it whole.
 ID_MODELS = {
@@ -49,6 +50,10 @@ ID_MODELS = {
     "subscription_id": WebhookSubscription,
     "delivery_id": WebhookDelivery,
     "token_id": ApiToken,
+    "capability_id": Capability,
+    "sector_id": Sector,
+    "provided_id": PartnerCapability,
+    "link_id": SupplyLink,
 }
 # The JSON API answers tokens, not the session cookie these crawls sign in with; it is
 # fuzzed from its own OpenAPI document (tests/api/test_schemathesis.py).

@@ -25,6 +25,7 @@ from tests.factories import (
     make_user,
 )
 from tracker.auth.models import User
+from tracker.clusters.models import Capability, PartnerCapability, SupplyLink
 from tracker.commitments import services as commitment_services
 from tracker.commitments.models import Milestone
 from tracker.core import tables as exports
@@ -70,6 +71,9 @@ LIST_PAGES = [
     ListPage("/admin/users", "users"),
     ListPage("/admin/jobs", "jobs"),
     ListPage("/admin/audit", "audit", "?action=update"),
+    ListPage("/clusters/scorecard", "scorecard", "?sort=completeness&dir=asc"),
+    ListPage("/clusters/dependencies", "dependencies"),
+    ListPage("/clusters/routes", "routes"),
 ]
 
 
@@ -419,8 +423,20 @@ def _grow(n: int):
     owner = make_user("owner")
     region = make_region()
     agency = make_partner(region_id=region.id, owner=owner)
+    capability = Capability(name=f"Supplied to {region.name}", kind="production")
     for _ in range(n):
         partner = make_partner(region_id=region.id, owner=owner)
+        abroad = make_partner(kind="tier2_supplier", country_code="CN")
+        db.session.add(PartnerCapability(partner=abroad, capability=capability))
+        db.session.add(
+            SupplyLink(
+                buyer=partner,
+                supplier=abroad,
+                capability=capability,
+                annual_tonnage=Decimal(5),
+                transport_mode="sea",
+            )
+        )
         engagement = make_engagement([partner, agency], attendees=[owner])
         make_follow_up(engagement, owner=owner)
         make_incentive(

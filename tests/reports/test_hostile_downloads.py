@@ -37,6 +37,7 @@ from tests.factories import (
 from tests.reports.test_exports import EXPORT_LINK, LIST_PAGES
 from tests.reports.test_monthly import pdf_text
 from tracker.auth import operations as auth_operations
+from tracker.clusters.models import Capability, PartnerCapability, SupplyLink
 from tracker.commitments.models import CoInvestment
 from tracker.core.models import AuditEvent
 from tracker.extensions import db
@@ -49,7 +50,7 @@ from tracker.incentives.models import (
 )
 from tracker.monitoring import operations as monitoring_operations
 from tracker.monitoring.models import Alert, AlertRecipient, JobRun
-from tracker.partners.models import Contact
+from tracker.partners.models import Contact, Sector
 from tracker.reports.imports import KINDS as IMPORT_KINDS
 
 TODAY = date(2026, 4, 15)
@@ -232,6 +233,27 @@ def seed_hostile(texts: list[str]) -> None:
                 changes={"name": [text, text]},
             )
         )
+        # The clusters: a sector and capability named by the text, a partner abroad
+        # supplying it to this one (an offshore dependency) along a route with tonnes.
+        capability = Capability(name=f"{text[:100]} {n}", kind="production")
+        sector = Sector(name=f"{text[:100]} {n}")
+        sector.capabilities = [capability]
+        region.sector = sector
+        abroad = make_partner(f"{text} abroad", kind="tier2_supplier", country_code="CN")
+        db.session.add_all(
+            [
+                PartnerCapability(partner=abroad, capability=capability, capacity_unit=text[:40]),
+                SupplyLink(
+                    buyer=partner,
+                    supplier=abroad,
+                    capability=capability,
+                    site=text[:200],
+                    annual_tonnage=Decimal(10),
+                    transport_mode="sea",
+                    replaced_country="CN",
+                ),
+            ]
+        )
     db.session.commit()
 
 
@@ -343,6 +365,9 @@ ID_TABLES = {
     "promise_id": "agency_promises",
     "subscription_id": "webhook_subscriptions",
     "token_id": "api_tokens",
+    "capability_id": "capabilities",
+    "provided_id": "partner_capabilities",
+    "link_id": "supply_links",
 }
 NOT_PROBED = {"static"}
 # The API answers JSON to a token, never a file: its routes are not probed here.

@@ -10,7 +10,7 @@ from tracker.api.docs import bp as docs_bp
 
 def init_app(app: Flask) -> None:
     """Bind the API: its blueprints, the token security scheme, JSON errors on its paths."""
-    from tracker.api import commitments, incentives, monitoring, partners, records
+    from tracker.api import clusters, commitments, incentives, monitoring, partners, records
     from tracker.core.inputs import IdConverter
     from tracker.extensions import api, csrf
 
@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
         IdConverter,
         lambda converter: {"type": "integer", "minimum": converter.min, "maximum": converter.max},
     )
-    for module in (partners, incentives, commitments, monitoring):
+    for module in (partners, incentives, commitments, monitoring, clusters):
         for blueprint in module.BLUEPRINTS:
             api.register_blueprint(blueprint, url_prefix=base.PREFIX)
             csrf.exempt(blueprint)

@@ -43,6 +43,8 @@ from tracker.core.forms import (
     id_choices,
     optional_int,
 )
+from tracker.core.types import TransportMode
+from tracker.partners.forms import country_choices
 
 COUNTERPARTY_LABELS = {
     CommitmentKind.ANCHOR_VOLUME: "Tier-1 supplier",
@@ -154,6 +156,21 @@ class CommitmentForm(EditForm):
         "Per", choices=form_choices(VolumePeriod), default=VolumePeriod.YEAR.value
     )
     volume_taken = _quantity("Volume taken so far", description="Since the start, in the unit.")
+    annual_tonnage = _quantity(
+        "Tonnes a year",
+        description="What the volume weighs a year, for the logistics emission estimate.",
+    )
+    transport_mode = SelectField(
+        "Transport mode", choices=form_choices(TransportMode, blank="Not known")
+    )
+    replaced_country = SelectField(
+        "Replaced supply from",
+        choices=country_choices(blank="Nothing replaced"),
+        description="Where this supply came from before it was nearshored.",
+    )
+    replaced_mode = SelectField(
+        "Replaced route's mode", choices=form_choices(TransportMode, blank="Sea (the default)")
+    )
 
     target_capacity = _quantity("Target capacity")
     capacity_unit = StringField(

@@ -28,6 +28,7 @@ from tracker.core.types import (
     CurrencyCode,
     Money,
     Quantity,
+    TransportMode,
     currency_check,
     non_negative,
     one_of,
@@ -109,6 +110,10 @@ KIND_FIELDS: dict[str, list[str]] = {
         "volume_unit",
         "volume_period",
         "volume_taken",
+        "annual_tonnage",
+        "transport_mode",
+        "replaced_country",
+        "replaced_mode",
     ],
     CommitmentKind.CAPACITY_EXPANSION: ["target_capacity", "capacity_unit"],
     CommitmentKind.CO_LOCATION: ["site_name"],
@@ -152,6 +157,13 @@ class Commitment(Searchable, db.Model):
         non_negative("value"),
         non_negative("committed_volume"),
         non_negative("volume_taken"),
+        non_negative("annual_tonnage"),
+        one_of("transport_mode", TransportMode.values()),
+        one_of("replaced_mode", TransportMode.values()),
+        CheckConstraint(
+            "replaced_country IS NULL OR length(replaced_country) = 2",
+            name="replaced_country_iso3166",
+        ),
         non_negative("target_capacity"),
         non_negative("budget"),
         non_negative("spend_to_date"),
@@ -227,6 +239,23 @@ class AnchorVolumeCommitment(Commitment):
         String(8), use_existing_column=True, info={"label": "Per", "choices": VolumePeriod}
     )
     volume_taken: Mapped[Quantity | None] = mapped_column(use_existing_column=True, info=QUANTITY)
+    # The route the volume travels, for the logistics emission estimates (`tracker.clusters`).
+    annual_tonnage: Mapped[Quantity | None] = mapped_column(
+        use_existing_column=True, info={**QUANTITY, "label": "Tonnes a year"}
+    )
+    transport_mode: Mapped[str | None] = mapped_column(
+        String(8),
+        use_existing_column=True,
+        info={"label": "Transport mode", "choices": TransportMode},
+    )
+    replaced_country: Mapped[str | None] = mapped_column(
+        String(2), use_existing_column=True, info={"label": "Replaced supply from"}
+    )
+    replaced_mode: Mapped[str | None] = mapped_column(
+        String(8),
+        use_existing_column=True,
+        info={"label": "Replaced route's mode", "choices": TransportMode},
+    )
 
     __mapper_args__ = {"polymorphic_identity": CommitmentKind.ANCHOR_VOLUME.value}
 

@@ -56,7 +56,7 @@ from tracker.core.records import (
     record_update,
 )
 from tracker.core.types import today
-from tracker.core.values import happened, plain, require, within_minor_units
+from tracker.core.values import check_route, happened, plain, require, within_minor_units
 from tracker.extensions import db
 from tracker.incentives.models import Obligation
 from tracker.partners.models import Partner, PartnerKind, PartnerStatus, Region
@@ -193,6 +193,8 @@ def check_commitment(commitment: Commitment | None, kind: str, values: dict) -> 
     region_id = values.get("region_id")
     if region_id and db.session.get(Region, region_id) is None:
         raise DomainError("Choose a region from the list.", "region_id")
+    if kind == CommitmentKind.ANCHOR_VOLUME:
+        check_route(values)
     if kind == CommitmentKind.TRAINING_PROGRAMME:
         obligation_id = values.get("obligation_id")
         if obligation_id and db.session.get(Obligation, obligation_id) is None:

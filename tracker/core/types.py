@@ -223,6 +223,15 @@ class Choice(StrEnum):
         return [member.value for member in cls]
 
 
+class TransportMode(Choice):
+    """How goods travel on a supply route (the emission estimates' modes)."""
+
+    ROAD = "road"
+    RAIL = "rail"
+    SEA = "sea"
+    AIR = "air"
+
+
 # Labels the generic "snake_case → Sentence case" rule would get wrong.
 LABELS = {
     "tier1_supplier": "Tier-1 supplier",

@@ -14,10 +14,17 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text, inspect
 
 from tracker.core.audit import field_label
-from tracker.core.codes import minor_units
+from tracker.core.codes import country_names, minor_units
 from tracker.core.errors import DomainError
 from tracker.core.inputs import LARGEST_INTEGER, multi_line, single_line
-from tracker.core.types import MONEY_LIMIT, ExactMoney, is_money, storage_type, today
+from tracker.core.types import (
+    MONEY_LIMIT,
+    ExactMoney,
+    TransportMode,
+    is_money,
+    storage_type,
+    today,
+)
 from tracker.extensions import db
 
 REQUIRED = "This field is required."
@@ -237,6 +244,17 @@ def one_of(merged: dict[str, Any], name: str, choices) -> None:
     allowed = choices.values() if hasattr(choices, "values") else choices
     if value is not None and value not in allowed:
         raise DomainError(NOT_A_CHOICE, name)
+
+
+def check_route(merged: dict[str, Any]) -> None:
+    """A supply route's modes (`transport_mode`, `replaced_mode`) are known ones and the
+    country of the supply it replaced (`replaced_country`) a real one: the same rule for a
+    supply link and an anchor commitment."""
+    one_of(merged, "transport_mode", TransportMode)
+    one_of(merged, "replaced_mode", TransportMode)
+    country = merged.get("replaced_country")
+    if country is not None and country not in country_names():
+        raise DomainError(NOT_A_CHOICE, "replaced_country")
 
 
 def existing(model: type, record_id: int | None, field: str, message: str):

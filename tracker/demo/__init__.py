@@ -8,7 +8,7 @@ pipeline's status changes, follow-ups, reports and milestones carry the story's 
 """
 
 from tracker.auth.services import find_user_by_email
-from tracker.demo import auth, commitments, incentives, partners
+from tracker.demo import auth, clusters, commitments, incentives, partners
 from tracker.demo.auth import DEMO_PASSWORD, DEMO_USERS
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "seed_demo"]
@@ -28,5 +28,6 @@ def seed_demo() -> bool:
     partners.load_engagements(users, partner_by_key)
     obligations = incentives.load_incentives(users, regions, partner_by_key)
     commitments.load_commitments(users, regions, partner_by_key, obligations)
+    clusters.load_clusters(users, regions, partner_by_key)
     partners.archive_withdrawn(partner_by_key)
     return True

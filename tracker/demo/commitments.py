@@ -42,6 +42,10 @@ COMMITMENTS: list[dict[str, Any]] = [
         "volume_unit": "modules",
         "volume_period": VolumePeriod.YEAR,
         "volume_taken": Decimal("71500"),
+        "annual_tonnage": Decimal("2800"),
+        "transport_mode": "road",
+        "replaced_country": "CN",
+        "replaced_mode": "sea",
         "milestones": [
             ("Supply agreement signed", -300, DONE, -300, "Signed at the Győr kick-off."),
             ("PPAP approved for module family A", -190, DONE, -196, "PPAP level 3."),
@@ -65,6 +69,10 @@ COMMITMENTS: list[dict[str, Any]] = [
         "volume_unit": "units",
         "volume_period": VolumePeriod.QUARTER,
         "volume_taken": Decimal("6150"),
+        "annual_tonnage": Decimal("3600"),
+        "transport_mode": "road",
+        "replaced_country": "CN",
+        "replaced_mode": "sea",
         "milestones": [
             ("Frame contract signed", -120, DONE, -118, None),
             ("B-sample release", -40, DONE, -35, None),
@@ -88,6 +96,10 @@ COMMITMENTS: list[dict[str, Any]] = [
         "volume_unit": "harness sets",
         "volume_period": VolumePeriod.YEAR,
         "volume_taken": Decimal("168000"),
+        "annual_tonnage": Decimal("1500"),
+        "transport_mode": "road",
+        "replaced_country": "CN",
+        "replaced_mode": "sea",
         "milestones": [
             ("Volume agreement signed", -240, DONE, -240, None),
             ("Second cutting line installed", -60, MISSED, None,

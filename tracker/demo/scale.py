@@ -49,6 +49,8 @@ from sqlalchemy import Integer, Table, func, select, text
 
 from tracker.auth import operations as auth_operations
 from tracker.auth.models import Role, User
+from tracker.clusters import operations as cluster_operations
+from tracker.clusters.routes import country_point
 from tracker.commitments import operations as commitment_operations
 from tracker.commitments.models import (
     CoInvestment,
@@ -69,6 +71,7 @@ from tracker.core.types import today as today_
 from tracker.core.types import utcnow
 from tracker.core.values import plain
 from tracker.demo import auth as demo_auth
+from tracker.demo import clusters as demo_clusters
 from tracker.demo.auth import DEMO_PASSWORD
 from tracker.extensions import db
 from tracker.incentives import operations as incentive_operations
@@ -198,6 +201,14 @@ LEGAL_FORMS = {"HU": ("Kft.", "Zrt."), "SK": ("s.r.o.", "a.s."), "CZ": ("s.r.o."
                "RO": ("S.R.L.", "S.A."), "DE": ("GmbH", "AG")}
 
 # Partner kinds: (share of partners, engagement weight), and how their names are made.
+# The capabilities a partner of each kind is tagged with, one chosen at random.
+CLUSTER_CAPABILITIES = {
+    PK.TIER1_SUPPLIER: ("modules", "edrive", "harness", "power", "smt"),
+    PK.TIER2_SUPPLIER: ("cells", "pcb", "bms", "thermal", "molds", "tooling", "heat"),
+    PK.LOGISTICS_PROVIDER: ("hub", "customs"),
+    PK.TESTING_CERTIFICATION: ("battery_lab", "emc_lab"),
+    PK.EDUCATION_PROVIDER: ("training",),
+}
 PARTNER_KINDS = {
     PK.ECONOMIC_AGENCY: (0.08, 3.0), PK.CLUSTER_ALLIANCE: (0.07, 3.0),
     PK.TRADE_COUNCIL: (0.04, 1.5), PK.GOVERNMENT_BODY: (0.05, 2.0),
@@ -389,6 +400,7 @@ def seed_scale(factor: int, *, echo: Callable[[str], None] | None = None) -> dic
     build.add_commitments()
     build.writer.flush()
     build.writer.finish()
+    build.add_clusters()
     build.archive_withdrawn()
     say("deriving the stored state (dated items, health, status, exposure)")
     refresh_derived_state()
@@ -1181,6 +1193,94 @@ class _Portfolio:
         self.say(
             f"commitments: {total:,} with {self.size['milestones']:,} milestones and "
             f"{contributions:,} contributions, in bulk"
+        )
+
+    # --- Clusters, through the operations ------------------------------------------------
+
+    def add_clusters(self) -> None:
+        """The demo's catalogue and sectors; each region's sector and a centre near its
+        country's; the Tier-2 suppliers of no region moved abroad; a capability for every
+        supplier, logistics, testing and education partner; and for each Tier-1 up to three
+        supply links for its capability's inputs (most in its region, one in seven abroad)."""
+        rng, admin = self.rng, self.users["admin"]
+        capabilities, sectors = demo_clusters.load_catalogue(admin)
+        names = list(sectors)
+        for region, _cities in self.regions:
+            latitude, longitude = country_point(region.country_code) or (0.0, 0.0)
+            partner_operations.update_region(
+                region,
+                {
+                    "sector_id": sectors[rng.choice(names)].id,
+                    "latitude": Decimal(f"{latitude + rng.uniform(-1, 1):.5f}"),
+                    "longitude": Decimal(f"{longitude + rng.uniform(-1, 1):.5f}"),
+                },
+                actor=admin,
+            )
+        # Tier-2 suppliers of no region are moved abroad: the offshore dependencies.
+        abroad = []
+        for number, partner in enumerate(
+            p for p in self.available.get(PK.TIER2_SUPPLIER, []) if p.region_id is None
+        ):
+            country = ("CN", "KR", "TW", "VN")[number % 4]
+            partner_operations.update_partner(
+                db.session.get(Partner, partner.id),
+                {"country_code": country},
+                actor=self.users_by_id(partner.owner_id),
+            )
+            partner.country = country
+            abroad.append(partner)
+        providers: dict[str, list[_Partner]] = {}
+        made: dict[int, str] = {}
+        tags = 0
+        for partner in self.partners:
+            choices = CLUSTER_CAPABILITIES.get(partner.kind)
+            if partner.withdrawn or not choices:
+                continue
+            key = rng.choice(choices)
+            owner = self.users_by_id(partner.owner_id)
+            cluster_operations.add_capability(
+                db.session.get(Partner, partner.id),
+                {"capability_id": capabilities[key].id},
+                actor=owner,
+            )
+            providers.setdefault(key, []).append(partner)
+            made[partner.id] = key
+            tags += 1
+        db.session.commit()
+        inputs = {key: wanted for key, _name, _kind, wanted, _about in demo_clusters.CAPABILITIES}
+        links = 0
+        for buyer in self.available.get(PK.TIER1_SUPPLIER, []):
+            wanted = inputs.get(made.get(buyer.id, ""), ())
+            for key in rng.sample(wanted, min(3, len(wanted))):
+                candidates = [p for p in providers.get(key, []) if p.id != buyer.id]
+                local = [p for p in candidates if p.region_id == buyer.region_id]
+                far = [p for p in candidates if p.region_id is None]
+                pool = far if far and rng.random() < 1 / 7 else local or candidates
+                if not pool:
+                    continue
+                supplier = rng.choice(pool)
+                try:
+                    with db.session.begin_nested():
+                        cluster_operations.create_supply_link(
+                            {
+                                "buyer_id": buyer.id,
+                                "supplier_id": supplier.id,
+                                "capability_id": capabilities[key].id,
+                                "annual_tonnage": Decimal(rng.randint(5, 3000)),
+                                "transport_mode": "sea" if supplier in far else "road",
+                            },
+                            actor=self.users_by_id(buyer.owner_id),
+                        )
+                except DomainError:
+                    continue  # a cycle, or a link already there: the generator moves on
+                links += 1
+            if links % 500 == 499:
+                db.session.commit()
+        db.session.commit()
+        self._reload()
+        self.say(
+            f"clusters: {len(abroad)} suppliers abroad, {tags:,} capability tags, "
+            f"{links:,} supply links, through the operations"
         )
 
     def _counterparty(self, kind: str, live: bool) -> _Partner:

@@ -102,6 +102,14 @@ AREAS = (
             "commitments.milestones",
         ),
     ),
+    Area(
+        "Clusters",
+        "clusters.scorecard",
+        None,
+        "Regions scored on completeness, supplier layers, partners, incentives and offshore "
+        "dependencies, with what-ifs.",
+        also=("clusters.dependencies", "clusters.map", "clusters.routes"),
+    ),
 )
 
 

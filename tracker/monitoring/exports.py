@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from tracker.core.tables import Column, ExportList, entities, label_of
 from tracker.monitoring import services
-from tracker.monitoring.models import Alert, ItemKind, JobRun
+from tracker.monitoring.models import Alert, AlertKind, JobRun
 
 
 def _alert_state(alert: Alert) -> str:
@@ -18,7 +18,7 @@ def _alert_state(alert: Alert) -> str:
 ALERT_COLUMNS = [
     Column("Alert", lambda a: a.message),
     Column("Item", lambda a: a.title),
-    Column("Kind of item", lambda a: label_of(ItemKind, a.kind)),
+    Column("Kind of item", lambda a: label_of(AlertKind, a.kind)),
     Column("Due", lambda a: a.due_on, "date"),
     Column("Days before due (negative: after)", lambda a: a.threshold_days, "integer"),
     Column("For", lambda a: "; ".join(sorted(r.user.name for r in a.recipients))),

@@ -14,7 +14,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.core.forms import EditForm, fits, form_choices
 from tracker.core.values import INVALID_URL
-from tracker.monitoring.models import ItemKind, ReminderRule, WebhookEvent, WebhookSubscription
+from tracker.monitoring.models import (
+    AlertKind,
+    ReminderRule,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 OFFSETS_LENGTH = fits(ReminderRule.days_before)
 
@@ -78,7 +83,7 @@ class AlertFilterForm(FlaskForm):
 
     scope = SelectField("Whose", choices=SCOPES, default="mine")
     state = SelectField("State", choices=STATES, default="open")
-    kind = SelectField("Kind of item", choices=form_choices(ItemKind, blank="Any"), default="")
+    kind = SelectField("Kind of item", choices=form_choices(AlertKind, blank="Any"), default="")
 
     def value(self, name: str) -> str:
         """The field's value when valid, otherwise its default."""

@@ -32,6 +32,18 @@ class ItemKind(Choice):
     FOLLOW_UP_DUE = "follow_up_due"
 
 
+# What an alert can be about: a dated item's threshold, or a finding the scan makes that has
+# no date (`tracker.monitoring.services.raise_findings`).
+AlertKind = Choice(
+    "AlertKind",
+    [
+        *((kind.name, kind.value) for kind in ItemKind),
+        ("OFFSHORE_DEPENDENCY", "offshore_dependency"),
+    ],
+)
+FINDING_KINDS = (AlertKind.OFFSHORE_DEPENDENCY.value,)
+
+
 class Alert(db.Model):
     """One alert per (subject, kind, threshold).
 
@@ -44,7 +56,7 @@ class Alert(db.Model):
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("subject_type", "subject_id", "kind", "threshold_days"),
-        one_of("kind", ItemKind.values()),
+        one_of("kind", AlertKind.values()),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

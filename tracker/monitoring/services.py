@@ -17,6 +17,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from tracker.auth.models import Role, User
+from tracker.clusters import scores as cluster_scores
+from tracker.clusters import services as cluster_services
 from tracker.core import derived, states
 from tracker.core.errors import DomainError
 from tracker.core.items import StoredItem
@@ -25,7 +27,9 @@ from tracker.extensions import db
 from tracker.monitoring import webhooks
 from tracker.monitoring.items import DatedItem, dated_items, items_query
 from tracker.monitoring.models import (
+    FINDING_KINDS,
     Alert,
+    AlertKind,
     AlertRecipient,
     ItemKind,
     ReminderRule,
@@ -235,6 +239,14 @@ def scan(as_of: date | None = None) -> ScanResult:
     if len(raised_ids) >= recount_at:
         _recount_alerts(len(raised_ids))
     result.resolved = resolve_done()
+    try:
+        with db.session.begin_nested():
+            findings = offshore_findings()
+            raised_ids += _raise(_finding_batch(findings, as_of, managers, active), result)
+            result.resolved += resolve_findings(findings)
+    except Exception as error:  # the dated items' alerts stand without the findings
+        log.exception("scan could not check the offshore dependencies")
+        result.errors.append(f"offshore dependencies: {error}")
     if raised_ids:
         result.raised = list(
             db.session.scalars(
@@ -353,6 +365,7 @@ def resolve_done() -> int:
         update(Alert)
         .where(
             Alert.resolved_at.is_(None),
+            Alert.kind.not_in(FINDING_KINDS),
             ~exists().where(
                 StoredItem.subject_type == Alert.subject_type,
                 StoredItem.subject_id == Alert.subject_id,
@@ -363,6 +376,100 @@ def resolve_done() -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+# --- Findings: what the scan flags that has no date -------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the scan raises an alert for once, when it first sees it (an offshore
+    dependency), and resolves when it is gone."""
+
+    subject_type: str
+    subject_id: int
+    kind: str
+    title: str
+    message: str
+    path: str
+    partner_owner_id: int | None  # the owner of the partner it concerns hears of it
+
+
+def offshore_findings() -> list[Finding]:
+    """A finding for each supply link the clusters flag (`tracker.clusters`): outside its
+    buyer's trade bloc, or outside its region."""
+    found = []
+    data = cluster_services.portfolio()
+    owners = dict(
+        db.session.execute(
+            select(Partner.id, Partner.owner_id).where(Partner.owner_id.is_not(None))
+        ).all()
+    )
+    for dependency in cluster_services.dependencies(data):
+        link = dependency.link
+        buyer, supplier = data.companies[link.buyer_id], data.companies[link.supplier_id]
+        capability = data.capabilities[link.capability_id][0]
+        anchors = len(dependency.anchors)
+        if anchors == 1:
+            resting = "1 anchor commitment rests on it"
+        else:
+            resting = f"{anchors or 'no'} anchor commitments rest on it"
+        found.append(
+            Finding(
+                "supply_links",
+                link.id,
+                AlertKind.OFFSHORE_DEPENDENCY.value,
+                f"{buyer.name} buys {capability} from {supplier.name} ({supplier.country})",
+                f"{cluster_scores.REACH_LABELS[dependency.reach]}: {buyer.name} buys "
+                f"{capability} from {supplier.name} ({supplier.country}); {resting}."[:300],
+                "/clusters/dependencies",
+                owners.get(buyer.id),
+            )
+        )
+    return found
+
+
+def _finding_batch(findings: list[Finding], as_of: date, managers: list[int], active: dict):
+    return [
+        (
+            finding,
+            {
+                "subject_type": finding.subject_type,
+                "subject_id": finding.subject_id,
+                "kind": finding.kind,
+                "threshold_days": 0,
+                "due_on": as_of,
+                "title": finding.title[:300],
+                "path": finding.path,
+                "message": finding.message,
+                "raised_at": utcnow(),
+                "webhook_attempts": 0,
+            },
+            ({finding.partner_owner_id, *managers} - {None}) & active.keys(),
+        )
+        for finding in findings
+    ]
+
+
+def resolve_findings(findings: list[Finding]) -> int:
+    """Resolve the open alerts of findings the scan no longer makes (a link made local,
+    removed, or its supplier moved into the bloc)."""
+    current = {(f.subject_type, f.subject_id) for f in findings}
+    stale = [
+        alert.id
+        for alert in db.session.scalars(
+            select(Alert).where(Alert.resolved_at.is_(None), Alert.kind.in_(FINDING_KINDS))
+        )
+        if (alert.subject_type, alert.subject_id) not in current
+    ]
+    if stale:
+        db.session.execute(
+            update(Alert)
+            .where(Alert.id.in_(stale))
+            .values(resolved_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return len(stale)
 
 
 # --- Who sees what ------------------------------------------------------------------

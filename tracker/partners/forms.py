@@ -27,7 +27,15 @@ from wtforms.validators import (
 )
 
 from tracker.core.codes import country_names
-from tracker.core.forms import EditForm, ManyOptions, fits, form_choices, id_choices, optional_int
+from tracker.core.forms import (
+    EditForm,
+    ManyOptions,
+    NumberField,
+    fits,
+    form_choices,
+    id_choices,
+    optional_int,
+)
 from tracker.core.values import INVALID_EMAIL, INVALID_URL
 from tracker.partners.models import (
     Contact,
@@ -47,6 +55,14 @@ def country_choices(blank: str | None = None):
     return [SelectChoice("", blank), *options] if blank is not None else options
 
 
+def coordinate(label: str, limit: int, example: str):
+    return NumberField(
+        label,
+        validators=[Optional(), NumberRange(min=-limit, max=limit)],
+        description=f"Decimal degrees, e.g. {example}. Empty: not placed.",
+    )
+
+
 class RegionForm(EditForm):
     name = StringField("Name", validators=[DataRequired(), fits(Region.name)])
     country_code = SelectField(
@@ -57,6 +73,18 @@ class RegionForm(EditForm):
         validators=[Optional(), fits(Region.sector_focus)],
         description="e.g. EV batteries and e-drive; automotive electronics",
     )
+    sector_id = SelectField(
+        "Sector",
+        coerce=optional_int,
+        validators=[Optional()],
+        description="The sector the cluster scorecard measures this region against.",
+    )
+    latitude = coordinate("Latitude", 90, "47.68 (the cluster's centre)")
+    longitude = coordinate("Longitude", 180, "17.63")
+
+    def __init__(self, *args, sectors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sector_id.choices = id_choices(sectors, blank="No sector")
 
 
 class PartnerForm(EditForm):
@@ -84,6 +112,8 @@ class PartnerForm(EditForm):
         description="Target days between engagements. Empty: the default for the kind.",
     )
     next_engagement_on = DateField("Next planned engagement", validators=[Optional()])
+    latitude = coordinate("Latitude", 90, "47.72 (its site; empty: its region's centre)")
+    longitude = coordinate("Longitude", 180, "17.71")
     description = TextAreaField("Notes", validators=[Optional(), fits(Partner.description)])
 
     def __init__(self, *args, regions=(), users=(), **kwargs):

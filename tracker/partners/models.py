@@ -1,6 +1,7 @@
 """Regions, partners and the relationship log: contacts, engagements, follow-ups."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -52,6 +54,31 @@ class EngagementKind(Choice):
     EVENT = "event"
 
 
+# Where a site is, in decimal degrees (WGS 84): what the cluster map draws and the route
+# estimates measure from.
+LATITUDE = {"label": "Latitude", "min": -90, "max": 90}
+LONGITUDE = {"label": "Longitude", "min": -180, "max": 180}
+
+
+class Sector(NameKeyed, db.Model):
+    """An industry a cluster serves (EV batteries, automotive electronics …): kept by admins,
+    with the capabilities a cluster of it needs (`tracker.clusters`)."""
+
+    __tablename__ = "sectors"
+    __table_args__ = (UniqueConstraint("name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Bumped on every update; an edit made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Region(NameKeyed, db.Model):
     __tablename__ = "regions"
     __table_args__ = (
@@ -67,9 +94,17 @@ class Region(NameKeyed, db.Model):
     name: Mapped[str] = mapped_column(String(120), index=True)
     country_code: Mapped[str] = mapped_column(String(2), index=True, info={"label": "Country"})
     sector_focus: Mapped[str | None] = mapped_column(String(200))
+    # The sector its cluster is scored against (`tracker.clusters`).
+    sector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sectors.id"), index=True, info={"label": "Sector"}
+    )
+    # The cluster's centre: where the map draws it, and a site with no place of its own.
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 5), info=LATITUDE)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 5), info=LONGITUDE)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     partners: Mapped[list["Partner"]] = relationship(back_populates="region")
+    sector: Mapped[Sector | None] = relationship()
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country_code})"
@@ -112,6 +147,9 @@ class Partner(NameKeyed, Searchable, db.Model):
     next_engagement_on: Mapped[date | None] = mapped_column(
         Date, index=True, info={"label": "Next planned engagement"}
     )
+    # Its site, when it is not its region's centre (a supplier abroad has no region).
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 5), info=LATITUDE)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 5), info=LONGITUDE)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -51,9 +51,10 @@ from tracker.partners.models import (
     PartnerKind,
     PartnerStatus,
     Region,
+    Sector,
 )
 
-REGION_FIELDS = ["name", "country_code", "sector_focus"]
+REGION_FIELDS = ["name", "country_code", "sector_focus", "sector_id", "latitude", "longitude"]
 PARTNER_FIELDS = [
     "name",
     "kind",
@@ -64,6 +65,8 @@ PARTNER_FIELDS = [
     "website",
     "cadence_days",
     "next_engagement_on",
+    "latitude",
+    "longitude",
     "description",
 ]
 CONTACT_FIELDS = ["name", "job_title", "email", "phone", "notes"]
@@ -88,6 +91,13 @@ def _country(values: dict[str, Any], name: str = "country_code") -> None:
         raise DomainError("Not a valid choice.", name)
 
 
+def _place(merged: dict[str, Any]) -> None:
+    """A place has both its latitude and its longitude, or neither."""
+    if (merged.get("latitude") is None) != (merged.get("longitude") is None):
+        missing = "longitude" if merged.get("longitude") is None else "latitude"
+        raise DomainError(f"Give the {missing} too, or neither.", missing)
+
+
 # --- Regions ---------------------------------------------------------------------------------
 
 
@@ -108,6 +118,9 @@ def _checked_region(values: dict[str, Any], region: Region | None) -> dict[str, 
     merged = {**stored(region, REGION_FIELDS), **values}
     require(merged, "name", "country_code")
     _country(merged)
+    if values.get("sector_id") is not None and db.session.get(Sector, values["sector_id"]) is None:
+        raise DomainError("Choose a sector from the list.", "sector_id")
+    _place(merged)
     name, country = merged["name"], merged["country_code"]
     if text.name_taken(Region, name, exclude_id=getattr(region, "id", None), country_code=country):
         raise _region_exists(name, country)
@@ -194,6 +207,7 @@ def _checked_partner(values: dict[str, Any], partner: Partner | None) -> dict[st
     one_of(merged, "kind", PartnerKind)
     one_of(merged, "status", PartnerStatus)
     _country(merged)
+    _place(merged)
     name, country = merged["name"], merged["country_code"]
     if text.name_taken(
         Partner, name, exclude_id=getattr(partner, "id", None), country_code=country

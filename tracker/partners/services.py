@@ -25,6 +25,7 @@ from tracker.partners.models import (
     PartnerKind,
     PartnerStatus,
     Region,
+    Sector,
     engagement_attendees,
     engagement_partners,
 )
@@ -51,6 +52,10 @@ RECENT_DAYS = 90
 # --- Regions ----------------------------------------------------------------
 
 
+def sectors() -> list[Sector]:
+    return list(db.session.scalars(select(Sector).order_by(Sector.name)))
+
+
 def regions_with_counts() -> list[tuple[Region, int]]:
     counts = (
         select(Partner.region_id, func.count().label("partners"))
@@ -60,6 +65,7 @@ def regions_with_counts() -> list[tuple[Region, int]]:
     query = (
         select(Region, func.coalesce(counts.c.partners, 0))
         .outerjoin(counts, counts.c.region_id == Region.id)
+        .options(joinedload(Region.sector))
         .order_by(Region.country_code, Region.name)
     )
     return db.session.execute(query).all()

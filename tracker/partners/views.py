@@ -85,7 +85,7 @@ def regions():
 @requires(WRITE_PARTNERS)
 def edit_region(region_id: int | None = None):
     region = db.get_or_404(Region, region_id) if region_id else None
-    form = RegionForm(obj=region)
+    form = RegionForm(obj=region, sectors=services.sectors())
     me = _me()
     result = save_edit(
         form,

@@ -22,7 +22,7 @@ from tracker.core.models import AuditEvent
 from tracker.core.tables import Column, ExportList, entities
 from tracker.extensions import db
 
-DOMAINS = ("auth", "partners", "incentives", "commitments", "monitoring")
+DOMAINS = ("auth", "partners", "incentives", "commitments", "monitoring", "clusters")
 
 
 @cache

@@ -6,6 +6,7 @@ previewing through the operations, applying) is `tracker.core.imports`.
 """
 
 from tracker.auth.permissions import can
+from tracker.clusters.imports import CapabilityImport, SupplyLinkImport
 from tracker.commitments.imports import MilestoneImport
 from tracker.core import imports as core_imports
 from tracker.core.imports import (  # noqa: F401 (the registry hands the machinery on)
@@ -25,7 +26,14 @@ from tracker.partners.imports import ContactImport, PartnerImport
 
 KINDS: dict[str, ImportKind] = {
     kind.name: kind
-    for kind in (PartnerImport(), ContactImport(), IncentiveImport(), MilestoneImport())
+    for kind in (
+        PartnerImport(),
+        ContactImport(),
+        IncentiveImport(),
+        MilestoneImport(),
+        CapabilityImport(),
+        SupplyLinkImport(),
+    )
 }
 
 

@@ -5,6 +5,7 @@ lists of the cross-domain pages (everything due, the audit trail) are declared h
 """
 
 from tracker.auth.exports import USERS
+from tracker.clusters.exports import DEPENDENCIES, ROUTES, SCORECARD
 from tracker.commitments.exports import COMMITMENTS, MILESTONES
 from tracker.core.tables import Column, ExportList
 from tracker.core.types import today
@@ -45,5 +46,8 @@ LISTS: dict[str, ExportList] = {
         USERS,
         JOB_RUNS,
         AUDIT_LIST,
+        SCORECARD,
+        DEPENDENCIES,
+        ROUTES,
     )
 }

@@ -1,0 +1,533 @@
+"""Reading the clusters: the portfolio the scorecard scores (a fixed number of aggregate
+queries, whatever its size), the offshore dependencies with the chains they sit on, and a
+supplier's onboarding checklist."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from tracker.clusters import routes, scores
+from tracker.clusters.models import (
+    Capability,
+    PartnerCapability,
+    ScoreWeight,
+    SupplyLink,
+    capability_inputs,
+    sector_capabilities,
+)
+from tracker.commitments.models import (
+    AnchorVolumeCommitment,
+    CommitmentStatus,
+    TrainingProgramme,
+    VolumePeriod,
+)
+from tracker.core.money import RateBook, rounded
+from tracker.core.types import TransportMode, today
+from tracker.extensions import db
+from tracker.incentives.models import Incentive, IncentiveStatus, Obligation, ObligationKind
+from tracker.partners import services as partner_services
+from tracker.partners.models import Partner, PartnerStatus, Region, Sector
+
+
+def weights() -> dict[str, int]:
+    """The scorecard's weights as admins set them; the defaults until they do."""
+    stored = dict(db.session.execute(select(ScoreWeight.measure, ScoreWeight.weight)).all())
+    return {key: stored.get(key, default) for key, default in scores.DEFAULT_WEIGHTS.items()}
+
+
+def blocs() -> dict[str, frozenset[str]]:
+    """Country → the trade blocs (`TRADE_BLOCS`) it belongs to."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for bloc, countries in current_app.config["TRADE_BLOCS"].items():
+        for country in countries:
+            found[country].add(bloc)
+    return {country: frozenset(names) for country, names in found.items()}
+
+
+def _places() -> dict[int, scores.Place]:
+    required: dict[int, set[int]] = defaultdict(set)
+    for sector_id, capability_id in db.session.execute(select(sector_capabilities)):
+        required[sector_id].add(capability_id)
+    as_of = today()
+    public = list(
+        db.session.execute(
+            select(Partner.id, Partner.region_id).where(
+                Partner.kind.in_(scores.PUBLIC_KINDS),
+                Partner.status == PartnerStatus.ACTIVE,
+                Partner.region_id.is_not(None),
+            )
+        )
+    )
+    health = partner_services.health_of([partner_id for partner_id, _ in public], as_of)
+    public_count: dict[int, int] = defaultdict(int)
+    on_cadence: dict[int, int] = defaultdict(int)
+    for partner_id, region_id in public:
+        public_count[region_id] += 1
+        if health[partner_id][1].state in ("on_cadence", "due"):
+            on_cadence[region_id] += 1
+    secured, pipeline = defaultdict(int), defaultdict(int)
+    for region_id, status, count in db.session.execute(
+        select(Incentive.region_id, Incentive.status, func.count())
+        .where(Incentive.region_id.is_not(None))
+        .group_by(Incentive.region_id, Incentive.status)
+    ):
+        if status in IncentiveStatus.secured():
+            secured[region_id] += count
+        elif status in IncentiveStatus.pipeline():
+            pipeline[region_id] += count
+    places = dict(
+        db.session.execute(
+            select(TrainingProgramme.region_id, func.sum(TrainingProgramme.target_participants))
+            .where(TrainingProgramme.status.in_(CommitmentStatus.live()))
+            .group_by(TrainingProgramme.region_id)
+        ).all()
+    )
+    jobs = dict(
+        db.session.execute(
+            select(Incentive.region_id, func.sum(Obligation.target_value))
+            .join(Obligation, Obligation.incentive_id == Incentive.id)
+            .where(
+                Obligation.kind == ObligationKind.JOBS,
+                Incentive.status.in_(IncentiveStatus.awarded()),
+            )
+            .group_by(Incentive.region_id)
+        ).all()
+    )
+    regions = db.session.execute(
+        select(Region, Sector).outerjoin(Sector, Region.sector_id == Sector.id)
+    ).all()
+    return {
+        region.id: scores.Place(
+            id=region.id,
+            name=region.name,
+            country=region.country_code,
+            sector=sector.name if sector else None,
+            required=frozenset(required.get(region.sector_id, ())),
+            latitude=region.latitude,
+            longitude=region.longitude,
+            public_partners=public_count[region.id],
+            public_on_cadence=on_cadence[region.id],
+            incentives_secured=secured[region.id],
+            incentives_open=pipeline[region.id],
+            training_places=int(places.get(region.id) or 0),
+            jobs_committed=Decimal(jobs.get(region.id) or 0),
+        )
+        for region, sector in regions
+    }
+
+
+def _companies() -> dict[int, scores.Company]:
+    provided: dict[int, set[int]] = defaultdict(set)
+    for partner_id, capability_id in db.session.execute(
+        select(PartnerCapability.partner_id, PartnerCapability.capability_id)
+    ):
+        provided[partner_id].add(capability_id)
+    rows = db.session.execute(
+        select(
+            Partner.id,
+            Partner.name,
+            Partner.kind,
+            Partner.region_id,
+            Partner.country_code,
+            Partner.status,
+        ).where(Partner.status != PartnerStatus.ARCHIVED)
+    )
+    return {
+        row.id: scores.Company(
+            row.id,
+            row.name,
+            row.kind,
+            row.region_id,
+            row.country_code,
+            row.status == PartnerStatus.ACTIVE,
+            frozenset(provided.get(row.id, ())),
+        )
+        for row in rows
+    }
+
+
+def _converted(book: RateBook, amount: Decimal | None, currency: str) -> Decimal | None:
+    converted = book.convert(amount, currency, today()) if amount is not None else None
+    return rounded(converted) if converted is not None else None
+
+
+def _per(unit: str | None, period: str | None) -> str | None:
+    """ "modules" and "year" → "modules a year" (a total stays the unit alone)."""
+    if period in (None, VolumePeriod.TOTAL):
+        return unit
+    return f"{unit or 'units'} a {period}"
+
+
+def _anchors() -> tuple[scores.Anchor, ...]:
+    book = RateBook()
+    rows = db.session.scalars(
+        select(AnchorVolumeCommitment)
+        .where(AnchorVolumeCommitment.status.in_(CommitmentStatus.live()))
+        .order_by(AnchorVolumeCommitment.title, AnchorVolumeCommitment.id)
+    )
+    return tuple(
+        scores.Anchor(
+            a.id,
+            a.title,
+            a.counterparty_id,
+            a.region_id,
+            _converted(book, a.value, a.currency),
+            a.committed_volume,
+            _per(a.volume_unit, a.volume_period),
+        )
+        for a in rows
+    )
+
+
+def portfolio() -> scores.Portfolio:
+    """Everything the scorecard, the dependencies and a what-if read, in a few queries."""
+    companies = _companies()
+    links = tuple(
+        scores.Link(*row)
+        for row in db.session.execute(
+            select(
+                SupplyLink.id, SupplyLink.buyer_id, SupplyLink.supplier_id, SupplyLink.capability_id
+            ).order_by(SupplyLink.id)
+        )
+        if row.buyer_id in companies and row.supplier_id in companies
+    )
+    capabilities = {
+        row.id: (row.name, row.kind)
+        for row in db.session.execute(select(Capability.id, Capability.name, Capability.kind))
+    }
+    return scores.Portfolio(
+        regions=_places(),
+        companies=companies,
+        links=links,
+        anchors=_anchors(),
+        capabilities=capabilities,
+        blocs=blocs(),
+        weights=weights(),
+        layers_target=current_app.config["CLUSTER_LAYERS_TARGET"],
+    )
+
+
+# --- Offshore dependencies -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """A supply link reaching outside its buyer's region or trade bloc, the chains from
+    anchor commitments down to it, and what they commit."""
+
+    link: scores.Link
+    reach: str
+    chains: list[list[str]]  # each: anchor title, then partner names down to the supplier
+    anchors: list[scores.Anchor]
+
+    @property
+    def value(self) -> Decimal:
+        return sum((a.value for a in self.anchors if a.value is not None), Decimal(0))
+
+    @property
+    def volumes(self) -> str:
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for anchor in self.anchors:
+            if anchor.volume is not None:
+                totals[anchor.volume_unit or ""] += anchor.volume
+        return "; ".join(f"{amount:,.0f} {unit}".strip() for unit, amount in sorted(totals.items()))
+
+
+def _paths_up(links: tuple[scores.Link, ...], start: int) -> dict[int, list[int]]:
+    """For `start` and each partner buying from it however many tiers up: the shortest path
+    of partner ids from that buyer down to `start`."""
+    buyers: dict[int, set[int]] = defaultdict(set)
+    for link in links:
+        buyers[link.supplier_id].add(link.buyer_id)
+    paths = {start: [start]}
+    frontier = [start]
+    while frontier:
+        following = []
+        for partner_id in frontier:
+            for buyer_id in sorted(buyers[partner_id]):
+                if buyer_id not in paths:
+                    paths[buyer_id] = [buyer_id, *paths[partner_id]]
+                    following.append(buyer_id)
+        frontier = following
+    return paths
+
+
+def dependencies(data: scores.Portfolio | None = None) -> list[Dependency]:
+    """Every supply link flagged offshore or out of region, offshore first, the most
+    committed value first within each."""
+    data = data or portfolio()
+    found = []
+    for link in data.links:
+        reach = scores.reach(data, link)
+        if reach == scores.LOCAL:
+            continue
+        paths = _paths_up(data.links, link.buyer_id)
+        held = [a for a in data.anchors if a.counterparty_id in paths]
+        chains = [
+            [
+                a.title,
+                *(data.companies[i].name for i in paths[a.counterparty_id]),
+                data.companies[link.supplier_id].name,
+            ]
+            for a in held
+        ]
+        found.append(Dependency(link, reach, chains, held))
+    order = {scores.OFFSHORE: 0, scores.OUT_OF_REGION: 1}
+    return sorted(found, key=lambda d: (order[d.reach], -d.value, d.link.id))
+
+
+# --- Onboarding ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    capability: Capability
+    in_house: bool
+    links: list[SupplyLink]
+
+    @property
+    def declared(self) -> bool:
+        return self.in_house or bool(self.links)
+
+
+def onboarding(partner: Partner) -> tuple[list[PartnerCapability], list[ChecklistItem]]:
+    """What `partner` provides, and what its providers buy in turn (each capability's
+    inputs): declared when it makes the input itself or names who supplies it."""
+    provided = list(
+        db.session.scalars(
+            select(PartnerCapability)
+            .join(PartnerCapability.capability)
+            .options(contains_eager(PartnerCapability.capability))
+            .where(PartnerCapability.partner_id == partner.id)
+            .order_by(Capability.name)
+        )
+    )
+    own = {p.capability_id for p in provided}
+    inputs = (
+        list(
+            db.session.scalars(
+                select(Capability)
+                .join(capability_inputs, capability_inputs.c.input_id == Capability.id)
+                .where(capability_inputs.c.capability_id.in_(own))
+                .distinct()
+                .order_by(Capability.name)
+            )
+        )
+        if own
+        else []
+    )
+    links = defaultdict(list)
+    for link in bought(partner):
+        links[link.capability_id].append(link)
+    items = [ChecklistItem(c, c.id in own, links.pop(c.id, [])) for c in inputs]
+    return provided, items
+
+
+def bought(partner: Partner) -> list[SupplyLink]:
+    """The supply links `partner` buys through, by capability and supplier."""
+    return list(
+        db.session.scalars(
+            select(SupplyLink)
+            .join(SupplyLink.capability)
+            .join(SupplyLink.supplier)
+            .options(contains_eager(SupplyLink.capability), contains_eager(SupplyLink.supplier))
+            .where(SupplyLink.buyer_id == partner.id)
+            .order_by(Capability.name, Partner.name)
+        )
+    )
+
+
+def sold(partner: Partner) -> list[SupplyLink]:
+    """The supply links through which others buy from `partner`."""
+    return list(
+        db.session.scalars(
+            select(SupplyLink)
+            .join(SupplyLink.capability)
+            .join(SupplyLink.buyer)
+            .options(contains_eager(SupplyLink.capability), contains_eager(SupplyLink.buyer))
+            .where(SupplyLink.supplier_id == partner.id)
+            .order_by(Partner.name, Capability.name)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SupplyPanel:
+    """What the partner page shows of a partner's supply."""
+
+    provided: list[PartnerCapability]
+    checklist: list[ChecklistItem]
+    bought: list[SupplyLink]
+    sold: list[SupplyLink]
+    reaches: dict[int, str]  # link id → how far it reaches (`scores.reach`)
+
+    @property
+    def undeclared(self) -> list[ChecklistItem]:
+        return [item for item in self.checklist if not item.declared]
+
+
+def supply_panel(partner: Partner) -> SupplyPanel:
+    provided, checklist = onboarding(partner)
+    bought_links, sold_links = bought(partner), sold(partner)
+    country_blocs = blocs()
+    reaches = {
+        link.id: scores.reach_between(
+            (partner.country_code, partner.region_id),
+            (link.supplier.country_code, link.supplier.region_id),
+            country_blocs,
+        )
+        for link in bought_links
+    }
+    return SupplyPanel(provided, checklist, bought_links, sold_links, reaches)
+
+
+def providers_by_capability() -> dict[int, int]:
+    """How many partners provide each capability."""
+    return dict(
+        db.session.execute(
+            select(PartnerCapability.capability_id, func.count()).group_by(
+                PartnerCapability.capability_id
+            )
+        ).all()
+    )
+
+
+# --- Routes and emissions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    """A supply route the emission estimates weigh: a supply link, or the volume of an
+    anchor commitment from its Tier-1 to the region it is placed in."""
+
+    kind: str  # "link" | "anchor"
+    record_id: int
+    what: str
+    origin: str
+    destination: str
+    region: Region | None
+    replaced_country: str | None
+    estimate: routes.Estimate
+
+    @property
+    def missing(self) -> str | None:
+        return self.estimate.now.missing()
+
+
+def _point(latitude, longitude) -> routes.Point | None:
+    if latitude is None or longitude is None:
+        return None
+    return (float(latitude), float(longitude))
+
+
+def site_of(partner: Partner) -> routes.Point | None:
+    """Where a partner's goods leave from or arrive: its own place, else its region's."""
+    own = _point(partner.latitude, partner.longitude)
+    if own is not None or partner.region is None:
+        return own
+    return _point(partner.region.latitude, partner.region.longitude)
+
+
+def _estimate(origin, destination, record, table) -> routes.Estimate:
+    now = routes.Leg(origin, destination, record.transport_mode, record.annual_tonnage)
+    before = None
+    if record.replaced_country:
+        before = routes.Leg(
+            routes.country_point(record.replaced_country),
+            destination,
+            record.replaced_mode or TransportMode.SEA.value,
+            record.annual_tonnage,
+        )
+    return routes.Estimate(now, before, table)
+
+
+def route_rows() -> list[RouteRow]:
+    """Every supply link and live anchor commitment with its route estimate, by region."""
+    table = routes.factors(current_app.config["EMISSION_FACTORS"])
+    buyer, supplier = aliased(Partner), aliased(Partner)
+    links = db.session.scalars(
+        select(SupplyLink)
+        .join(buyer, SupplyLink.buyer_id == buyer.id)
+        .join(supplier, SupplyLink.supplier_id == supplier.id)
+        .where(buyer.status != PartnerStatus.ARCHIVED, supplier.status != PartnerStatus.ARCHIVED)
+        .options(
+            selectinload(SupplyLink.buyer).selectinload(Partner.region),
+            selectinload(SupplyLink.supplier).selectinload(Partner.region),
+            selectinload(SupplyLink.capability),
+        )
+        .order_by(SupplyLink.id)
+    )
+    rows = [
+        RouteRow(
+            "link",
+            link.id,
+            link.capability.name,
+            link.supplier.name,
+            link.buyer.name,
+            link.buyer.region,
+            link.replaced_country,
+            _estimate(site_of(link.supplier), site_of(link.buyer), link, table),
+        )
+        for link in links
+    ]
+    anchors = db.session.scalars(
+        select(AnchorVolumeCommitment)
+        .where(AnchorVolumeCommitment.status.in_(CommitmentStatus.live()))
+        .options(
+            selectinload(AnchorVolumeCommitment.counterparty).selectinload(Partner.region),
+            selectinload(AnchorVolumeCommitment.region),
+        )
+        .order_by(AnchorVolumeCommitment.id)
+    )
+    for anchor in anchors:
+        region = anchor.region
+        plant = _point(region.latitude, region.longitude) if region else None
+        rows.append(
+            RouteRow(
+                "anchor",
+                anchor.id,
+                anchor.title,
+                anchor.counterparty.name,
+                f"our plant in {region.name}" if region else "our plant",
+                region,
+                anchor.replaced_country,
+                _estimate(site_of(anchor.counterparty), plant, anchor, table),
+            )
+        )
+    return sorted(rows, key=lambda r: ((r.region.name if r.region else "~"), r.kind, r.what))
+
+
+@dataclass
+class RouteTotals:
+    """Tonnes CO2e a year of the routes estimated, what the replaced routes emitted, and
+    how many routes could not be estimated."""
+
+    emissions: float = 0.0
+    replaced: float = 0.0
+    saving: float = 0.0
+    estimated: int = 0
+    not_estimated: int = 0
+
+    def add(self, row: RouteRow) -> None:
+        if row.estimate.emissions is None:
+            self.not_estimated += 1
+            return
+        self.estimated += 1
+        self.emissions += row.estimate.emissions
+        if row.estimate.saving is not None:
+            self.replaced += row.estimate.replaced_emissions
+            self.saving += row.estimate.saving
+
+
+def route_totals(rows: list[RouteRow]) -> tuple[dict[str, RouteTotals], RouteTotals]:
+    """Totals per region (by name; "No region" for routes into none) and for the portfolio."""
+    by_region: dict[str, RouteTotals] = defaultdict(RouteTotals)
+    portfolio_total = RouteTotals()
+    for row in rows:
+        by_region[row.region.name if row.region else "No region"].add(row)
+        portfolio_total.add(row)
+    return dict(by_region), portfolio_total
