@@ -65,6 +65,10 @@ LISTS = [
     ("/incentives/de-minimis", None),
     ("/admin/jobs", None),
     ("/admin/users", None),
+    ("/clusters/scorecard", "/clusters/scorecard?what_if=1&remove_region_ids=1&sort=completeness"),
+    ("/clusters/dependencies", None),
+    ("/clusters/routes", None),
+    ("/clusters/map", None),
 ]
 ADMIN_PAGES = ("/admin/jobs", "/admin/users")
 DETAILS = ["/partners/1/status", "/incentives/1", "/commitments/1", "/engagements/1"]

@@ -67,3 +67,20 @@ def test_routes_of_the_cluster_with_region_and_portfolio_totals(cluster, app):
     assert total.saving == pytest.approx(expected - 1.42776, abs=1e-4)
     # The two other links and the anchor commitment carry no tonnage yet.
     assert by_region["Győr"].not_estimated == 3
+
+
+def test_an_anchor_commitment_keeps_its_route_to_the_same_rule(cluster):
+    from tracker.commitments import operations as commitment_operations
+    from tracker.core.errors import DomainError
+
+    for field, value in (("transport_mode", "teleport"), ("replaced_country", "XX")):
+        with pytest.raises(DomainError) as caught:
+            commitment_operations.update_commitment(cluster.anchor, {field: value}, actor=None)
+        assert (caught.value.field, caught.value.message) == (field, "Not a valid choice.")
+    commitment_operations.update_commitment(
+        cluster.anchor,
+        {"annual_tonnage": Decimal(50), "transport_mode": "rail", "replaced_country": "KR"},
+        actor=None,
+    )
+    anchor = next(r for r in services.route_rows() if r.kind == "anchor")
+    assert (anchor.estimate.now.mode, anchor.replaced_country) == ("rail", "KR")

@@ -156,3 +156,25 @@ def test_managers_declare_a_supplier_and_a_cycle_comes_back_on_the_form(cluster,
     assert response.status_code == 302
     created = db.session.scalar(select(SupplyLink).where(SupplyLink.buyer_id == cluster.hub.id))
     assert (created.supplier_id, created.transport_mode) == (cluster.t3.id, "rail")
+
+
+def test_the_region_page_shows_its_cluster_score(cluster, weights, viewer_client):
+    db.session.commit()
+    html = viewer_client.get(f"/regions/{cluster.region.id}").get_data(as_text=True)
+    stat = html.split("Cluster score")[1].split("</div>")[0]
+    assert ">58</a>" in stat and "EV batteries: 2 of 4 capabilities" in stat
+
+
+def test_the_map_draws_placed_regions_and_names_the_others(cluster, viewer_client):
+    from decimal import Decimal
+
+    from tracker.partners import operations as partner_operations
+
+    partner_operations.update_region(
+        cluster.region, {"latitude": Decimal("47.68"), "longitude": Decimal("17.65")}, actor=None
+    )
+    db.session.commit()
+    html = viewer_client.get("/clusters/map").get_data(as_text=True)
+    assert html.count('<circle class="region') == 1
+    assert "<h2>Europe</h2>" in html and "<title>Hungary</title>" in html
+    assert "Not on the map (no latitude and longitude):" in html and ">Bratislava</a>" in html

@@ -25,6 +25,7 @@ from tests.factories import (
     make_user,
 )
 from tests.helpers import count_rows
+from tracker.clusters import operations as cluster_operations
 from tracker.commitments.models import Milestone
 from tracker.core.models import AuditEvent
 from tracker.core.types import today
@@ -782,6 +783,11 @@ def test_managers_find_the_import_from_the_lists(manager_client):
 def test_templates_download_and_reimport_cleanly(manager_client, kind):
     make_partner("HIPA", country_code="HU")
     make_commitment("co_investment", title="Joint lab", owner=manager_client.user)
+    tooling = cluster_operations.create_capability(
+        {"name": "Tooling", "kind": "tooling"}, actor=None
+    )
+    shop = make_partner("Tool Shop", country_code="HU")
+    cluster_operations.add_capability(shop, {"capability_id": tooling.id}, actor=None)
     db.session.commit()
     headers = [f.header for f in imports.KINDS[kind].fields]
     as_csv = manager_client.get(f"/import/template/{kind}.csv")
@@ -808,6 +814,18 @@ def test_templates_download_and_reimport_cleanly(manager_client, kind):
             "Currency": "EUR",
         },
         "milestones": {"Commitment": "Joint lab", "Milestone": "Kick-off", "Due": due},
+        "partner-capabilities": {
+            "Partner": "HIPA",
+            "Partner country": "HU",
+            "Capability": "Tooling",
+        },
+        "supply-links": {
+            "Buyer": "HIPA",
+            "Buyer country": "HU",
+            "Capability": "Tooling",
+            "Supplier": "Tool Shop",
+            "Supplier country": "HU",
+        },
     }[kind]
     for fmt, reader in (("csv", _csv), ("xlsx", _xlsx)):
         row = [example.get(header, "") for header in headers]

@@ -248,7 +248,7 @@ class ScorecardOut(Schema):
 def scorecard():
     """A row per region (by name): each measure's score, figure and explanation, and the
     overall score from the admins' weights."""
-    portfolio = services.portfolio()
+    portfolio = services.portfolio(anchors=False)
     return {"weights": portfolio.weights, "regions": scores.scorecard(portfolio)}
 
 
@@ -369,7 +369,7 @@ class RouteOut(Schema):
     what = fields.String(required=True)
     origin = fields.String(required=True)
     destination = fields.String(required=True)
-    region_id = fields.Method("_region_id", required=True, allow_none=True)
+    region_id = fields.Integer(required=True, allow_none=True)
     transport_mode = fields.String(required=True, allow_none=True, attribute="estimate.now.mode")
     annual_tonnage = fields.Decimal(
         as_string=True, required=True, allow_none=True, attribute="estimate.now.tonnes"
@@ -382,9 +382,6 @@ class RouteOut(Schema):
     )
     saving_t = fields.Float(required=True, allow_none=True, attribute="estimate.saving")
     not_estimated_because = fields.String(required=True, allow_none=True, attribute="missing")
-
-    def _region_id(self, row) -> int | None:
-        return row.region.id if row.region is not None else None
 
 
 @clusters.route("/clusters/routes", methods=["GET"], endpoint="routes")

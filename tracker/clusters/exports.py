@@ -82,7 +82,7 @@ ROUTES = ExportList(
         Column("What", lambda r: r.what),
         Column("From", lambda r: r.origin),
         Column("To", lambda r: r.destination),
-        Column("Region", lambda r: r.region.name if r.region else None),
+        Column("Region", lambda r: r.region),
         Column("Mode", lambda r: r.estimate.now.mode),
         Column("Tonnes a year", lambda r: r.estimate.now.tonnes, "number"),
         Column(

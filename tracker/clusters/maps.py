@@ -4,6 +4,7 @@ reaches, drawn as SVG on the server: no map tiles, no script, nothing fetched.""
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from tracker.clusters import routes, scores
 
@@ -74,22 +75,36 @@ def _panel(title: str, rows: list[scores.RegionScore]) -> Panel:
     def at(longitude: float, latitude: float) -> tuple[float, float]:
         return (longitude - west) * squeeze * scale, (north - latitude) * scale
 
-    box = (west - 5, north - height_degrees - 5, west + span + 5, north + 5)
-    for country in routes.boundaries().values():
-        path = []
-        for ring in country["rings"]:
-            if not _overlaps(ring, box):
-                continue
-            points = [at(lon, lat) for lon, lat in ring]
-            path.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points) + " Z")
-        if path:
-            panel.outlines.append((country["name"], " ".join(path)))
+    panel.outlines = _outlines(
+        round(west, 4), round(north, 4), round(span, 4), round(height_degrees, 4),
+        round(squeeze, 6), round(scale, 6),
+    )  # fmt: skip
     for row in sorted(rows, key=lambda r: -(r.overall or 0)):  # small circles drawn last
         x, y = at(float(row.place.longitude), float(row.place.latitude))
         panel.circles.append(
             Circle(round(x, 1), round(y, 1), round(radius(row.overall), 1), band(row.overall), row)
         )
     return panel
+
+
+@lru_cache(maxsize=64)
+def _outlines(
+    west: float, north: float, span: float, height: float, squeeze: float, scale: float
+) -> list[tuple[str, str]]:
+    """The country outlines a panel shows, as SVG paths: drawn once per panel's extent and
+    kept (the regions move rarely; the outlines never)."""
+    box = (west - 5, north - height - 5, west + span + 5, north + 5)
+    outlines = []
+    for country in routes.boundaries().values():
+        path = []
+        for ring in country["rings"]:
+            if not _overlaps(ring, box):
+                continue
+            points = (((lon - west) * squeeze * scale, (north - lat) * scale) for lon, lat in ring)
+            path.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points) + " Z")
+        if path:
+            outlines.append((country["name"], " ".join(path)))
+    return outlines
 
 
 def _overlaps(ring, box) -> bool:

@@ -10,6 +10,7 @@ whose weights are then shared among the others.
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 
 from tracker.clusters.models import CapabilityKind
 
@@ -157,13 +158,21 @@ class Portfolio:
     blocs: dict[str, frozenset[str]]  # country → the blocs it is in
     weights: dict[str, int]
     layers_target: int = 3
+    # Partners holding a live anchor commitment: all the scorecard needs of the anchors
+    # (`anchors` may then be left empty; the dependencies and a what-if read them).
+    anchored: frozenset[int] = frozenset()
+
+    @cached_property
+    def members(self) -> dict[int | None, list[Company]]:
+        """The companies of each region (None: of none), read once per portfolio."""
+        found: dict[int | None, list[Company]] = {}
+        for company in self.companies.values():
+            found.setdefault(company.region_id, []).append(company)
+        return found
 
     def providers(self, region_id: int) -> list[Company]:
-        return [
-            c
-            for c in self.companies.values()
-            if c.region_id == region_id and c.active and c.capabilities
-        ]
+        """The region's active partners that provide something."""
+        return [c for c in self.members.get(region_id, ()) if c.active and c.capabilities]
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,11 @@ class RegionScore:
     def sort_value(self, key: str) -> float:
         value = self.overall if key == "overall" else self.cells[key].score
         return -1 if value is None else value
+
+
+def flagged(portfolio: Portfolio) -> int:
+    """How many supply links reach outside their buyer's region or trade bloc."""
+    return sum(1 for link in portfolio.links if reach(portfolio, link) != LOCAL)
 
 
 def percent(part: float, whole: float) -> float:
@@ -321,15 +335,10 @@ def incentives(portfolio: Portfolio, place: Place) -> Cell:
 
 
 def anchors(portfolio: Portfolio, place: Place) -> Cell:
-    tier1 = [
-        c
-        for c in portfolio.companies.values()
-        if c.region_id == place.id and c.active and c.kind == TIER1
-    ]
+    tier1 = [c for c in portfolio.members.get(place.id, ()) if c.active and c.kind == TIER1]
     if not tier1:
         return Cell(0.0, "no Tier-1", "No active Tier-1 supplier in the region.")
-    anchored = {a.counterparty_id for a in portfolio.anchors}
-    held = [c for c in tier1 if c.id in anchored]
+    held = [c for c in tier1 if c.id in portfolio.anchored]
     score = percent(len(held), len(tier1))
     return Cell(
         score,
@@ -353,7 +362,7 @@ def workforce(portfolio: Portfolio, place: Place) -> Cell:
 
 
 def offshore(portfolio: Portfolio, place: Place) -> Cell:
-    buyers = {c.id for c in portfolio.companies.values() if c.region_id == place.id}
+    buyers = {c.id for c in portfolio.members.get(place.id, ())}
     links = [link for link in portfolio.links if link.buyer_id in buyers]
     if not links:
         return Cell(None, "no links", "No supply links declared by the region's buyers.")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from tracker.clusters import routes, scores
 from tracker.clusters.models import (
@@ -21,15 +21,16 @@ from tracker.clusters.models import (
 )
 from tracker.commitments.models import (
     AnchorVolumeCommitment,
+    CommitmentKind,
     CommitmentStatus,
     TrainingProgramme,
     VolumePeriod,
 )
 from tracker.core.money import RateBook, rounded
+from tracker.core.states import judged
 from tracker.core.types import TransportMode, today
 from tracker.extensions import db
 from tracker.incentives.models import Incentive, IncentiveStatus, Obligation, ObligationKind
-from tracker.partners import services as partner_services
 from tracker.partners.models import Partner, PartnerStatus, Region, Sector
 
 
@@ -48,27 +49,33 @@ def blocs() -> dict[str, frozenset[str]]:
     return {country: frozenset(names) for country, names in found.items()}
 
 
+# The relationship health states in which a partner's engagement cadence counts as kept.
+CADENCE_KEPT = ("on_cadence", "due")
+
+
 def _places() -> dict[int, scores.Place]:
     required: dict[int, set[int]] = defaultdict(set)
     for sector_id, capability_id in db.session.execute(select(sector_capabilities)):
         required[sector_id].add(capability_id)
-    as_of = today()
-    public = list(
-        db.session.execute(
-            select(Partner.id, Partner.region_id).where(
-                Partner.kind.in_(scores.PUBLIC_KINDS),
-                Partner.status == PartnerStatus.ACTIVE,
-                Partner.region_id.is_not(None),
-            )
+    # Public partners, and those whose cadence is kept, from their stored relationship
+    # health (as the partner list shows it), added up in the database.
+    health, on = judged("partners", Partner.id, "relationship_health")
+    public_count, on_cadence = {}, {}
+    for region_id, count, kept in db.session.execute(
+        select(
+            Partner.region_id,
+            func.count(),
+            func.sum(case((health.state.in_(CADENCE_KEPT), 1), else_=0)),
         )
-    )
-    health = partner_services.health_of([partner_id for partner_id, _ in public], as_of)
-    public_count: dict[int, int] = defaultdict(int)
-    on_cadence: dict[int, int] = defaultdict(int)
-    for partner_id, region_id in public:
-        public_count[region_id] += 1
-        if health[partner_id][1].state in ("on_cadence", "due"):
-            on_cadence[region_id] += 1
+        .outerjoin(health, on)
+        .where(
+            Partner.kind.in_(scores.PUBLIC_KINDS),
+            Partner.status == PartnerStatus.ACTIVE,
+            Partner.region_id.is_not(None),
+        )
+        .group_by(Partner.region_id)
+    ):
+        public_count[region_id], on_cadence[region_id] = count, int(kept or 0)
     secured, pipeline = defaultdict(int), defaultdict(int)
     for region_id, status, count in db.session.execute(
         select(Incentive.region_id, Incentive.status, func.count())
@@ -109,8 +116,8 @@ def _places() -> dict[int, scores.Place]:
             required=frozenset(required.get(region.sector_id, ())),
             latitude=region.latitude,
             longitude=region.longitude,
-            public_partners=public_count[region.id],
-            public_on_cadence=on_cadence[region.id],
+            public_partners=public_count.get(region.id, 0),
+            public_on_cadence=on_cadence.get(region.id, 0),
             incentives_secured=secured[region.id],
             incentives_open=pipeline[region.id],
             training_places=int(places.get(region.id) or 0),
@@ -162,29 +169,50 @@ def _per(unit: str | None, period: str | None) -> str | None:
     return f"{unit or 'units'} a {period}"
 
 
+def _live_anchor() -> tuple:
+    """The anchor volume commitments still running (or about to)."""
+    return (
+        AnchorVolumeCommitment.kind == CommitmentKind.ANCHOR_VOLUME,
+        AnchorVolumeCommitment.status.in_(CommitmentStatus.live()),
+    )
+
+
 def _anchors() -> tuple[scores.Anchor, ...]:
     book = RateBook()
-    rows = db.session.scalars(
-        select(AnchorVolumeCommitment)
-        .where(AnchorVolumeCommitment.status.in_(CommitmentStatus.live()))
-        .order_by(AnchorVolumeCommitment.title, AnchorVolumeCommitment.id)
+    anchor = AnchorVolumeCommitment
+    rows = db.session.execute(
+        select(
+            anchor.id,
+            anchor.title,
+            anchor.counterparty_id,
+            anchor.region_id,
+            anchor.value,
+            anchor.currency,
+            anchor.committed_volume,
+            anchor.volume_unit,
+            anchor.volume_period,
+        )
+        .where(*_live_anchor())
+        .order_by(anchor.title, anchor.id)
     )
     return tuple(
         scores.Anchor(
-            a.id,
-            a.title,
-            a.counterparty_id,
-            a.region_id,
-            _converted(book, a.value, a.currency),
-            a.committed_volume,
-            _per(a.volume_unit, a.volume_period),
+            row.id,
+            row.title,
+            row.counterparty_id,
+            row.region_id,
+            _converted(book, row.value, row.currency),
+            row.committed_volume,
+            _per(row.volume_unit, row.volume_period),
         )
-        for a in rows
+        for row in rows
     )
 
 
-def portfolio() -> scores.Portfolio:
-    """Everything the scorecard, the dependencies and a what-if read, in a few queries."""
+def portfolio(*, places: bool = True, anchors: bool = True) -> scores.Portfolio:
+    """Everything the scorecard, the dependencies and a what-if read, in a few queries.
+    Without `places`, only the supply side (companies, links, anchors), for the
+    dependencies; without `anchors`, only which partners hold one, for the scorecard."""
     companies = _companies()
     links = tuple(
         scores.Link(*row)
@@ -200,10 +228,15 @@ def portfolio() -> scores.Portfolio:
         for row in db.session.execute(select(Capability.id, Capability.name, Capability.kind))
     }
     return scores.Portfolio(
-        regions=_places(),
+        regions=_places() if places else {},
         companies=companies,
         links=links,
-        anchors=_anchors(),
+        anchors=_anchors() if anchors else (),
+        anchored=frozenset(
+            db.session.scalars(
+                select(AnchorVolumeCommitment.counterparty_id).where(*_live_anchor()).distinct()
+            )
+        ),
         capabilities=capabilities,
         blocs=blocs(),
         weights=weights(),
@@ -237,18 +270,15 @@ class Dependency:
         return "; ".join(f"{amount:,.0f} {unit}".strip() for unit, amount in sorted(totals.items()))
 
 
-def _paths_up(links: tuple[scores.Link, ...], start: int) -> dict[int, list[int]]:
-    """For `start` and each partner buying from it however many tiers up: the shortest path
-    of partner ids from that buyer down to `start`."""
-    buyers: dict[int, set[int]] = defaultdict(set)
-    for link in links:
-        buyers[link.supplier_id].add(link.buyer_id)
+def _paths_up(buyers: dict[int, set[int]], start: int) -> dict[int, list[int]]:
+    """For `start` and each partner buying from it however many tiers up (`buyers`: supplier
+    → its buyers): the shortest path of partner ids from that buyer down to `start`."""
     paths = {start: [start]}
     frontier = [start]
     while frontier:
         following = []
         for partner_id in frontier:
-            for buyer_id in sorted(buyers[partner_id]):
+            for buyer_id in sorted(buyers.get(partner_id, ())):
                 if buyer_id not in paths:
                     paths[buyer_id] = [buyer_id, *paths[partner_id]]
                     following.append(buyer_id)
@@ -259,20 +289,29 @@ def _paths_up(links: tuple[scores.Link, ...], start: int) -> dict[int, list[int]
 def dependencies(data: scores.Portfolio | None = None) -> list[Dependency]:
     """Every supply link flagged offshore or out of region, offshore first, the most
     committed value first within each."""
-    data = data or portfolio()
+    data = data or portfolio(places=False)
+    buyers: dict[int, set[int]] = defaultdict(set)
+    for link in data.links:
+        buyers[link.supplier_id].add(link.buyer_id)
+    anchored: dict[int, list[scores.Anchor]] = defaultdict(list)
+    for anchor in data.anchors:
+        anchored[anchor.counterparty_id].append(anchor)
+    upward: dict[int, dict[int, list[int]]] = {}
     found = []
     for link in data.links:
         reach = scores.reach(data, link)
         if reach == scores.LOCAL:
             continue
-        paths = _paths_up(data.links, link.buyer_id)
-        held = [a for a in data.anchors if a.counterparty_id in paths]
+        if link.buyer_id not in upward:
+            upward[link.buyer_id] = _paths_up(buyers, link.buyer_id)
+        paths = upward[link.buyer_id]
+        held = sorted(
+            (a for partner_id in paths for a in anchored.get(partner_id, ())),
+            key=lambda a: (a.title, a.id),
+        )
+        supplier = data.companies[link.supplier_id].name
         chains = [
-            [
-                a.title,
-                *(data.companies[i].name for i in paths[a.counterparty_id]),
-                data.companies[link.supplier_id].name,
-            ]
+            [a.title, *(data.companies[i].name for i in paths[a.counterparty_id]), supplier]
             for a in held
         ]
         found.append(Dependency(link, reach, chains, held))
@@ -294,9 +333,12 @@ class ChecklistItem:
         return self.in_house or bool(self.links)
 
 
-def onboarding(partner: Partner) -> tuple[list[PartnerCapability], list[ChecklistItem]]:
+def onboarding(
+    partner: Partner, links_bought: list[SupplyLink] | None = None
+) -> tuple[list[PartnerCapability], list[ChecklistItem]]:
     """What `partner` provides, and what its providers buy in turn (each capability's
-    inputs): declared when it makes the input itself or names who supplies it."""
+    inputs): declared when it makes the input itself or names who supplies it
+    (`links_bought`, read when not given)."""
     provided = list(
         db.session.scalars(
             select(PartnerCapability)
@@ -307,21 +349,17 @@ def onboarding(partner: Partner) -> tuple[list[PartnerCapability], list[Checklis
         )
     )
     own = {p.capability_id for p in provided}
-    inputs = (
-        list(
-            db.session.scalars(
-                select(Capability)
-                .join(capability_inputs, capability_inputs.c.input_id == Capability.id)
-                .where(capability_inputs.c.capability_id.in_(own))
-                .distinct()
-                .order_by(Capability.name)
-            )
+    inputs = list(
+        db.session.scalars(
+            select(Capability)
+            .join(capability_inputs, capability_inputs.c.input_id == Capability.id)
+            .where(capability_inputs.c.capability_id.in_(own))
+            .distinct()
+            .order_by(Capability.name)
         )
-        if own
-        else []
     )
     links = defaultdict(list)
-    for link in bought(partner):
+    for link in bought(partner) if links_bought is None else links_bought:
         links[link.capability_id].append(link)
     items = [ChecklistItem(c, c.id in own, links.pop(c.id, [])) for c in inputs]
     return provided, items
@@ -371,8 +409,8 @@ class SupplyPanel:
 
 
 def supply_panel(partner: Partner) -> SupplyPanel:
-    provided, checklist = onboarding(partner)
     bought_links, sold_links = bought(partner), sold(partner)
+    provided, checklist = onboarding(partner, bought_links)
     country_blocs = blocs()
     reaches = {
         link.id: scores.reach_between(
@@ -409,7 +447,8 @@ class RouteRow:
     what: str
     origin: str
     destination: str
-    region: Region | None
+    region_id: int | None
+    region: str | None  # the name of the region the goods go to
     replaced_country: str | None
     estimate: routes.Estimate
 
@@ -424,81 +463,110 @@ def _point(latitude, longitude) -> routes.Point | None:
     return (float(latitude), float(longitude))
 
 
-def site_of(partner: Partner) -> routes.Point | None:
-    """Where a partner's goods leave from or arrive: its own place, else its region's."""
-    own = _point(partner.latitude, partner.longitude)
-    if own is not None or partner.region is None:
-        return own
-    return _point(partner.region.latitude, partner.region.longitude)
+def _site(partner, region):
+    """A partner's site in SQL: its own place, else its region's centre."""
+    return (
+        func.coalesce(partner.latitude, region.latitude),
+        func.coalesce(partner.longitude, region.longitude),
+    )
 
 
-def _estimate(origin, destination, record, table) -> routes.Estimate:
-    now = routes.Leg(origin, destination, record.transport_mode, record.annual_tonnage)
+def _estimate(origin, destination, row, table) -> routes.Estimate:
+    now = routes.Leg(origin, destination, row.transport_mode, row.annual_tonnage)
     before = None
-    if record.replaced_country:
+    if row.replaced_country:
         before = routes.Leg(
-            routes.country_point(record.replaced_country),
+            routes.country_point(row.replaced_country),
             destination,
-            record.replaced_mode or TransportMode.SEA.value,
-            record.annual_tonnage,
+            row.replaced_mode or TransportMode.SEA.value,
+            row.annual_tonnage,
         )
     return routes.Estimate(now, before, table)
 
 
 def route_rows() -> list[RouteRow]:
-    """Every supply link and live anchor commitment with its route estimate, by region."""
+    """Every supply link and live anchor commitment with its route estimate, by region:
+    two queries of plain columns, whatever the portfolio's size."""
     table = routes.factors(current_app.config["EMISSION_FACTORS"])
     buyer, supplier = aliased(Partner), aliased(Partner)
-    links = db.session.scalars(
-        select(SupplyLink)
+    to, source = aliased(Region), aliased(Region)
+    links = db.session.execute(
+        select(
+            SupplyLink.id,
+            Capability.name.label("what"),
+            supplier.name.label("origin"),
+            buyer.name.label("destination"),
+            to.id.label("region_id"),
+            to.name.label("region"),
+            *_site(supplier, source),
+            *_site(buyer, to),
+            SupplyLink.annual_tonnage,
+            SupplyLink.transport_mode,
+            SupplyLink.replaced_country,
+            SupplyLink.replaced_mode,
+        )
+        .join(Capability, Capability.id == SupplyLink.capability_id)
         .join(buyer, SupplyLink.buyer_id == buyer.id)
         .join(supplier, SupplyLink.supplier_id == supplier.id)
+        .outerjoin(to, to.id == buyer.region_id)
+        .outerjoin(source, source.id == supplier.region_id)
         .where(buyer.status != PartnerStatus.ARCHIVED, supplier.status != PartnerStatus.ARCHIVED)
-        .options(
-            selectinload(SupplyLink.buyer).selectinload(Partner.region),
-            selectinload(SupplyLink.supplier).selectinload(Partner.region),
-            selectinload(SupplyLink.capability),
-        )
         .order_by(SupplyLink.id)
     )
-    rows = [
-        RouteRow(
-            "link",
-            link.id,
-            link.capability.name,
-            link.supplier.name,
-            link.buyer.name,
-            link.buyer.region,
-            link.replaced_country,
-            _estimate(site_of(link.supplier), site_of(link.buyer), link, table),
+    rows = []
+    for row in links:
+        origin, destination = _point(row[6], row[7]), _point(row[8], row[9])
+        rows.append(
+            RouteRow(
+                "link",
+                row.id,
+                row.what,
+                row.origin,
+                row.destination,
+                row.region_id,
+                row.region,
+                row.replaced_country,
+                _estimate(origin, destination, row, table),
+            )
         )
-        for link in links
-    ]
-    anchors = db.session.scalars(
-        select(AnchorVolumeCommitment)
-        .where(AnchorVolumeCommitment.status.in_(CommitmentStatus.live()))
-        .options(
-            selectinload(AnchorVolumeCommitment.counterparty).selectinload(Partner.region),
-            selectinload(AnchorVolumeCommitment.region),
+    anchor, tier1, home = AnchorVolumeCommitment, aliased(Partner), aliased(Region)
+    anchors = db.session.execute(
+        select(
+            anchor.id,
+            anchor.title,
+            tier1.name,
+            Region.id,
+            Region.name,
+            *_site(tier1, home),
+            Region.latitude,
+            Region.longitude,
+            anchor.annual_tonnage,
+            anchor.transport_mode,
+            anchor.replaced_country,
+            anchor.replaced_mode,
         )
-        .order_by(AnchorVolumeCommitment.id)
+        .join(tier1, tier1.id == anchor.counterparty_id)
+        .outerjoin(home, home.id == tier1.region_id)
+        .outerjoin(Region, Region.id == anchor.region_id)
+        .where(*_live_anchor())
+        .order_by(anchor.id)
     )
-    for anchor in anchors:
-        region = anchor.region
-        plant = _point(region.latitude, region.longitude) if region else None
+    for row in anchors:
+        origin, plant = _point(row[5], row[6]), _point(row[7], row[8])
         rows.append(
             RouteRow(
                 "anchor",
-                anchor.id,
-                anchor.title,
-                anchor.counterparty.name,
-                f"our plant in {region.name}" if region else "our plant",
-                region,
-                anchor.replaced_country,
-                _estimate(site_of(anchor.counterparty), plant, anchor, table),
+                row[0],
+                row[1],
+                row[2],
+                f"our plant in {row[4]}" if row[4] else "our plant",
+                row[3],
+                row[4],
+                row.replaced_country,
+                _estimate(origin, plant, row, table),
             )
         )
-    return sorted(rows, key=lambda r: ((r.region.name if r.region else "~"), r.kind, r.what))
+    return sorted(rows, key=lambda r: (r.region or "~", r.kind, r.what))
 
 
 @dataclass
@@ -528,6 +596,6 @@ def route_totals(rows: list[RouteRow]) -> tuple[dict[str, RouteTotals], RouteTot
     by_region: dict[str, RouteTotals] = defaultdict(RouteTotals)
     portfolio_total = RouteTotals()
     for row in rows:
-        by_region[row.region.name if row.region else "No region"].add(row)
+        by_region[row.region or "No region"].add(row)
         portfolio_total.add(row)
     return dict(by_region), portfolio_total

@@ -20,7 +20,7 @@ from tracker.clusters.forms import (
 from tracker.clusters.models import Capability, PartnerCapability, SupplyLink
 from tracker.core.errors import DomainError
 from tracker.core.forms import apply_domain_error, confirm_then, save_edit
-from tracker.core.listing import Sorting
+from tracker.core.listing import Sorting, paginate_list
 from tracker.core.money import reporting_currency
 from tracker.core.tables import export_list
 from tracker.extensions import db
@@ -80,7 +80,8 @@ def _what_if(form: WhatIfForm) -> scores.WhatIf:
 @bp.get("/clusters/scorecard")
 @requires(READ)
 def scorecard():
-    portfolio = services.portfolio()
+    # The anchors themselves only for a what-if (which names those losing supply).
+    portfolio = services.portfolio(anchors=bool(request.args.get("what_if")))
     sorting = _sorting()
     rows = _sorted(scores.scorecard(portfolio), sorting)
     if request.args.get("format"):
@@ -113,20 +114,20 @@ def scorecard():
         weights=portfolio.weights,
         form=form,
         comparison=comparison,
-        flagged=len(services.dependencies(portfolio)),
+        flagged=scores.flagged(portfolio),
     )
 
 
 @bp.get("/clusters/dependencies")
 @requires(READ)
 def dependencies():
-    portfolio = services.portfolio()
+    portfolio = services.portfolio(places=False)
     rows = services.dependencies(portfolio)
     if request.args.get("format"):
         return export_list(exports.DEPENDENCIES, (portfolio, rows))
     return render_template(
         "clusters/dependencies.html",
-        rows=rows,
+        page=paginate_list(rows),
         portfolio=portfolio,
         reaches=scores.REACH_LABELS,
         reporting=reporting_currency(),
@@ -150,7 +151,7 @@ def routes():
     by_region, total = services.route_totals(rows)
     return render_template(
         "clusters/routes.html",
-        rows=rows,
+        page=paginate_list(rows),
         by_region=by_region,
         total=total,
         source=current_app.config["EMISSION_FACTORS_SOURCE"],

@@ -399,7 +399,7 @@ def offshore_findings() -> list[Finding]:
     """A finding for each supply link the clusters flag (`tracker.clusters`): outside its
     buyer's trade bloc, or outside its region."""
     found = []
-    data = cluster_services.portfolio()
+    data = cluster_services.portfolio(places=False)
     owners = dict(
         db.session.execute(
             select(Partner.id, Partner.owner_id).where(Partner.owner_id.is_not(None))

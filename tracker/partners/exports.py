@@ -53,6 +53,8 @@ PARTNERS = ExportList(
         Column("Open follow-ups", lambda r: r[1].open_follow_ups, "integer"),
         Column("Overdue follow-ups", lambda r: r[1].overdue_follow_ups, "integer"),
         Column("Next planned engagement", lambda r: r[0].next_engagement_on, "date"),
+        Column("Latitude", lambda r: r[0].latitude, "number"),
+        Column("Longitude", lambda r: r[0].longitude, "number"),
         Column("Health", lambda r: r[1].label),
         Column("Health reason", lambda r: r[1].reason),
     ],

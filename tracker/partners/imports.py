@@ -92,6 +92,8 @@ class PartnerImport(ImportKind):
         Field("Website", "website", "url"),
         Field("Cadence (days)", "cadence_days", "integer"),
         Field("Next planned engagement", "next_engagement_on", "date"),
+        Field("Latitude", "latitude", "decimal", help="Its site, in decimal degrees."),
+        Field("Longitude", "longitude", "decimal"),
         Field("Notes", "description", aliases=("description",)),
     ]
     _shown = {

@@ -7,6 +7,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.auth.permissions import READ, requires
+from tracker.clusters import scores as cluster_scores
+from tracker.clusters import services as cluster_services
 from tracker.commitments.models import Commitment
 from tracker.core.listing import paginate
 from tracker.core.money import RateBook
@@ -118,8 +120,11 @@ def region_status(region_id: int):
     # The headline figures are the dashboard's, from the same query.
     (figures,) = services.region_breakdown(book, as_of, region_id=region.id)
     exposure = services.exposure_total(Incentive.region_id == region.id, book, as_of)
+    portfolio = cluster_services.portfolio(anchors=False)
+    cluster = cluster_scores.score_region(portfolio, portfolio.regions[region.id])
     return render_template(
         "reports/region.html",
+        cluster=cluster,
         region=region,
         partners=partners,
         incentives=incentives,
