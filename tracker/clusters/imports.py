@@ -48,6 +48,16 @@ def _capability_name(capability_id: int | None) -> str | None:
     return capability.name if capability else None
 
 
+# The capability a row names, by its name in the catalogue (`capability_in`).
+CAPABILITY_COLUMN = Field(
+    "Capability",
+    "capability_id",
+    required=True,
+    max_length=120,
+    help="The name of a capability in the catalogue.",
+)
+
+
 class CapabilityImport(ImportKind):
     model = PartnerCapability
     name = "partner-capabilities"
@@ -60,13 +70,7 @@ class CapabilityImport(ImportKind):
     fields = [
         Field("Partner", "partner", required=True, max_length=200),
         Field("Partner country", "partner_country", "country", required=True),
-        Field(
-            "Capability",
-            "capability_id",
-            required=True,
-            max_length=120,
-            help="The name of a capability in the catalogue.",
-        ),
+        CAPABILITY_COLUMN,
         Field("Capacity", "capacity", "decimal"),
         Field("Counted in", "capacity_unit", aliases=("unit", "capacity unit")),
     ]
@@ -125,13 +129,7 @@ class SupplyLinkImport(ImportKind):
     fields = [
         Field("Buyer", "buyer_id", required=True, max_length=200),
         Field("Buyer country", "buyer_country", "country", required=True),
-        Field(
-            "Capability",
-            "capability_id",
-            required=True,
-            max_length=120,
-            help="The name of a capability in the catalogue.",
-        ),
+        CAPABILITY_COLUMN,
         Field("Supplier", "supplier_id", required=True, max_length=200),
         Field("Supplier country", "supplier_country", "country", required=True),
         Field("Delivered to (site)", "site", aliases=("site",)),

@@ -367,28 +367,26 @@ def onboarding(
 
 def bought(partner: Partner) -> list[SupplyLink]:
     """The supply links `partner` buys through, by capability and supplier."""
-    return list(
-        db.session.scalars(
-            select(SupplyLink)
-            .join(SupplyLink.capability)
-            .join(SupplyLink.supplier)
-            .options(contains_eager(SupplyLink.capability), contains_eager(SupplyLink.supplier))
-            .where(SupplyLink.buyer_id == partner.id)
-            .order_by(Capability.name, Partner.name)
-        )
-    )
+    return _links_of(partner, SupplyLink.buyer_id, SupplyLink.supplier, by_capability=True)
 
 
 def sold(partner: Partner) -> list[SupplyLink]:
-    """The supply links through which others buy from `partner`."""
+    """The supply links through which others buy from `partner`, by buyer."""
+    return _links_of(partner, SupplyLink.supplier_id, SupplyLink.buyer, by_capability=False)
+
+
+def _links_of(partner: Partner, side, other, *, by_capability: bool) -> list[SupplyLink]:
+    """`partner`'s links on `side`, each with its capability and the partner on the `other`
+    end loaded with it."""
+    order = (Capability.name, Partner.name) if by_capability else (Partner.name, Capability.name)
     return list(
         db.session.scalars(
             select(SupplyLink)
             .join(SupplyLink.capability)
-            .join(SupplyLink.buyer)
-            .options(contains_eager(SupplyLink.capability), contains_eager(SupplyLink.buyer))
-            .where(SupplyLink.supplier_id == partner.id)
-            .order_by(Partner.name, Capability.name)
+            .join(other)
+            .options(contains_eager(SupplyLink.capability), contains_eager(other))
+            .where(side == partner.id)
+            .order_by(*order)
         )
     )
 
