@@ -23,6 +23,7 @@ from tracker.core.forms import (
     EditForm,
     ManyOptions,
     NumberField,
+    OptionalChoiceField,
     fits,
     form_choices,
     id_choices,
@@ -110,16 +111,16 @@ class SupplyLinkForm(EditForm):
         "Tonnes a year",
         validators=[Optional(), NumberRange(min=0, message="Enter zero or more tonnes.")],
     )
-    transport_mode = SelectField(
+    transport_mode = OptionalChoiceField(
         "Transport mode", choices=form_choices(TransportMode, blank="Not known")
     )
-    replaced_country = SelectField(
+    replaced_country = OptionalChoiceField(
         "Replaced supply from",
         choices=country_choices(blank="Nothing replaced"),
         description="Where this supply came from before it was nearshored: the emission "
         "saving is measured against that route.",
     )
-    replaced_mode = SelectField(
+    replaced_mode = OptionalChoiceField(
         "Replaced route's mode", choices=form_choices(TransportMode, blank="Sea (the default)")
     )
 

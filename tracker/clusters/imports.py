@@ -43,15 +43,10 @@ def _partner(row: Row, context: Context, name_attr: str, country_attr: str, head
     return partner
 
 
-def _capability_name(capability_id: int | None) -> str | None:
-    capability = db.session.get(Capability, capability_id) if capability_id else None
-    return capability.name if capability else None
-
-
 # The capability a row names, by its name in the catalogue (`capability_in`).
 CAPABILITY_COLUMN = Field(
     "Capability",
-    "capability_id",
+    "capability",
     required=True,
     max_length=120,
     help="The name of a capability in the catalogue.",
@@ -74,7 +69,7 @@ class CapabilityImport(ImportKind):
         Field("Capacity", "capacity", "decimal"),
         Field("Counted in", "capacity_unit", aliases=("unit", "capacity unit")),
     ]
-    _shown = {"capability_id": _capability_name}
+    refers = {"capability_id": "capability"}
 
     def may_import(self, user) -> bool:
         return user is None or may_write_partners(user)
@@ -83,15 +78,15 @@ class CapabilityImport(ImportKind):
         return (
             name_key(row.get("partner")),
             row.get("partner_country"),
-            name_key(row.get("capability_id")),
+            name_key(row.get("capability")),
         )
 
     def label(self, row: Row) -> str:
-        return f"{row.get('capability_id', '?')} at {row.get('partner', '?')}"
+        return f"{row.get('capability', '?')} at {row.get('partner', '?')}"
 
     def plan(self, row: Row, context: Context) -> RowPlan | None:
         partner = _partner(row, context, "partner", "partner_country", "Partner")
-        capability = capability_in(row.get("capability_id"), row, context, "Capability")
+        capability = capability_in(row.get("capability"), row, context, "Capability")
         if row.reasons:
             return None
         values = {
@@ -127,10 +122,10 @@ class SupplyLinkImport(ImportKind):
         "a match is updated."
     )
     fields = [
-        Field("Buyer", "buyer_id", required=True, max_length=200),
+        Field("Buyer", "buyer", required=True, max_length=200),
         Field("Buyer country", "buyer_country", "country", required=True),
         CAPABILITY_COLUMN,
-        Field("Supplier", "supplier_id", required=True, max_length=200),
+        Field("Supplier", "supplier", required=True, max_length=200),
         Field("Supplier country", "supplier_country", "country", required=True),
         Field("Delivered to (site)", "site", aliases=("site",)),
         Field("Tonnes a year", "annual_tonnage", "decimal", aliases=("tonnes", "annual tonnage")),
@@ -151,8 +146,8 @@ class SupplyLinkImport(ImportKind):
             help="Empty: sea.",
         ),
     ]
+    refers = {"buyer_id": "buyer", "supplier_id": "supplier", "capability_id": "capability"}
     _shown = {
-        "capability_id": _capability_name,
         "transport_mode": choice_label(TransportMode),
         "replaced_mode": choice_label(TransportMode),
     }
@@ -163,23 +158,23 @@ class SupplyLinkImport(ImportKind):
 
     def key(self, row: Row) -> tuple:
         return (
-            name_key(row.get("buyer_id")),
+            name_key(row.get("buyer")),
             row.get("buyer_country"),
-            name_key(row.get("supplier_id")),
+            name_key(row.get("supplier")),
             row.get("supplier_country"),
-            name_key(row.get("capability_id")),
+            name_key(row.get("capability")),
         )
 
     def label(self, row: Row) -> str:
         return (
-            f"{row.get('buyer_id', '?')} buys {row.get('capability_id', '?')} "
-            f"from {row.get('supplier_id', '?')}"
+            f"{row.get('buyer', '?')} buys {row.get('capability', '?')} "
+            f"from {row.get('supplier', '?')}"
         )
 
     def plan(self, row: Row, context: Context) -> RowPlan | None:
-        buyer = _partner(row, context, "buyer_id", "buyer_country", "Buyer")
-        supplier = _partner(row, context, "supplier_id", "supplier_country", "Supplier")
-        capability = capability_in(row.get("capability_id"), row, context, "Capability")
+        buyer = _partner(row, context, "buyer", "buyer_country", "Buyer")
+        supplier = _partner(row, context, "supplier", "supplier_country", "Supplier")
+        capability = capability_in(row.get("capability"), row, context, "Capability")
         if row.reasons:
             return None
         values = {attr: row.values.get(attr) for attr in self.ROUTE if row.has(attr)}

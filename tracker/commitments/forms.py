@@ -38,6 +38,7 @@ from tracker.core.forms import (
     EditForm,
     ManyOptions,
     NumberField,
+    OptionalChoiceField,
     fits,
     form_choices,
     id_choices,
@@ -160,15 +161,15 @@ class CommitmentForm(EditForm):
         "Tonnes a year",
         description="What the volume weighs a year, for the logistics emission estimate.",
     )
-    transport_mode = SelectField(
+    transport_mode = OptionalChoiceField(
         "Transport mode", choices=form_choices(TransportMode, blank="Not known")
     )
-    replaced_country = SelectField(
+    replaced_country = OptionalChoiceField(
         "Replaced supply from",
         choices=country_choices(blank="Nothing replaced"),
         description="Where this supply came from before it was nearshored.",
     )
-    replaced_mode = SelectField(
+    replaced_mode = OptionalChoiceField(
         "Replaced route's mode", choices=form_choices(TransportMode, blank="Sea (the default)")
     )
 

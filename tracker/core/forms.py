@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template
 from flask_wtf import FlaskForm
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
-from wtforms import DecimalField, HiddenField, SelectChoice
+from wtforms import DecimalField, HiddenField, SelectChoice, SelectField
 from wtforms.validators import Length
 from wtforms.widgets import Select
 
@@ -204,6 +204,19 @@ def optional_int(value) -> int | None:
     if value in (None, "", "None"):
         return None
     return int(value)
+
+
+class OptionalChoiceField(SelectField):
+    """A select of an optional choice led by its blank option: nothing stored, or the field
+    left out of a post, is the blank option (WTForms would refuse None as no choice)."""
+
+    def process_data(self, value):
+        super().process_data("" if value is None else value)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is None:
+            self.data = ""
 
 
 def id_choices(records, *, blank: str | None = None, label=str) -> list[SelectChoice]:

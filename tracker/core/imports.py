@@ -460,6 +460,9 @@ class ImportKind:
     list_endpoint: str
     # The record a row writes: its columns' limits become its fields' (`Field.held_to`).
     model: type | None = None
+    # An operation's field → the column that names it in the file (a partner's id, say, by
+    # the column of its name), so a refusal on that field is led by that column's header.
+    refers: dict[str, str] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -494,7 +497,8 @@ class ImportKind:
     def reason(self, error: DomainError) -> str:
         """An operation's refusal as a row's reason, led by the column it concerns."""
         headers = {spec.attr: spec.header for spec in self.fields}
-        header = headers.get(error.field or "")
+        field = error.field or ""
+        header = headers.get(self.refers.get(field, field))
         return f"{header}: {error.message}" if header else error.message
 
     _shown: dict[str, Any] = {}
