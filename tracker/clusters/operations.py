@@ -65,7 +65,7 @@ def _by_ids(model: type, ids: Iterable[int], field: str, noun: str) -> list:
     return sorted(found, key=lambda record: record.name_key)
 
 
-def _name_exists(model: type, noun: str, name: str) -> DomainError:
+def _name_exists(noun: str, name: str) -> DomainError:
     return DomainError(f"A {noun} named {name} already exists.", "name")
 
 
@@ -74,7 +74,7 @@ def _checked_named(model: type, noun: str, values: dict, record, fields: list[st
     merged = {**stored(record, [f for f in fields if hasattr(model, f)]), **values}
     require(merged, "name")
     if text.name_taken(model, merged["name"], exclude_id=getattr(record, "id", None)):
-        raise _name_exists(model, noun, merged["name"])
+        raise _name_exists(noun, merged["name"])
     return values
 
 
@@ -84,7 +84,7 @@ def _save_set(record, tracked: audit.Tracker, values: dict, summary: str, actor,
     changes = tracked.changes()
     if changes and not any(name in values for name in changes):
         record.version = record.version + 1
-    with text.unique_name(record, _name_exists(type(record), noun, record.name)):
+    with text.unique_name(record, _name_exists(noun, record.name)):
         flush(record)
     if changes:
         audit.record("update", record, summary, changes, actor=actor)
@@ -105,7 +105,7 @@ def create_sector(values: dict[str, Any], *, actor: User | None) -> Sector:
     values, required = _checked_sector(values, None)
     sector = Sector(**values)
     sector.capabilities = required or []
-    with text.unique_name(sector, _name_exists(Sector, "sector", sector.name)):
+    with text.unique_name(sector, _name_exists("sector", sector.name)):
         record_create(sector, SECTOR_TRACKED, f"Created sector {sector.name}", actor=actor)
     return sector
 
@@ -149,7 +149,7 @@ def create_capability(values: dict[str, Any], *, actor: User | None) -> Capabili
     values, inputs = _checked_capability(values, None)
     capability = Capability(**values)
     capability.inputs = inputs or []
-    with text.unique_name(capability, _name_exists(Capability, "capability", capability.name)):
+    with text.unique_name(capability, _name_exists("capability", capability.name)):
         record_create(
             capability, CAPABILITY_TRACKED, f"Added capability {capability.name}", actor=actor
         )

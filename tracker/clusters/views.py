@@ -60,10 +60,12 @@ def _sorting() -> Sorting:
 
 
 def _sorted(rows: list[scores.RegionScore], sorting: Sorting) -> list[scores.RegionScore]:
-    if sorting.key == "region":
-        key = lambda row: (row.place.name.lower(), row.place.id)  # noqa: E731
-    else:
-        key = lambda row: (row.sort_value(sorting.key), row.place.name.lower())  # noqa: E731
+    """By region name, or by a score (a measure that does not apply sorts below 0)."""
+
+    def key(row: scores.RegionScore) -> tuple:
+        name = (row.place.name.lower(), row.place.id)
+        return name if sorting.key == "region" else (row.sort_value(sorting.key), *name)
+
     return sorted(rows, key=key, reverse=sorting.descending)
 
 
@@ -354,7 +356,7 @@ def edit_link(partner_id: int | None = None, link_id: int | None = None):
         suppliers=[p for p in _suppliers(link.supplier if link else None) if p.id != buyer.id],
     )
     if link is None and not form.is_submitted() and request.args.get("capability_id"):
-        form.capability_id.data = optional_int_arg("capability_id")
+        form.capability_id.data = _int_arg("capability_id")
     me = _me()
     result = save_edit(
         form,
@@ -378,7 +380,7 @@ def edit_link(partner_id: int | None = None, link_id: int | None = None):
     )
 
 
-def optional_int_arg(name: str) -> int | None:
+def _int_arg(name: str) -> int | None:
     try:
         return int(request.args.get(name, ""))
     except ValueError:
